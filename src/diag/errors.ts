@@ -1,0 +1,90 @@
+/**
+ * The error catalogue. Every user-facing failure of codl is a CompilerError
+ * with a stable code from CATALOGUE; tests assert on codes, never on wording.
+ *
+ * Exit codes: 0 ok, 1 internal error, 2 bad input, 3 unsupported model feature.
+ * This module is a leaf: it imports nothing of ours.
+ */
+
+export type ExitCode = 1 | 2 | 3;
+
+interface Entry {
+  readonly exit: ExitCode;
+  /** Message template; `{name}` placeholders are filled from the details record. */
+  readonly template: string;
+  readonly hint?: string;
+}
+
+export const CATALOGUE = {
+  // Files and decoding
+  "CODL-E001": { exit: 2, template: "cannot read {path}: {cause}", hint: "check that the path exists and is readable" },
+  "CODL-E002": { exit: 2, template: "{path} is not an ONNX model: {cause}", hint: "pass a .onnx file written by an ONNX exporter" },
+  "CODL-E003": { exit: 2, template: "{path} is truncated or corrupt: {cause}", hint: "re-export or re-download the model" },
+  "CODL-E004": { exit: 2, template: "{path} has no graph", hint: "the ModelProto must contain a graph" },
+  "CODL-E005": { exit: 2, template: "{path} is empty" },
+  // Graph structure
+  "CODL-E010": { exit: 2, template: "tensor '{tensor}' is produced twice (by {first} and {second})" },
+  "CODL-E011": { exit: 2, template: "the graph has a cycle through node {node}" },
+  "CODL-E012": { exit: 2, template: "node {node} ({op}) reads tensor '{tensor}', which no node, input or initializer provides", hint: "a missing initializer or a dangling name" },
+  "CODL-E013": { exit: 2, template: "tensor '{tensor}' has invalid dimension {dim} at axis {axis}", hint: "dimensions must be positive integers" },
+  "CODL-E014": { exit: 2, template: "tensor '{tensor}' has {elements} elements, beyond 2^53", hint: "dimensions are absurd; the model is corrupt" },
+  "CODL-E015": { exit: 2, template: "input '{tensor}' has dynamic dimension '{dim}' at axis {axis}", hint: "give a static shape with --input-shape {tensor}=1x3x224x224" },
+  "CODL-E016": { exit: 2, template: "invalid --input-shape '{value}': {cause}", hint: "use name=1x3x416x416; the name must be a graph input" },
+  "CODL-E017": { exit: 2, template: "graph output '{tensor}' is not produced by any node, input or initializer" },
+  "CODL-E018": { exit: 2, template: "tensor '{tensor}' has an unusable type: {cause}" },
+  "CODL-E019": { exit: 2, template: "node {node} ({op}) is invalid: {cause}" },
+  // Tensor data
+  "CODL-E020": { exit: 2, template: "tensor '{tensor}' points to external data '{location}', outside the model's folder", hint: "external data files must sit inside the model's own folder" },
+  "CODL-E021": { exit: 2, template: "cannot read external data '{location}' of tensor '{tensor}': {cause}" },
+  "CODL-E022": { exit: 2, template: "tensor '{tensor}' claims {claimed} bytes but {available} are available", hint: "the model or its external data is truncated" },
+  "CODL-E023": { exit: 2, template: "tensor '{tensor}' would need {bytes} bytes, more than the limit of {limit}", hint: "the model is corrupt or absurdly large" },
+  "CODL-E024": { exit: 2, template: "tensor '{tensor}' has no data of the expected kind: {cause}" },
+  // Shapes and attributes
+  "CODL-E030": { exit: 2, template: "node {node} ({op}): {cause}" },
+  // Unsupported features (exit 3)
+  "CODL-E040": { exit: 3, template: "operator {op} of node {node} is not supported", hint: "run `codl inspect` to list every unsupported operator" },
+  "CODL-E041": { exit: 3, template: "node {node} ({op}) uses an unsupported feature: {cause}" },
+  "CODL-E042": { exit: 3, template: "opset {version} of domain '{domain}' is not supported ({cause})" },
+  "CODL-E043": { exit: 3, template: "tensor '{tensor}' has unsupported data type {dtype}" },
+  // Options and profiles
+  "CODL-E050": { exit: 2, template: "invalid option {option}: {cause}" },
+  "CODL-E051": { exit: 2, template: "unknown pass '{pass}' for --dump-after", hint: "valid passes: {valid}" },
+  // Internal
+  "CODL-E100": { exit: 1, template: "internal error: {cause}", hint: "please report this with the model and --debug output" },
+} as const satisfies Record<string, Entry>;
+
+export type ErrorCode = keyof typeof CATALOGUE;
+export type Details = Readonly<Record<string, string | number | bigint>>;
+
+export class CompilerError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Details;
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, details: Details = {}, options?: { cause?: unknown }) {
+    const entry: Entry = CATALOGUE[code];
+    super(formatTemplate(entry.template, details), options);
+    this.name = "CompilerError";
+    this.code = code;
+    this.details = details;
+    this.exitCode = entry.exit;
+    this.hint = entry.hint === undefined ? undefined : formatTemplate(entry.hint, details);
+  }
+}
+
+export function formatTemplate(template: string, details: Details): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    const value = details[key];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+/** Throws CODL-E100 when an internal invariant is broken. */
+export function assertInternal(condition: unknown, cause: string): asserts condition {
+  if (!condition) throw new CompilerError("CODL-E100", { cause });
+}
+
+export function isCompilerError(e: unknown): e is CompilerError {
+  return e instanceof CompilerError;
+}
