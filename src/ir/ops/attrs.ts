@@ -47,8 +47,8 @@ export interface ResizeAttrs {
 
 export interface PadAttrs {
   readonly mode: "constant" | "reflect" | "edge" | "wrap";
-  /** ONNX order: all begins, then all ends, over every axis. */
-  readonly pads: readonly number[];
+  /** ONNX order: all begins, then all ends, over every axis; from an input in opset ≥ 11. */
+  readonly pads: readonly number[] | undefined;
   readonly value: number;
 }
 
@@ -80,7 +80,7 @@ export interface AttrMap {
   Reshape: { readonly allowzero: boolean };
   Transpose: { readonly perm: readonly number[] | undefined };
   Squeeze: { readonly axes: readonly number[] | undefined };
-  Unsqueeze: { readonly axes: readonly number[] };
+  Unsqueeze: { readonly axes: readonly number[] | undefined };
   /** `legacy` marks opset < 13 semantics (coerce to 2-D at `axis`). */
   Softmax: { readonly axis: number; readonly legacy: boolean };
   Resize: ResizeAttrs;
