@@ -49,6 +49,12 @@ export const CATALOGUE = {
   // Options and profiles
   "CODL-E050": { exit: 2, template: "invalid option {option}: {cause}" },
   "CODL-E051": { exit: 2, template: "unknown pass '{pass}' for --dump-after", hint: "valid passes: {valid}" },
+  // Device profiles, samples and training
+  "CODL-E060": { exit: 2, template: "profile {path} is invalid at {field}: {cause}", hint: "see schemas/device-profile.schema.json" },
+  "CODL-E061": { exit: 2, template: "unknown device profile '{id}'", hint: "known profiles: {known}" },
+  "CODL-E062": { exit: 2, template: "{path}:{line}: column '{column}': {cause}", hint: "samples CSV columns are described in DESIGN.md section 3" },
+  "CODL-E063": { exit: 2, template: "{path}: kernel '{kernel}' has no usable training rows ({cause})", hint: "add samples for this kernel or drop it from the CSV" },
+  "CODL-E064": { exit: 2, template: "profile {path} is not valid JSON: {cause}" },
   // Internal
   "CODL-E100": { exit: 1, template: "internal error: {cause}", hint: "please report this with the model and --debug output" },
 } as const satisfies Record<string, Entry>;

@@ -26,13 +26,38 @@ export interface ImportOptions {
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 22;
 
-export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Graph {
+/** Facts about the file itself, before any rewriting. */
+export interface ModelInfo {
+  readonly irVersion: number;
+  readonly producer: string;
+  readonly opsets: Readonly<Record<string, number>>;
+  /** ONNX node op types as written in the file (Constant, Identity, Dropout included), sorted by type. */
+  readonly onnxOpCounts: Readonly<Record<string, number>>;
+}
+
+export interface ImportedModel {
+  readonly graph: Graph;
+  readonly info: ModelInfo;
+}
+
+export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): ImportedModel {
   const path = options.path ?? "<model>";
   const model = decodeModel(bytes, path);
   const graphProto = model.graph as GraphProto;
   const opsets = readOpsets(model.opsetImport ?? [], model.irVersion);
   const ctx: TensorContext = { path, readExternal: options.readExternal, maxTensorBytes: options.maxTensorBytes ?? 4 * 1024 ** 3 };
-  return buildGraph(graphProto, opsets, ctx);
+  const graph = buildGraph(graphProto, opsets, ctx);
+  const counts: Record<string, number> = {};
+  for (const n of graphProto.node ?? []) {
+    const key = n.domain && n.domain !== "ai.onnx" ? `${n.domain}.${n.opType ?? ""}` : (n.opType ?? "");
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  const producer = [model.producerName, model.producerVersion].filter((s) => s).join(" ");
+  return { graph, info: { irVersion: toNumber(model.irVersion), producer, opsets, onnxOpCounts: sortKeys(counts) } };
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function readOpsets(imports: readonly { domain?: string | null; version?: unknown }[], irVersion: unknown): Record<string, number> {

@@ -1,0 +1,75 @@
+/**
+ * The `codl` program. Commander parses the command line; each command is a
+ * plain async handler returning a CommandResult. This file alone touches
+ * `process`: it prints results, maps errors to exit codes (2 bad input,
+ * 3 unsupported, 1 internal) and shows stack traces only with --debug.
+ */
+
+import { Command, CommanderError } from "commander";
+import { ZodError } from "zod";
+import { CompilerError, formatTemplate } from "../diag/errors.js";
+import { runInspect } from "./inspect.js";
+import { packageVersion } from "./io.js";
+import type { CommandResult } from "./result.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function describe(error: unknown, debug: boolean): { text: string; exitCode: number } {
+  if (error instanceof CompilerError) {
+    const lines = [`error ${error.code}: ${error.message}`];
+    if (error.hint !== undefined) lines.push(`  hint: ${error.hint}`);
+    if (debug && error.stack) lines.push(error.stack);
+    return { text: lines.join("\n"), exitCode: error.exitCode };
+  }
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    const option = issue?.path.join(".") ?? "?";
+    const e = new CompilerError("CODL-E050", { option: `--${option}`, cause: issue?.message ?? "invalid" });
+    return describe(e, debug);
+  }
+  const cause = error instanceof Error ? error.message : String(error);
+  const text = `error CODL-E100: ${formatTemplate("internal error: {cause}", { cause })}\n  hint: please report this with the model and --debug output`;
+  return { text: debug && error instanceof Error && error.stack ? `${text}\n${error.stack}` : text, exitCode: 1 };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  let result: CommandResult | undefined;
+  const program = new Command();
+  program
+    .name("codl")
+    .description("Ahead-of-time compiler for CPU+GPU co-execution of CNN inference on mobile SoCs (CoDL)")
+    .version(packageVersion(), "-V, --version")
+    .option("--debug", "show stack traces for errors")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("inspect")
+    .description("import a model and report operators, shapes, FLOPs, parameters, fusions and unsupported operators")
+    .argument("<model>", "ONNX model file")
+    .option("--json", "print the report as JSON")
+    .option("--input-shape <name=dims>", "static shape for a dynamic input, e.g. input=1x3x224x224 (repeatable)", collect, [])
+    .option("--dump-after <pass>", "print the IR after a pass (import, infer-shapes, fuse-conv-bn, fuse-activation, dce)")
+    .action(async (model: string, options: unknown) => {
+      result = await runInspect(model, options);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      if (error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+      process.stderr.write(`error CODL-E050: ${error.message.replace(/^error: /, "")}\n`);
+      return 2;
+    }
+    const { text, exitCode } = describe(error, debug);
+    process.stderr.write(`${text}\n`);
+    return exitCode;
+  }
+  if (result === undefined) return 0;
+  process.stdout.write(result.stdout);
+  if (result.stderr) process.stderr.write(result.stderr);
+  return result.exitCode;
+}
