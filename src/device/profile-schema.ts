@@ -1,0 +1,105 @@
+/**
+ * The device profile: the single source of truth for what codl knows about a
+ * phone (DESIGN.md §3). `schemas/device-profile.schema.json` is generated from
+ * this schema (see json-schema.ts); never edit that file by hand.
+ */
+
+import { z } from "zod";
+
+const positiveInt = z.int().positive();
+const nonNegative = z.number().nonnegative();
+
+export const provenanceKindSchema = z.enum(["measured", "fitted-to-public-data", "spec-derived"]);
+export type ProvenanceKind = z.infer<typeof provenanceKindSchema>;
+
+export const provenancePartSchema = z.object({
+  kind: provenanceKindSchema,
+  /** Where the numbers came from: a dataset, a datasheet, a measurement run. */
+  source: z.string().min(1),
+});
+
+export const provenanceSchema = z.object({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD"),
+  toolVersion: z.string().min(1),
+  /** The GPU driver the numbers describe, or "unknown". */
+  driver: z.string().min(1),
+  cpu: provenancePartSchema,
+  gpu: provenancePartSchema,
+  sharing: provenancePartSchema,
+  cpuKernels: provenancePartSchema,
+  gpuKernels: provenancePartSchema,
+  notes: z.string().optional(),
+});
+
+export const cpuSchema = z.object({
+  name: z.string().min(1),
+  /** Big cores the CPU half may use. */
+  cores: positiveInt,
+  threads: positiveInt,
+  clockGHz: z.number().positive(),
+  simd: z.enum(["neon", "neon-fp16", "sse4", "avx2", "avx512", "scalar"]),
+  xnnpack: z.object({ mr: positiveInt, nr: positiveInt, cr: positiveInt }),
+});
+
+export const gpuSchema = z.object({
+  name: z.string().min(1),
+  vendor: z.enum(["adreno", "mali", "other"]),
+  computeUnits: positiveInt,
+  /** Threads per wave/warp. */
+  waveSize: positiveInt,
+  maxWorkGroupSize: positiveInt,
+  globalMemCacheBytes: positiveInt,
+  constantMemoryBytes: positiveInt,
+  clockMHz: z.number().positive(),
+  imageSupport: z.boolean(),
+  preferredStorage: z.enum(["image", "buffer"]),
+  fp16: z.boolean(),
+});
+
+/** A cost linear in bytes: intercept + bytes · perByte, in milliseconds. */
+export const linearBytesSchema = z.object({ interceptMs: nonNegative, perByteMs: nonNegative });
+
+export const sharingSchema = z.object({
+  transform: linearBytesSchema,
+  map: linearBytesSchema,
+  unmap: linearBytesSchema,
+  /** Pre-sync: telling the other side the data is ready. */
+  syncMs: nonNegative,
+});
+
+export const kernelModelSchema = z
+  .object({
+    kernel: z.string().min(1),
+    processor: z.enum(["cpu", "gpu"]),
+    /** Feature names from predict/features.ts, evaluated on the kernel's blocking. */
+    features: z.array(z.string().min(1)),
+    means: z.array(z.number()),
+    stds: z.array(z.number().positive()),
+    coefficients: z.array(z.number()),
+    intercept: z.number(),
+    nSamples: z.int().nonnegative(),
+    /** Share of held-out samples within ±10%; null when nothing was held out. */
+    heldOutAcc10: z.number().min(0).max(1).nullable(),
+    source: z.string().optional(),
+  })
+  .refine((m) => m.means.length === m.features.length && m.stds.length === m.features.length && m.coefficients.length === m.features.length, {
+    message: "features, means, stds and coefficients must have the same length",
+    path: ["coefficients"],
+  });
+
+export const deviceProfileSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "expected a lower-case id such as sd855"),
+  name: z.string().min(1),
+  soc: z.string().min(1),
+  provenance: provenanceSchema,
+  cpu: cpuSchema,
+  gpu: gpuSchema,
+  sharing: sharingSchema,
+  kernelModels: z.array(kernelModelSchema),
+});
+
+export type DeviceProfile = z.infer<typeof deviceProfileSchema>;
+export type KernelModel = z.infer<typeof kernelModelSchema>;
+export type GpuSection = z.infer<typeof gpuSchema>;
+export type CpuSection = z.infer<typeof cpuSchema>;
+export type Sharing = z.infer<typeof sharingSchema>;

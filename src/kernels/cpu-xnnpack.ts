@@ -1,0 +1,76 @@
+/**
+ * The CPU half runs on XNNPACK. Its blocking, as pthreadpool runs it:
+ *
+ *   GEMM (conv as implicit GEMM, fc):  M = n·oh·ow pixels, N = oc, K = kh·kw·ic/groups
+ *     micro-tile mr × nr; tiles over M in mr rows and over N in nc columns,
+ *     nc = nr·k chosen so that every thread gets about 5 tiles;
+ *     rounds = ceil(tiles / threads), each tile = ceil(nc/nr) micro-kernels of K steps.
+ *   depthwise / pool: one output row per task, channels in cr-wide vectors.
+ *
+ * mr, nr, cr and threads are profile parameters.
+ */
+
+import { ceilDiv, type OpConfig } from "./op-config.js";
+
+export interface CpuSpec {
+  readonly threads: number;
+  readonly mr: number;
+  readonly nr: number;
+  /** Channel tile of depthwise and pooling micro-kernels. */
+  readonly cr: number;
+}
+
+export const CPU_KERNELS = ["cpu.gemm", "cpu.dwconv", "cpu.pool", "cpu.eltwise"] as const;
+export type CpuKernelId = (typeof CPU_KERNELS)[number];
+
+export interface CpuTiling {
+  readonly kernel: CpuKernelId;
+  /** Tasks handed to pthreadpool. */
+  readonly tiles: number;
+  /** ceil(tiles / threads): tasks on the busiest thread. */
+  readonly rounds: number;
+  /** Micro-kernel calls per task. */
+  readonly microPerTile: number;
+  /** Reduction steps per micro-kernel call. */
+  readonly steps: number;
+  readonly mr: number;
+  readonly nr: number;
+  readonly nc: number;
+}
+
+export function selectCpuKernel(c: OpConfig): CpuKernelId {
+  if (c.op === "depthwise_conv2d" || (c.op === "conv2d" && c.groups > 1 && c.groups === c.ic && c.groups === c.oc)) return "cpu.dwconv";
+  if (c.op === "pool") return "cpu.pool";
+  if (c.op === "conv2d" || c.op === "fc") return "cpu.gemm";
+  return "cpu.eltwise";
+}
+
+export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selectCpuKernel(c)): CpuTiling {
+  const threads = Math.max(1, cpu.threads);
+  if (kernel === "cpu.gemm") {
+    const m = c.op === "fc" ? c.n : c.n * c.oh * c.ow;
+    const groupOc = c.op === "fc" ? c.oc : c.oc / c.groups;
+    const k = c.op === "fc" ? c.ic : (c.ic / c.groups) * c.kh * c.kw;
+    const groups = c.op === "fc" ? 1 : c.groups;
+    const mTiles = groups * ceilDiv(m, cpu.mr);
+    let nc = groupOc;
+    if (threads > 1) {
+      const maxNc = ceilDiv(groupOc * mTiles, threads * 5);
+      if (maxNc < nc) nc = Math.min(nc, ceilDiv(nc, maxNc * cpu.nr) * cpu.nr);
+    }
+    const tiles = mTiles * ceilDiv(groupOc, nc);
+    return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr: cpu.mr, nr: cpu.nr, nc };
+  }
+  const rows = c.n * c.oh;
+  const steps = kernel === "cpu.eltwise" ? 1 : c.kh * c.kw;
+  return {
+    kernel,
+    tiles: rows,
+    rounds: ceilDiv(rows, threads),
+    microPerTile: c.ow * ceilDiv(c.oc, cpu.cr),
+    steps,
+    mr: 1,
+    nr: cpu.cr,
+    nc: c.oc,
+  };
+}

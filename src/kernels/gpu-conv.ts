@@ -1,0 +1,124 @@
+/**
+ * codl's own OpenCL kernels: which one runs for an operator, and its launch
+ * geometry. The emitter bakes these numbers into the generated source; the
+ * predictor counts the same blocks.
+ *
+ * Storage is image2d RGBA (channels packed by 4) or a buffer with the same
+ * slice layout. Every convolution work item computes `block` outputs:
+ *
+ *   block = [bx columns, 1 row, bz slices]   (bz slices = 4·bz output channels)
+ *   for s in src slices, for (ky, kx) in taps:   ← loop = slices(ic/groups)·kh·kw
+ *     read bx input texels, bz·4 weight texels; 16·bx·bz MACs
+ *
+ * The block grows with the work available per compute unit, counted in
+ * waves, so small layers still fill the GPU and large ones reuse registers:
+ *
+ *   waves/CU ≤ 4 → 1×1×1 · ≤ 12 → 2×1×1 · ≤ 24 → 2×1×2 · else 4×1×2 (1×1 conv) or 2×1×2
+ */
+
+import { type Dim3, type GpuLaunch, type GpuSpec, pickConvWorkGroup, pickSimpleWorkGroup, summariseLaunch } from "./gpu-blocking.js";
+import { ceilDiv, type OpConfig, slices } from "./op-config.js";
+
+export const GPU_KERNELS = [
+  "gpu.conv2d_1x1",
+  "gpu.conv2d_direct",
+  "gpu.dwconv2d",
+  "gpu.pool",
+  "gpu.fc",
+  "gpu.eltwise",
+  "gpu.transform",
+] as const;
+export type GpuKernelId = (typeof GPU_KERNELS)[number];
+
+const ELEMENT_BYTES = 2; // fp16 storage
+
+export function selectGpuKernel(c: OpConfig): GpuKernelId {
+  switch (c.op) {
+    case "conv2d":
+      if (c.groups === c.ic && c.groups === c.oc && c.groups > 1) return "gpu.dwconv2d";
+      return c.kh === 1 && c.kw === 1 && c.sh === 1 && c.sw === 1 && c.groups === 1 ? "gpu.conv2d_1x1" : "gpu.conv2d_direct";
+    case "depthwise_conv2d":
+      return "gpu.dwconv2d";
+    case "pool":
+      return "gpu.pool";
+    case "fc":
+      return "gpu.fc";
+    case "eltwise":
+      return "gpu.eltwise";
+    default:
+      return "gpu.transform";
+  }
+}
+
+export function convBlock(c: OpConfig, gpu: GpuSpec, oneByOne: boolean): Dim3 {
+  const waves = (c.n * c.oh * c.ow * slices(c.oc)) / gpu.computeUnits / gpu.waveSize;
+  if (waves <= 4) return [1, 1, 1];
+  if (waves <= 12) return [2, 1, 1];
+  if (waves <= 24 || !oneByOne) return [2, 1, 2];
+  return [4, 1, 2];
+}
+
+export function gpuLaunch(c: OpConfig, gpu: GpuSpec, kernel: GpuKernelId = selectGpuKernel(c)): GpuLaunch {
+  const e = ELEMENT_BYTES;
+  const inputBytes = c.n * c.ih * c.iw * slices(c.ic) * 4 * e;
+  const outputBytes = c.n * c.oh * c.ow * slices(c.oc) * 4 * e;
+  const rows = c.n * c.oh;
+  switch (kernel) {
+    case "gpu.conv2d_1x1":
+    case "gpu.conv2d_direct": {
+      const block = convBlock(c, gpu, kernel === "gpu.conv2d_1x1");
+      const grid: Dim3 = [ceilDiv(c.ow, block[0]), ceilDiv(rows, block[1]), ceilDiv(slices(c.oc), block[2])];
+      return summariseLaunch(gpu, {
+        kernel,
+        block,
+        grid,
+        local: pickConvWorkGroup(grid, gpu.maxWorkGroupSize, 64),
+        loop: slices(c.ic / c.groups) * c.kh * c.kw,
+        inputBytes,
+        outputBytes,
+        weightBytes: slices(c.ic / c.groups) * slices(c.oc) * 16 * c.kh * c.kw * e,
+      });
+    }
+    case "gpu.dwconv2d":
+    case "gpu.pool": {
+      const block: Dim3 = c.ow >= 16 ? [2, 1, 1] : [1, 1, 1];
+      const grid: Dim3 = [ceilDiv(c.ow, block[0]), rows, slices(c.oc)];
+      return summariseLaunch(gpu, {
+        kernel,
+        block,
+        grid,
+        local: pickSimpleWorkGroup(grid, Math.min(256, gpu.maxWorkGroupSize)),
+        loop: c.kh * c.kw,
+        inputBytes,
+        outputBytes,
+        weightBytes: kernel === "gpu.dwconv2d" ? slices(c.oc) * 4 * c.kh * c.kw * e : 0,
+      });
+    }
+    case "gpu.fc": {
+      const grid: Dim3 = [slices(c.oc), c.n, 1];
+      return summariseLaunch(gpu, {
+        kernel,
+        block: [1, 1, 1],
+        grid,
+        local: [Math.min(grid[0], 64), 1, 1],
+        loop: slices(c.ic),
+        inputBytes,
+        outputBytes,
+        weightBytes: slices(c.ic) * slices(c.oc) * 16 * e,
+      });
+    }
+    default: {
+      const grid: Dim3 = [c.ow, rows, slices(c.oc)];
+      return summariseLaunch(gpu, {
+        kernel,
+        block: [1, 1, 1],
+        grid,
+        local: pickSimpleWorkGroup(grid, Math.min(256, gpu.maxWorkGroupSize)),
+        loop: 1,
+        inputBytes,
+        outputBytes,
+        weightBytes: 0,
+      });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The operator configuration that kernels/ and predict/ reason about: one
+ * operator (or one slice of it) with static shapes. Field names follow the
+ * samples CSV of DESIGN.md §3, so a CSV row and an IR node map to the same
+ * record. Layout is NHWC; `ic`/`oc` are channels, `groups` divides both.
+ */
+
+export const OP_KINDS = [
+  "conv2d",
+  "depthwise_conv2d",
+  "pool",
+  "fc",
+  "eltwise",
+  "transform_in",
+  "transform_out",
+  "map_in",
+  "map_out",
+  "sync",
+] as const;
+export type OpKind = (typeof OP_KINDS)[number];
+
+export type Activation = "none" | "relu" | "relu6" | "other";
+
+export interface OpConfig {
+  readonly op: OpKind;
+  readonly n: number;
+  readonly ih: number;
+  readonly iw: number;
+  readonly ic: number;
+  readonly oh: number;
+  readonly ow: number;
+  readonly oc: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly groups: number;
+  /** Dilation of the filter (1 when absent). */
+  readonly dilation?: number;
+  /** Top padding in rows; needed to place H-split halos exactly (0 when absent). */
+  readonly padTop?: number;
+  readonly activation?: Activation;
+}
+
+export function ceilDiv(a: number, b: number): number {
+  return Math.floor((a + b - 1) / b);
+}
+
+/** Channel slices of 4, the unit of RGBA image storage. */
+export function slices(channels: number): number {
+  return ceilDiv(channels, 4);
+}
+
+/** Multiply-accumulates of a convolution-like operator (0 for data movement). */
+export function macs(c: OpConfig): number {
+  switch (c.op) {
+    case "conv2d":
+      return c.n * c.oh * c.ow * c.oc * (c.ic / c.groups) * c.kh * c.kw;
+    case "depthwise_conv2d":
+      return c.n * c.oh * c.ow * c.oc * c.kh * c.kw;
+    case "fc":
+      return c.n * c.ic * c.oc;
+    case "pool":
+      return c.n * c.oh * c.ow * c.oc * c.kh * c.kw;
+    case "eltwise":
+      return c.n * c.oh * c.ow * c.oc;
+    default:
+      return 0;
+  }
+}
+
+/** FLOPs as 2 × MACs, the unit of the FLOPs-linear baseline. */
+export function flops(c: OpConfig): number {
+  return 2 * macs(c);
+}
+
+/** Bytes of the input, output and weight tensors at `elementBytes` per element. */
+export function tensorBytes(c: OpConfig, elementBytes: number): { input: number; output: number; weights: number } {
+  const input = c.n * c.ih * c.iw * c.ic * elementBytes;
+  const output = c.n * c.oh * c.ow * c.oc * elementBytes;
+  let weights = 0;
+  if (c.op === "conv2d") weights = c.oc * (c.ic / c.groups) * c.kh * c.kw * elementBytes;
+  else if (c.op === "depthwise_conv2d") weights = c.oc * c.kh * c.kw * elementBytes;
+  else if (c.op === "fc") weights = c.ic * c.oc * elementBytes;
+  return { input, output, weights };
+}
+
+/** A stable text key of the shape-relevant fields: the unit of the train/test split. */
+export function configKey(c: OpConfig, kernel: string): string {
+  return [c.op, kernel, c.n, c.ih, c.iw, c.ic, c.oh, c.ow, c.oc, c.kh, c.kw, c.sh, c.sw, c.groups, c.dilation ?? 1].join(",");
+}
