@@ -67,7 +67,7 @@ export interface Tensor {
 }
 
 export function isStatic(shape: Shape | undefined): shape is StaticShape {
-  return shape !== undefined && shape.every((d) => typeof d === "number");
+  return shape?.every((d) => typeof d === "number") === true;
 }
 
 export function elementCount(shape: StaticShape): number {

@@ -63,13 +63,13 @@ export class AttrReader {
 
   positiveInts(name: string): readonly number[] | undefined {
     const v = this.ints(name);
-    if (v !== undefined && v.some((x) => !Number.isSafeInteger(x) || x <= 0)) this.fail(name, `must be positive, got [${v.join(", ")}]`);
+    if (v?.some((x) => !Number.isSafeInteger(x) || x <= 0)) this.fail(name, `must be positive, got [${v.join(", ")}]`);
     return v;
   }
 
   nonNegativeInts(name: string): readonly number[] | undefined {
     const v = this.ints(name);
-    if (v !== undefined && v.some((x) => !Number.isSafeInteger(x) || x < 0)) this.fail(name, `must be non-negative, got [${v.join(", ")}]`);
+    if (v?.some((x) => !Number.isSafeInteger(x) || x < 0)) this.fail(name, `must be non-negative, got [${v.join(", ")}]`);
     return v;
   }
 }
