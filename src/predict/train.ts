@@ -1,0 +1,88 @@
+/**
+ * Training: split by configuration, fit one model per kernel implementation
+ * (feature set chosen by cross-validation inside the training part), fit the
+ * FLOPs-linear baseline on the same split, and score both on the held-out
+ * part. Shared by `codl train` and the real-data bench.
+ */
+
+import type { KernelModel } from "../device/profile-schema.js";
+import { CompilerError } from "../diag/errors.js";
+import { candidatesFor, FLOPS_LINEAR } from "./feature-sets.js";
+import type { Work } from "./features.js";
+import { evaluateModel, fitKernelModel, selectAndFit } from "./kernel-model.js";
+import { type Accuracy, accuracy } from "./metrics.js";
+import { foldsByKey, splitByKey } from "./split.js";
+
+export interface TrainSample {
+  /** Unique operator configuration (the unit of the split). */
+  readonly key: string;
+  readonly kernel: string;
+  readonly processor: "cpu" | "gpu";
+  readonly work: Work;
+  readonly latencyMs: number;
+}
+
+export interface TrainOptions {
+  readonly holdout: number;
+  readonly seed: number;
+  readonly ridge: number;
+  readonly reweightRounds: number;
+  readonly folds: number;
+  /** Names the input in errors. */
+  readonly path: string;
+  readonly source?: string;
+}
+
+export const DEFAULT_TRAIN: Omit<TrainOptions, "path"> = { holdout: 0.3, seed: 66, ridge: 1e-6, reweightRounds: 5, folds: 5 };
+
+export interface KernelResult {
+  readonly kernel: string;
+  readonly model: KernelModel;
+  readonly flopsModel: KernelModel;
+  readonly candidate: string;
+  readonly nTrain: number;
+  readonly test: Accuracy;
+  readonly flopsTest: Accuracy;
+  /** Held-out predictions, aligned with `testSamples`. */
+  readonly testSamples: readonly TrainSample[];
+  readonly testPred: readonly number[];
+  readonly testFlopsPred: readonly number[];
+}
+
+export function trainKernelModels(samples: readonly TrainSample[], options: TrainOptions): KernelResult[] {
+  const { train, test } = options.holdout > 0 ? splitByKey(samples, (s) => s.key, options.holdout, options.seed) : { train: [...samples], test: [] };
+  const kernels = [...new Set(samples.map((s) => s.kernel))].sort();
+  const results: KernelResult[] = [];
+  for (const kernel of kernels) {
+    const tr = train.filter((s) => s.kernel === kernel);
+    const te = test.filter((s) => s.kernel === kernel);
+    if (tr.length < 2) {
+      throw new CompilerError("CODL-E063", { path: options.path, kernel, cause: `${tr.length} training rows after the holdout; at least 2 are needed` });
+    }
+    const processor = tr[0]!.processor;
+    const fit = { kernel, processor, ridge: options.ridge, reweightRounds: options.reweightRounds, ...(options.source === undefined ? {} : { source: options.source }) };
+    const folds = foldsByKey(tr, (s) => s.key, Math.min(options.folds, new Set(tr.map((s) => s.key)).size), options.seed + 1);
+    const work = tr.map((s) => s.work);
+    const y = tr.map((s) => s.latencyMs);
+    const sel = selectAndFit(candidatesFor(processor, tr.length), work, y, folds, fit);
+    const flopsModel = fitKernelModel(FLOPS_LINEAR.features, work, y, { ...fit, kernel: `${kernel}#flops-linear` });
+    const testPred = te.map((s) => evaluateModel(sel.model, s.work));
+    const testFlopsPred = te.map((s) => evaluateModel(flopsModel, s.work));
+    const truth = te.map((s) => s.latencyMs);
+    const testAcc = accuracy(testPred, truth);
+    const model: KernelModel = { ...sel.model, heldOutAcc10: te.length === 0 ? null : testAcc.acc10 };
+    results.push({
+      kernel,
+      model,
+      flopsModel,
+      candidate: sel.candidate,
+      nTrain: tr.length,
+      test: testAcc,
+      flopsTest: accuracy(testFlopsPred, truth),
+      testSamples: te,
+      testPred,
+      testFlopsPred,
+    });
+  }
+  return results;
+}
