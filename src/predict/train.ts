@@ -64,7 +64,7 @@ export function trainKernelModels(samples: readonly TrainSample[], options: Trai
     const folds = foldsByKey(tr, (s) => s.key, Math.min(options.folds, new Set(tr.map((s) => s.key)).size), options.seed + 1);
     const work = tr.map((s) => s.work);
     const y = tr.map((s) => s.latencyMs);
-    const sel = selectAndFit(candidatesFor(processor, tr.length), work, y, folds, fit);
+    const sel = selectAndFit(candidatesFor(processor, tr.length, kernel), work, y, folds, fit);
     const flopsModel = fitKernelModel(FLOPS_LINEAR.features, work, y, { ...fit, kernel: `${kernel}#flops-linear` });
     const testPred = te.map((s) => evaluateModel(sel.model, s.work));
     const testFlopsPred = te.map((s) => evaluateModel(flopsModel, s.work));
