@@ -103,3 +103,4 @@ export type KernelModel = z.infer<typeof kernelModelSchema>;
 export type GpuSection = z.infer<typeof gpuSchema>;
 export type CpuSection = z.infer<typeof cpuSchema>;
 export type Sharing = z.infer<typeof sharingSchema>;
+export type LinearBytes = z.infer<typeof linearBytesSchema>;

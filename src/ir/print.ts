@@ -11,9 +11,20 @@ function typeOf(t: Tensor | undefined): string {
   return t === undefined ? "?" : `${t.dtype}[${formatShape(t.shape)}]`;
 }
 
+/** The shortest decimal that reads back as the same float32 (ONNX float attributes are float32). */
+export function formatFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  if (Number.isInteger(v)) return String(v);
+  for (let p = 1; p <= 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === Math.fround(v)) return String(s);
+  }
+  return String(v);
+}
+
 function value(v: unknown): string {
   if (v === undefined) return "-";
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : v > 0 ? "inf" : "-inf";
+  if (typeof v === "number") return formatFloat(v);
   if (Array.isArray(v)) return `[${v.map(value).join(",")}]`;
   if (typeof v === "object" && v !== null && "kind" in v) return rawValue(v as RawAttr);
   return String(v);
@@ -36,7 +47,7 @@ export function formatActivation(a: Activation | undefined): string {
   if (a === undefined) return "none";
   switch (a.kind) {
     case "leakyRelu":
-      return `leakyRelu(${a.alpha})`;
+      return `leakyRelu(${formatFloat(a.alpha)})`;
     case "clip":
       return `clip(${value(a.min)},${value(a.max)})`;
     default:
