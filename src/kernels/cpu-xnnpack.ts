@@ -56,7 +56,7 @@ export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selec
     let nc = groupOc;
     if (threads > 1) {
       const maxNc = ceilDiv(groupOc * mTiles, threads * 5);
-      if (maxNc < nc) nc = Math.min(nc, ceilDiv(nc, maxNc * cpu.nr) * cpu.nr);
+      if (maxNc < nc) nc = Math.min(nc, ceilDiv(maxNc, cpu.nr) * cpu.nr);
     }
     const tiles = mTiles * ceilDiv(groupOc, nc);
     return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr: cpu.mr, nr: cpu.nr, nc };

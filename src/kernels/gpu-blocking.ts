@@ -92,8 +92,16 @@ export function summariseLaunch(gpu: GpuSpec, l: LaunchInput): GpuLaunch {
   const workGroups = gx * gy * gz;
   const global: Dim3 = [gx * l.local[0], gy * l.local[1], gz * l.local[2]];
   const groupSize = l.local[0] * l.local[1] * l.local[2];
+  // An explicit literal, not a spread: this runs millions of times per plan search.
   return {
-    ...l,
+    kernel: l.kernel,
+    block: l.block,
+    grid: l.grid,
+    local: l.local,
+    loop: l.loop,
+    inputBytes: l.inputBytes,
+    outputBytes: l.outputBytes,
+    weightBytes: l.weightBytes,
     global,
     workGroups,
     workItems: workGroups * groupSize,

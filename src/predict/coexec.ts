@@ -45,13 +45,18 @@ export function inputRows(c: OpConfig, a: number, b: number): readonly [number, 
 /** The operator restricted to output rows [a, b). */
 export function sliceRows(c: OpConfig, a: number, b: number): OpConfig {
   const [lo, hi] = inputRows(c, a, b);
-  return { ...c, oh: b - a, ih: hi - lo, padTop: 0 };
+  return withShape(c, hi - lo, b - a, c.ic, c.oc, c.groups, Math.max(0, (c.padTop ?? 0) - a * c.sh));
+}
+
+/** A copy with new rows/channels, written out field by field (spreads are slow on this hot path). */
+function withShape(c: OpConfig, ih: number, oh: number, ic: number, oc: number, groups: number, padTop: number): OpConfig {
+  return { op: c.op, n: c.n, ih, iw: c.iw, ic, oh, ow: c.ow, oc, kh: c.kh, kw: c.kw, sh: c.sh, sw: c.sw, groups, dilation: c.dilation ?? 1, padTop, activation: c.activation ?? "none" };
 }
 
 /** The operator restricted to `oc` output channels (depthwise also slices its input). */
 export function sliceChannels(c: OpConfig, oc: number): OpConfig {
   const depthwise = c.op === "depthwise_conv2d" || c.op === "pool" || (c.groups > 1 && c.groups === c.ic);
-  return depthwise ? { ...c, oc, ic: oc, groups: c.groups > 1 ? oc : c.groups } : { ...c, oc };
+  return depthwise ? withShape(c, c.ih, c.oh, oc, oc, c.groups > 1 ? oc : c.groups, c.padTop ?? 0) : withShape(c, c.ih, c.oh, c.ic, oc, c.groups, c.padTop ?? 0);
 }
 
 /** GPU output rows or channels for ratio ρ (channels rounded to slices of 4). */

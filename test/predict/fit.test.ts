@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { featureFn, type Work } from "../../src/predict/features.js";
+import { evaluateModel, fitKernelModel } from "../../src/predict/kernel-model.js";
+import { mulberry32, splitByKey } from "../../src/predict/split.js";
+
+function work(loop: number, block: number, cuWork: number, items: number): Work {
+  return { loop, block, cuWork, workGroups: items / 64, workItems: items, rounds: 1, micro: 1, steps: loop, inputBytes: 0, outputBytes: 0, weightBytes: 0, flops: 0 };
+}
+
+describe("fitting", () => {
+  it("recovers known coefficients from synthetic samples", () => {
+    const rnd = mulberry32(7);
+    const features = ["loop*block", "loop*cu_work", "work_items"];
+    const truth = [2e-4, 3e-6, 1e-5]; // ms per unit
+    const intercept = 0.01;
+    const ws: Work[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const w = work(1 + Math.floor(rnd() * 300), 1 + Math.floor(rnd() * 8), 100 + rnd() * 20000, 64 * (1 + Math.floor(rnd() * 100)));
+      ws.push(w);
+      ys.push(intercept + features.reduce((s, f, j) => s + truth[j]! * featureFn(f)!(w), 0));
+    }
+    const m = fitKernelModel(features, ws, ys, { kernel: "k", processor: "gpu", ridge: 0, reweightRounds: 0 });
+    // Un-z-score: raw coefficient = coefficient / std.
+    features.forEach((_, j) => {
+      expect(m.coefficients[j]! / m.stds[j]!).toBeCloseTo(truth[j]!, 9);
+    });
+    const rawIntercept = m.intercept - features.reduce((s, _, j) => s + (m.coefficients[j]! / m.stds[j]!) * m.means[j]!, 0);
+    expect(rawIntercept).toBeCloseTo(intercept, 6);
+    expect(evaluateModel(m, ws[0]!)).toBeCloseTo(ys[0]!, 8);
+  });
+
+  it("recovers them through noise with reweighting, within a few percent", () => {
+    const rnd = mulberry32(11);
+    const ws: Work[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      const w = work(1 + Math.floor(rnd() * 300), 1, 100 + rnd() * 20000, 64);
+      ws.push(w);
+      const noise = i % 10 === 0 ? 1.5 : 1 + (rnd() - 0.5) * 0.04; // 10% outliers
+      ys.push((0.02 + 5e-6 * w.loop * w.cuWork) * noise);
+    }
+    const m = fitKernelModel(["loop*cu_work"], ws, ys, { kernel: "k", processor: "gpu", ridge: 0, reweightRounds: 10 });
+    expect(m.coefficients[0]! / m.stds[0]! / 5e-6).toBeGreaterThan(0.97);
+    expect(m.coefficients[0]! / m.stds[0]! / 5e-6).toBeLessThan(1.03);
+  });
+
+  it("splits by configuration: no key on both sides, about 30% of keys held out", () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ key: `k${i % 137}` }));
+    const { train, test } = splitByKey(rows, (r) => r.key, 0.3, 66);
+    const trainKeys = new Set(train.map((r) => r.key));
+    expect(test.every((r) => !trainKeys.has(r.key))).toBe(true);
+    expect(new Set(test.map((r) => r.key)).size).toBe(41);
+    expect(splitByKey(rows, (r) => r.key, 0.3, 66).test).toEqual(test);
+  });
+});
