@@ -8,7 +8,9 @@
 import { Command, CommanderError } from "commander";
 import { ZodError } from "zod";
 import { CompilerError, formatTemplate } from "../diag/errors.js";
+import { runDevicesList, runDevicesSchema, runDevicesShow } from "./devices.js";
 import { runInspect } from "./inspect.js";
+import { runTrain } from "./train.js";
 import { packageVersion } from "./io.js";
 import type { CommandResult } from "./result.js";
 
@@ -53,6 +55,42 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--dump-after <pass>", "print the IR after a pass (import, infer-shapes, fuse-conv-bn, fuse-activation, dce)")
     .action(async (model: string, options: unknown) => {
       result = await runInspect(model, options);
+    });
+
+  program
+    .command("train")
+    .description("fit one latency model per kernel implementation from a samples CSV and write a profile")
+    .argument("<samples>", "samples CSV (DESIGN.md §3)")
+    .requiredOption("--base <profile>", "profile id or path to start from")
+    .requiredOption("--out <file>", "where to write the fitted profile")
+    .option("--holdout <fraction>", "held-out share, split by unique configuration", "0.3")
+    .option("--seed <n>", "split seed", "66")
+    .option("--ridge <lambda>", "ridge regularisation")
+    .action(async (samples: string, options: unknown) => {
+      result = await runTrain(samples, options);
+    });
+
+  const devices = program
+    .command("devices")
+    .description("list the built-in device profiles")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }) => {
+      result = await runDevicesList({ json: options.json === true });
+    });
+  devices
+    .command("show")
+    .description("show one device profile")
+    .argument("<profile>", "profile id or path")
+    .option("--json", "print the whole profile as JSON")
+    .action(async (ref: string, options: { json?: boolean }) => {
+      result = await runDevicesShow(ref, { json: options.json === true });
+    });
+  devices
+    .command("schema")
+    .description("print the device-profile JSON Schema, or write it")
+    .option("--write <file>", "write it to a file")
+    .action(async (options: { write?: string }) => {
+      result = await runDevicesSchema(options.write === undefined ? {} : { write: options.write });
     });
 
   try {
