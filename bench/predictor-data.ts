@@ -28,6 +28,8 @@ export interface PublicRow {
   readonly algorithm: string;
   readonly fused: boolean;
   readonly config: OpConfig;
+  /** The configuration exactly as the file states it (a depthwise row's `Filter` is its multiplier): the split's unit. */
+  readonly fileConfig: OpConfig;
   readonly latencyUs: number;
 }
 
@@ -79,6 +81,7 @@ export function readPublicRows(text: string, path: string, device: string): Publ
     const k = int(f.get("Kernel"), 1);
     const s = int(f.get("Stride"), 1);
     let config: OpConfig;
+    let fileConfig: OpConfig | undefined;
     const base = { n: 1, ih, iw: ih, ic, sh: s, sw: s, activation: fused ? ("relu" as const) : ("none" as const) };
     if (operation === "FULLY_CONNECTED") {
       config = { ...base, op: "fc", ih: 1, iw: 1, oh: 1, ow: 1, oc: int(f.get("Filter"), 1), kh: 1, kw: 1, sh: 1, sw: 1, groups: 1 };
@@ -88,13 +91,29 @@ export function readPublicRows(text: string, path: string, device: string): Publ
       const oh = int(f.get("Output_shape"), 1);
       const pooling = operation === "MAX_POOL_2D" || operation === "AVERAGE_POOL_2D";
       const depthwise = operation === "DEPTHWISE_CONV_2D";
-      const oc = pooling ? ic : int(f.get("Filter"), ic);
+      // A depthwise row's Filter is the depth multiplier: it has ic·multiplier outputs.
+      const oc = pooling ? ic : depthwise ? ic * int(f.get("Filter"), 1) : int(f.get("Filter"), ic);
       const groups = depthwise ? ic : operation === "CONV_2D_GROUP" ? int(f.get("Group"), 1) : pooling ? ic : 1;
       config = { ...base, op: pooling ? "pool" : depthwise ? "depthwise_conv2d" : "conv2d", oh, ow: oh, oc, kh: k, kw: k, groups };
+      if (depthwise) fileConfig = { ...config, oc: int(f.get("Filter"), ic) };
     }
-    out.push({ line: r.line, model: r.cells[iModel] ?? "", operation, algorithm, fused, config, latencyUs });
+    out.push({ line: r.line, model: r.cells[iModel] ?? "", operation, algorithm, fused, config, fileConfig: fileConfig ?? config, latencyUs });
   }
   return out;
+}
+
+/**
+ * The unit of the 70/30 split: the operation, the algorithm and the
+ * configuration as the file states it, tagged with the reference family the
+ * first bench used (1×1 filters apart, constant-memory convolutions apart).
+ * It is frozen: model changes (kernel families, shape fixes) never move a
+ * configuration between the training and the test part.
+ */
+export function splitKey(row: PublicRow, gpu: GpuSpec): string {
+  const c = row.fileConfig;
+  let tag = tfliteKernelId(c, row.algorithm, gpu);
+  if (tag === "tflite.conv_generic" && c.kh === 1 && c.kw === 1) tag = "tflite.conv_generic_1x1";
+  return `${row.operation}|${row.algorithm}|${configKey(c, tag)}`;
 }
 
 export function toSamples(rows: readonly PublicRow[], gpu: GpuSpec): PublicSample[] {
@@ -102,7 +121,7 @@ export function toSamples(rows: readonly PublicRow[], gpu: GpuSpec): PublicSampl
     const kernel = tfliteKernelId(row.config, row.algorithm, gpu);
     return {
       row,
-      key: `${row.operation}|${row.algorithm}|${configKey(row.config, kernel)}`,
+      key: splitKey(row, gpu),
       kernel,
       processor: "gpu" as const,
       work: gpuWork(tfliteLaunch(kernel, row.config, gpu), flops(row.config)),

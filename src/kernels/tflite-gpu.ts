@@ -65,7 +65,8 @@ export function tfliteKernelId(c: OpConfig, algorithm: string, gpu: GpuSpec): st
   if (algorithm.startsWith("mean")) return "tflite.mean";
   if (algorithm.startsWith("convolution_2d")) {
     if (usesConstantMemory(c, gpu)) return "tflite.conv_constants";
-    return c.kh === 1 && c.kw === 1 ? "tflite.conv_generic_1x1" : "tflite.conv_generic";
+    // TFLite's "kernel is 1" needs a 1×1 filter with stride 1 (no padding): a strided 1×1 runs the general path.
+    return c.kh === 1 && c.kw === 1 && c.sh === 1 && c.sw === 1 ? "tflite.conv_generic_1x1" : "tflite.conv_generic";
   }
   return `tflite.${algorithm}`;
 }
