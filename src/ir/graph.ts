@@ -95,3 +95,22 @@ export function producersOf(graph: Graph): Map<string, Node> {
 export function tensorOf(graph: Graph, name: string): Tensor | undefined {
   return graph.tensors.get(name);
 }
+
+/**
+ * Producer lookups for fusion: `exclusive(t)` is the node that writes tensor
+ * t when exactly one node reads t and t is not a graph output, i.e. when t
+ * can disappear into a fused kernel.
+ */
+export function fusionIndex(graph: Graph): { exclusive: (tensor: string) => Node | undefined; moved: (tensor: string, node: Node) => void } {
+  const consumers = consumersOf(graph);
+  const producers = producersOf(graph);
+  return {
+    exclusive: (tensor) => {
+      if (graph.outputs.includes(tensor) || (consumers.get(tensor)?.length ?? 0) !== 1) return undefined;
+      return producers.get(tensor);
+    },
+    moved: (tensor, node) => {
+      producers.set(tensor, node);
+    },
+  };
+}

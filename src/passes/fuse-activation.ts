@@ -6,7 +6,7 @@
  */
 
 import type { Activation, Graph, Node } from "../ir/graph.js";
-import { consumersOf } from "../ir/graph.js";
+import { fusionIndex } from "../ir/graph.js";
 import type { PassContext } from "./pass.js";
 
 const HOSTS = new Set<Node["op"]>(["Conv", "ConvTranspose", "Add"]);
@@ -34,22 +34,18 @@ function activationOf(node: Node): Activation | undefined {
 }
 
 export function fuseActivation(graph: Graph, ctx: PassContext): Graph {
-  const consumers = consumersOf(graph);
-  const producer = new Map<string, Node>();
-  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  const index = fusionIndex(graph);
   const removed = new Set<Node>();
   for (const act of graph.nodes) {
     const activation = activationOf(act);
     if (activation === undefined) continue;
-    const input = act.inputs[0] ?? "";
-    const host = producer.get(input);
+    const host = index.exclusive(act.inputs[0] ?? "");
     if (host === undefined || !HOSTS.has(host.op) || host.activation !== undefined || removed.has(host)) continue;
-    if (graph.outputs.includes(input) || (consumers.get(input)?.length ?? 0) !== 1) continue;
     host.activation = activation;
     host.outputs = [act.outputs[0] ?? ""];
     host.fusedFrom = [...host.fusedFrom, ...act.fusedFrom];
     removed.add(act);
-    producer.set(act.outputs[0] ?? "", host);
+    index.moved(act.outputs[0] ?? "", host);
     ctx.record({ pass: "fuse-activation", kind: `${host.op}+${act.onnxOp}`, nodes: [host.name, act.name] });
   }
   graph.nodes = graph.nodes.filter((n) => !removed.has(n));

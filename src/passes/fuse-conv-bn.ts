@@ -10,21 +10,17 @@
  */
 
 import type { Graph, Node, NodeOf } from "../ir/graph.js";
-import { consumersOf } from "../ir/graph.js";
+import { fusionIndex } from "../ir/graph.js";
 import { ConstData, elementCount, isStatic, readNumbers, type Tensor } from "../ir/tensor.js";
 import type { PassContext } from "./pass.js";
 
 export function fuseConvBn(graph: Graph, ctx: PassContext): Graph {
-  const consumers = consumersOf(graph);
-  const producer = new Map<string, Node>();
-  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  const index = fusionIndex(graph);
   const removed = new Set<Node>();
   for (const bn of graph.nodes) {
     if (bn.op !== "BatchNormalization" || bn.outputs.filter((o) => o !== "").length !== 1) continue;
-    const conv = producer.get(bn.inputs[0] ?? "");
+    const conv = index.exclusive(bn.inputs[0] ?? "");
     if (conv === undefined || conv.op !== "Conv" || conv.activation !== undefined) continue;
-    const mid = conv.outputs[0] ?? "";
-    if (graph.outputs.includes(mid) || (consumers.get(mid)?.length ?? 0) !== 1) continue;
     const params = bn.inputs.slice(1, 5).map((n) => graph.tensors.get(n));
     const weight = graph.tensors.get(conv.inputs[1] ?? "");
     if (weight?.data === undefined || weight.dtype !== "float32" || !isStatic(weight.shape)) continue;
