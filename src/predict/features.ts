@@ -6,6 +6,8 @@
  *   loop*block            serial loop × outputs per item (latency-bound chain)
  *   loop*cu_work          loop × padded items·block per compute unit (throughput-bound)
  *   loop*max(cu_work,H)   the same with a floor: below H items per CU the GPU is not full
+ *   loop*wave_rounds(k)   loop × k-item waves per CU with whole work-groups (quantised occupancy)
+ *   taps*wave_rounds(k)*pixels   per-tap address maths and bounds checks of each output pixel
  *   work_groups, work_items, rounds, input/output/weight_bytes
  *
  * CPU features count XNNPACK tasks on the busiest thread:
@@ -19,6 +21,10 @@ import type { GpuLaunch } from "../kernels/gpu-blocking.js";
 export interface Work {
   readonly loop: number;
   readonly block: number;
+  /** Output pixels per work item (block columns × rows); each costs address maths per filter tap. */
+  readonly pixels: number;
+  /** Filter taps (kh·kw); 1 for CPU calls and element-wise kernels. */
+  readonly taps: number;
   readonly cuWork: number;
   readonly workGroups: number;
   readonly workItems: number;
@@ -28,14 +34,22 @@ export interface Work {
   readonly inputBytes: number;
   readonly outputBytes: number;
   readonly weightBytes: number;
+  /** Weight bytes fetched by all work-groups: each reads the filters of its own output slices. */
+  readonly weightTraffic: number;
+  /** Input bytes fetched by all work-groups: every group of output slices re-reads the input. */
+  readonly inputTraffic: number;
   readonly flops: number;
 }
 
-export function gpuWork(l: GpuLaunch, flops: number): Work {
+export function gpuWork(l: GpuLaunch, flops: number, taps = 1): Work {
   const block = l.block[0] * l.block[1] * l.block[2];
+  const zGroups = Math.ceil(l.grid[2] / l.local[2]);
+  const sliceShare = Math.min(1, (l.local[2] * l.block[2]) / Math.max(1, l.grid[2] * l.block[2]));
   return {
     loop: l.loop,
     block,
+    pixels: l.block[0] * l.block[1],
+    taps,
     cuWork: (l.workItems * block) / l.computeUnits,
     workGroups: l.workGroups,
     workItems: l.workItems,
@@ -45,6 +59,8 @@ export function gpuWork(l: GpuLaunch, flops: number): Work {
     inputBytes: l.inputBytes,
     outputBytes: l.outputBytes,
     weightBytes: l.weightBytes,
+    weightTraffic: l.workGroups * l.weightBytes * sliceShare,
+    inputTraffic: l.inputBytes * zGroups,
     flops,
   };
 }
@@ -53,6 +69,8 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
   return {
     loop: t.steps,
     block: t.mr * t.nr,
+    pixels: t.mr,
+    taps: 1,
     cuWork: t.tiles,
     workGroups: t.tiles,
     workItems: t.tiles * t.microPerTile,
@@ -62,6 +80,8 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     inputBytes: bytes.input,
     outputBytes: bytes.output,
     weightBytes: bytes.weights,
+    weightTraffic: bytes.weights,
+    inputTraffic: bytes.input,
     flops,
   };
 }
@@ -77,13 +97,28 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   "rounds*micro": (w) => w.rounds * w.micro,
   "rounds*micro*steps": (w) => w.rounds * w.micro * w.steps,
   "loop*rounds": (w) => w.loop * w.rounds,
+  "loop*rounds*block": (w) => w.loop * w.rounds * w.block,
   input_bytes: (w) => w.inputBytes,
   output_bytes: (w) => w.outputBytes,
   weight_bytes: (w) => w.weightBytes,
+  weight_traffic: (w) => w.weightTraffic,
+  input_traffic: (w) => w.inputTraffic,
   flops: (w) => w.flops,
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
+const WAVE_ROUNDS = /^(loop\*|taps\*)?wave_rounds\((\d+)\)(\*block|\*pixels)?$/;
+
+/**
+ * Waves of `k` items each compute unit runs one after another when work-groups
+ * are dealt out whole: ceil(groups / CU) · ceil(group size / k). On Adreno a
+ * 1×1 conv's slope per source slice follows this count, not the item count
+ * (16 work-groups of 160 items cost 2.3× 8 of 256, with 1.25× the items).
+ */
+function waveRounds(w: Work, k: number): number {
+  const group = w.workGroups > 0 ? w.workItems / w.workGroups : 0;
+  return w.rounds * Math.ceil(group / k);
+}
 
 /** The evaluator of a feature name, or undefined for an unknown name. */
 export function featureFn(name: string): FeatureFn | undefined {
@@ -94,6 +129,13 @@ export function featureFn(name: string): FeatureFn | undefined {
     const h = Number(m[1]);
     return (w) => w.loop * Math.max(h, w.cuWork);
   }
+  const r = WAVE_ROUNDS.exec(name);
+  if (r !== null) {
+    const k = Number(r[2]);
+    const outer = r[1];
+    const inner = r[3];
+    return (w) => waveRounds(w, k) * (outer === "loop*" ? w.loop : outer === "taps*" ? w.taps : 1) * (inner === "*block" ? w.block : inner === "*pixels" ? w.pixels : 1);
+  }
   return undefined;
 }
 
@@ -103,4 +145,9 @@ export function isKnownFeature(name: string): boolean {
 
 export function hinge(h: number): string {
   return `loop*max(cu_work,${h})`;
+}
+
+/** `[loop*]wave_rounds(k)[*block]`: sequential k-item waves per compute unit (see waveRounds). */
+export function waveRoundsFeature(k: number, options: { per?: "loop" | "taps"; times?: "block" | "pixels" } = {}): string {
+  return `${options.per === undefined ? "" : `${options.per}*`}wave_rounds(${k})${options.times === undefined ? "" : `*${options.times}`}`;
 }

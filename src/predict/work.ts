@@ -26,6 +26,6 @@ export function workOf(kernel: string, c: OpConfig, p: Processors): Work {
     const t = cpuTiling(c, { threads: p.cpu.threads, mr: p.cpu.xnnpack.mr, nr: p.cpu.xnnpack.nr, cr: p.cpu.xnnpack.cr }, kernel as CpuKernelId);
     return cpuWork(t, tensorBytes(c, 4), flops(c));
   }
-  if (kernel.startsWith("tflite.")) return gpuWork(tfliteLaunch(kernel, c, p.gpu), flops(c));
-  return gpuWork(gpuLaunch(c, p.gpu, kernel as GpuKernelId), flops(c));
+  if (kernel.startsWith("tflite.")) return gpuWork(tfliteLaunch(kernel, c, p.gpu), flops(c), c.kh * c.kw);
+  return gpuWork(gpuLaunch(c, p.gpu, kernel as GpuKernelId), flops(c), c.kh * c.kw);
 }
