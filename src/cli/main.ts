@@ -8,6 +8,7 @@
 import { Command, CommanderError } from "commander";
 import { ZodError } from "zod";
 import { CompilerError, formatTemplate } from "../diag/errors.js";
+import { PASS_NAMES } from "../passes/pipeline.js";
 import { runDevicesList, runDevicesSchema, runDevicesShow } from "./devices.js";
 import { runInspect } from "./inspect.js";
 import { runTrain } from "./train.js";
@@ -52,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument("<model>", "ONNX model file")
     .option("--json", "print the report as JSON")
     .option("--input-shape <name=dims>", "static shape for a dynamic input, e.g. input=1x3x224x224 (repeatable)", collect, [])
-    .option("--dump-after <pass>", "print the IR after a pass (import, infer-shapes, fuse-conv-bn, fuse-activation, dce)")
+    .option("--dump-after <pass>", `print the IR after a pass (${PASS_NAMES.join(", ")})`)
     .action(async (model: string, options: unknown) => {
       result = await runInspect(model, options);
     });

@@ -10,6 +10,7 @@ import { verifyGraph } from "../ir/verify.js";
 import { eliminateDeadCode } from "./dce.js";
 import { fuseActivation } from "./fuse-activation.js";
 import { fuseConvBn } from "./fuse-conv-bn.js";
+import { fuseHardSwish } from "./fuse-hardswish.js";
 import { type InferShapesOptions, inferShapes } from "./infer-shapes.js";
 import type { PassContext, PassEvent } from "./pass.js";
 
@@ -21,6 +22,7 @@ export interface PipelineOptions extends InferShapesOptions {
 export const PASSES = [
   { name: "infer-shapes", run: (g: Graph, _ctx: PassContext, o: PipelineOptions) => inferShapes(g, o) },
   { name: "fuse-conv-bn", run: (g: Graph, ctx: PassContext) => fuseConvBn(g, ctx) },
+  { name: "fuse-hardswish", run: (g: Graph, ctx: PassContext) => fuseHardSwish(g, ctx) },
   { name: "fuse-activation", run: (g: Graph, ctx: PassContext) => fuseActivation(g, ctx) },
   { name: "dce", run: (g: Graph, ctx: PassContext) => eliminateDeadCode(g, ctx) },
 ] as const;
