@@ -55,6 +55,16 @@ export const CATALOGUE = {
   "CODL-E062": { exit: 2, template: "{path}:{line}: column '{column}': {cause}", hint: "samples CSV columns are described in DESIGN.md section 3" },
   "CODL-E063": { exit: 2, template: "{path}: kernel '{kernel}' has no usable training rows ({cause})", hint: "add samples for this kernel or drop it from the CSV" },
   "CODL-E064": { exit: 2, template: "profile {path} is not valid JSON: {cause}" },
+  // Planning, bundles, explain and diff
+  "CODL-E080": { exit: 2, template: "--out {path} exists and is not a directory", hint: "give a directory (it is replaced atomically) or a new path" },
+  "CODL-E081": { exit: 2, template: "cannot write the bundle to {path}: {cause}", hint: "check that the parent folder exists and is writable" },
+  "CODL-E082": { exit: 2, template: "unknown strategy '{strategy}'", hint: "strategies: {known}" },
+  "CODL-E083": { exit: 2, template: "--ratio-step {value} is outside (0, 0.5]", hint: "use e.g. 0.1 (the paper's grid) or 0.05" },
+  "CODL-E084": { exit: 2, template: "strategy 'ideal' is a bound and cannot be emitted", hint: "it is reported beside every plan; choose codl, codl-greedy, mulayer, cpu or gpu" },
+  "CODL-E085": { exit: 2, template: "{path} is neither an ONNX model nor a bundle directory", hint: "pass a .onnx file (with --device) or a folder written by codl compile" },
+  "CODL-E086": { exit: 2, template: "bundle {path} is invalid: {cause}", hint: "recompile it with codl compile" },
+  "CODL-E087": { exit: 2, template: "operator '{op}' is not in the plan", hint: "operators: {known}" },
+  "CODL-E088": { exit: 2, template: "explaining a model needs --device", hint: "pass --device <id|path>, or explain a compiled bundle directory" },
   // Internal
   "CODL-E100": { exit: 1, template: "internal error: {cause}", hint: "please report this with the model and --debug output" },
 } as const satisfies Record<string, Entry>;

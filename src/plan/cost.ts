@@ -1,0 +1,203 @@
+/**
+ * The planner's cost model: predict/'s kernel latencies and sharing terms,
+ * applied to PlanOps. Every strategy is scored by these functions (through
+ * evaluate.ts), so baselines and searches are compared on equal terms.
+ *
+ * Where a tensor lives ("home"): the GPU tensor is canonical, as in the
+ * runtime: after a split operator or chain the CPU's slab is transformed back
+ * into it. A CPU-only operator leaves its output in a CPU buffer. Graph inputs
+ * are free to either side. Crossing homes costs transform + map (GPU → CPU)
+ * or transform + unmap (CPU → GPU) of the whole tensor, plus one sync.
+ *
+ * Storage: the GPU uses the profile's preferred storage (image2d on Adreno);
+ * `mulayer` uses buffers on both sides, so it pays no layout transform and
+ * its OC slices need not be multiples of 4. The profile has no buffer-storage
+ * GPU kernel models, so the same GPU models price both.
+ */
+
+import type { DeviceProfile } from "../device/profile-schema.js";
+import type { OpConfig } from "../kernels/op-config.js";
+import { inputRange } from "../kernels/from-ir.js";
+import { linearBytesMs, predictCpuMs, predictGpuMs, sliceChannels, sliceRows } from "../predict/coexec.js";
+import type { PlanOp, SplitDim } from "./ops.js";
+
+export type Side = "cpu" | "gpu";
+export type Home = Side | "any";
+export type Storage = "image" | "buffer";
+
+export interface Sharing {
+  readonly transformMs: number;
+  readonly mapMs: number;
+  readonly syncMs: number;
+}
+
+export interface SplitCost extends Sharing {
+  readonly dim: SplitDim;
+  readonly ratio: number;
+  /** GPU rows [0, share) of H, or GPU channels [0, share) of OC. */
+  readonly share: number;
+  readonly cpuMs: number;
+  readonly gpuMs: number;
+  readonly totalMs: number;
+}
+
+export interface CostOptions {
+  readonly gpuStorage: Storage;
+  /** False when both processors use buffers: no layout transform. */
+  readonly payTransform: boolean;
+}
+
+function configKey(c: OpConfig): string {
+  return `${c.op},${c.n},${c.ih},${c.iw},${c.ic},${c.oh},${c.ow},${c.oc},${c.kh},${c.kw},${c.sh},${c.sw},${c.groups},${c.dilation ?? 1},${c.padTop ?? 0},${c.activation ?? "none"}`;
+}
+
+export class CostModel {
+  readonly profile: DeviceProfile;
+  readonly options: CostOptions;
+  private readonly cpuMemo = new Map<string, number>();
+  private readonly gpuMemo = new Map<string, number>();
+
+  constructor(profile: DeviceProfile, options: CostOptions) {
+    this.profile = profile;
+    this.options = options;
+  }
+
+  cpuMs(c: OpConfig): number {
+    if (c.oh <= 0 || c.oc <= 0) return 0;
+    const k = configKey(c);
+    let t = this.cpuMemo.get(k);
+    if (t === undefined) {
+      t = predictCpuMs(this.profile, c);
+      this.cpuMemo.set(k, t);
+    }
+    return t;
+  }
+
+  gpuMs(c: OpConfig): number {
+    if (c.oh <= 0 || c.oc <= 0) return 0;
+    const k = configKey(c);
+    let t = this.gpuMemo.get(k);
+    if (t === undefined) {
+      t = predictGpuMs(this.profile, c);
+      this.gpuMemo.set(k, t);
+    }
+    return t;
+  }
+
+  /** The whole operator on one processor (compute only). */
+  wholeMs(op: PlanOp, side: Side): number {
+    if (side === "gpu" && !op.gpuCapable) return Number.POSITIVE_INFINITY;
+    return side === "cpu" ? this.cpuMs(op.ir.config) : this.gpuMs(op.ir.config);
+  }
+
+  /** Moving a whole tensor of `bytes` to `to` (without the sync). */
+  moveMs(bytes: number, to: Side): number {
+    const s = this.profile.sharing;
+    const transform = this.options.payTransform ? linearBytesMs(s.transform, bytes) : 0;
+    return transform + linearBytesMs(to === "cpu" ? s.map : s.unmap, bytes);
+  }
+
+  /** The CPU's input slab in and its output slab back: Eq. 2's sharing terms. */
+  sharing(inBytes: number, outBytes: number): Sharing {
+    const s = this.profile.sharing;
+    const transformMs = this.options.payTransform ? linearBytesMs(s.transform, inBytes) + linearBytesMs(s.transform, outBytes) : 0;
+    return { transformMs, mapMs: linearBytesMs(s.map, inBytes) + linearBytesMs(s.unmap, outBytes), syncMs: s.syncMs };
+  }
+
+  /** One side of Eq. 2's sharing: the CPU's input slab in (to "cpu") or its output slab back (to "gpu"). */
+  sharingSide(bytes: number, to: Side): number {
+    return bytes > 0 ? this.moveMs(bytes, to) : 0;
+  }
+
+  /** Transfers a whole-operator placement on `side` pays for inputs living elsewhere. */
+  entry(op: PlanOp, side: Side, homes: readonly Home[]): Sharing {
+    const s = this.profile.sharing;
+    let transformMs = 0;
+    let mapMs = 0;
+    op.inputBytes.forEach((bytes, i) => {
+      const h = homes[i] ?? "any";
+      if (h === "any" || h === side || bytes <= 0) return;
+      if (this.options.payTransform) transformMs += linearBytesMs(s.transform, bytes);
+      mapMs += linearBytesMs(side === "cpu" ? s.map : s.unmap, bytes);
+    });
+    return { transformMs, mapMs, syncMs: transformMs + mapMs > 0 ? s.syncMs : 0 };
+  }
+
+  entryMs(op: PlanOp, side: Side, homes: readonly Home[]): number {
+    const e = this.entry(op, side, homes);
+    return e.transformMs + e.mapMs + e.syncMs;
+  }
+
+  /** The operator restricted to output rows [a, b). */
+  sliceRows(op: PlanOp, a: number, b: number): OpConfig {
+    const c = op.ir.config;
+    if (a <= 0 && b >= op.ir.outRows) return c;
+    if (op.ir.rowMap.kind === "window") return sliceRows(c, a, b);
+    const [lo, hi] = inputRange(op.ir.rowMap, a, b);
+    return { ...c, oh: b - a, ih: op.ir.rowMap.kind === "all" ? c.ih : hi - lo };
+  }
+
+  /** The operator restricted to `channels` output channels. */
+  sliceChannels(op: PlanOp, channels: number): OpConfig {
+    const c = op.ir.config;
+    if (channels >= c.oc) return c;
+    const cpg = op.ir.channelsPerGroup;
+    if (c.groups > 1 && c.op === "conv2d" && cpg > 1) {
+      const groups = channels / cpg;
+      return { ...c, groups, ic: (c.ic / c.groups) * groups, oc: channels };
+    }
+    return sliceChannels(c, channels);
+  }
+
+  /** The OC slice unit: whole groups, and multiples of 4 with image storage. */
+  channelUnit(op: PlanOp): number {
+    const cpg = op.ir.config.groups > 1 && op.ir.config.op === "conv2d" ? op.ir.channelsPerGroup : 1;
+    return this.options.gpuStorage === "image" ? lcm(4, cpg) : cpg;
+  }
+
+  /** Distinct GPU shares of a dimension for the ratio grid, both sides non-empty. */
+  shares(op: PlanOp, dim: SplitDim, ratios: readonly number[]): Array<{ ratio: number; share: number }> {
+    const out: Array<{ ratio: number; share: number }> = [];
+    const seen = new Set<number>();
+    for (const ratio of ratios) {
+      const share = this.shareOf(op, dim, ratio);
+      if (share === undefined || seen.has(share)) continue;
+      seen.add(share);
+      out.push({ ratio, share });
+    }
+    return out;
+  }
+
+  shareOf(op: PlanOp, dim: SplitDim, ratio: number): number | undefined {
+    if (dim === "H") {
+      const h = op.ir.outRows;
+      if (h < 2) return undefined;
+      return Math.min(h - 1, Math.max(1, Math.round(ratio * h)));
+    }
+    const oc = op.ir.outChannels;
+    const unit = this.channelUnit(op);
+    if (oc < 2 * unit || oc % unit !== 0) return undefined;
+    return Math.min(oc - unit, Math.max(unit, Math.round((ratio * oc) / unit) * unit));
+  }
+
+  /** An OC split of one operator: both read the whole input (depthwise and pooling read their channels). */
+  splitOc(op: PlanOp, ratio: number, share: number): SplitCost {
+    const gpuMs = this.gpuMs(this.sliceChannels(op, share));
+    const cpuPart = this.sliceChannels(op, op.ir.outChannels - share);
+    const cpuMs = this.cpuMs(cpuPart);
+    const c = op.ir.config;
+    const channelFraction = cpuPart.ic / c.ic;
+    const inBytes = op.inputBytes.reduce((s, b) => s + b, 0) * (c.op === "fc" ? 1 : channelFraction);
+    const outBytes = (op.ir.outputBytes * (op.ir.outChannels - share)) / op.ir.outChannels;
+    const sh = this.sharing(inBytes, outBytes);
+    return { dim: "OC", ratio, share, cpuMs, gpuMs, ...sh, totalMs: sh.transformMs + sh.mapMs + sh.syncMs + Math.max(cpuMs, gpuMs) };
+  }
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}
