@@ -1,0 +1,246 @@
+// cpu_ops.cc: the CPU half of an operator on XNNPACK (or a custom kernel).
+// Operators are created once (XNNPACK packs the weights then) and set up on
+// every run, because mapped pointers may move between runs. A view that is a
+// row slab of a batch of more than one item is not contiguous, so it runs
+// one batch item at a time.
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
+#include <string>
+
+#include "error.h"
+#include "runtime.h"
+
+namespace codl {
+namespace {
+
+struct ViewGeom {
+  const TensorDesc* t;
+  int32_t row0, rows, ch0, chs;
+  size_t batch_stride() const { return size_t(t->h) * t->w * t->c; }
+  size_t offset() const { return (size_t(row0) * t->w) * t->c + ch0; }
+  bool whole_rows() const { return rows == t->h; }
+};
+
+ViewGeom geom(const ModelDesc& m, const CpuView& v) {
+  const TensorDesc& t = m.tensors[v.tensor];
+  return {&t, v.row0, v.rows ? v.rows : t.h, v.ch0, v.chs ? v.chs : t.c};
+}
+
+[[noreturn]] void bad(const OpDesc& op, const std::string& why) {
+  fail(CODL_ERR_BUNDLE, std::string("operator '") + op.id + "' (CPU half): " + why);
+}
+
+void check(xnn_status st, const OpDesc& op, const char* what) {
+  if (st != xnn_status_success) {
+    fail(CODL_ERR_RUNTIME, std::string("operator '") + op.id + "': XNNPACK " + what + " failed (status " + std::to_string(int(st)) + ")");
+  }
+}
+
+uint32_t conv_out(uint32_t in, uint32_t pad_a, uint32_t pad_b, uint32_t k, uint32_t dil, uint32_t stride) {
+  int64_t eff = int64_t(k - 1) * dil + 1, padded = int64_t(in) + pad_a + pad_b;
+  return padded < eff ? 0 : uint32_t((padded - eff) / stride + 1);
+}
+
+const float* weights_ptr(const ModelDesc& m, int32_t id, const uint8_t* blob) {
+  return id < 0 ? nullptr : reinterpret_cast<const float*>(blob + m.weights[id].offset);
+}
+
+void expect_count(const OpDesc& op, uint32_t n) {
+  if (op.cpu.num_inputs != n) bad(op, "expects " + std::to_string(n) + " input view(s), has " + std::to_string(op.cpu.num_inputs));
+}
+
+}  // namespace
+
+xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t* blob) {
+  const CpuOpDesc& c = op.cpu;
+  xnn_operator_t x = nullptr;
+  xnn_status st = xnn_status_success;
+  switch (c.kind) {
+    case CpuKind::kNone:
+    case CpuKind::kCustom:
+      return nullptr;
+    case CpuKind::kConv2d:
+    case CpuKind::kDeconv2d: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      if (c.weights < 0) bad(op, "convolution without weights");
+      if (c.groups * c.group_ic != uint32_t(in.chs) || c.groups * c.group_oc != uint32_t(out.chs)) {
+        bad(op, "groups × channels per group do not match the views' channels");
+      }
+      uint32_t oh, ow;
+      if (c.kind == CpuKind::kConv2d) {
+        oh = conv_out(in.rows, c.pad_top, c.pad_bottom, c.kernel_h, c.dilation_h, c.stride_h);
+        ow = conv_out(in.t->w, c.pad_left, c.pad_right, c.kernel_w, c.dilation_w, c.stride_w);
+        st = xnn_create_convolution2d_nhwc_f32(c.pad_top, c.pad_right, c.pad_bottom, c.pad_left, c.kernel_h, c.kernel_w, c.stride_h,
+                                               c.stride_w, c.dilation_h, c.dilation_w, c.groups, c.group_ic, c.group_oc, in.t->c,
+                                               out.t->c, weights_ptr(m, c.weights, blob), weights_ptr(m, c.bias, blob), c.out_min,
+                                               c.out_max, c.flags, &x);
+      } else {
+        oh = (in.rows - 1) * c.stride_h + c.adj_h + (c.kernel_h - 1) * c.dilation_h + 1 - c.pad_top - c.pad_bottom;
+        ow = (in.t->w - 1) * c.stride_w + c.adj_w + (c.kernel_w - 1) * c.dilation_w + 1 - c.pad_left - c.pad_right;
+        st = xnn_create_deconvolution2d_nhwc_f32(c.pad_top, c.pad_right, c.pad_bottom, c.pad_left, c.kernel_h, c.kernel_w, c.stride_h,
+                                                 c.stride_w, c.dilation_h, c.dilation_w, c.groups, c.group_ic, c.group_oc, in.t->c,
+                                                 out.t->c, weights_ptr(m, c.weights, blob), weights_ptr(m, c.bias, blob), c.out_min,
+                                                 c.out_max, c.flags, &x);
+      }
+      if (oh != uint32_t(out.rows) || ow != uint32_t(out.t->w)) {
+        bad(op, "input slab of " + std::to_string(in.rows) + " rows gives " + std::to_string(oh) + "×" + std::to_string(ow) +
+                    " outputs, the output view has " + std::to_string(out.rows) + "×" + std::to_string(out.t->w));
+      }
+      if (in.t->n != out.t->n) bad(op, "batch sizes differ");
+      break;
+    }
+    case CpuKind::kMaxPool2d:
+    case CpuKind::kAvgPool2d: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      if (in.chs != out.chs) bad(op, "pooling changes the channel count");
+      uint32_t dh = c.kind == CpuKind::kMaxPool2d ? c.dilation_h : 1, dw = c.kind == CpuKind::kMaxPool2d ? c.dilation_w : 1;
+      uint32_t oh = conv_out(in.rows, c.pad_top, c.pad_bottom, c.kernel_h, dh, c.stride_h);
+      uint32_t ow = conv_out(in.t->w, c.pad_left, c.pad_right, c.kernel_w, dw, c.stride_w);
+      if (oh != uint32_t(out.rows) || ow != uint32_t(out.t->w)) bad(op, "input slab does not give the output view's rows and width");
+      if (c.kind == CpuKind::kMaxPool2d) {
+        st = xnn_create_max_pooling2d_nhwc_f32(c.pad_top, c.pad_right, c.pad_bottom, c.pad_left, c.kernel_h, c.kernel_w, c.stride_h,
+                                               c.stride_w, c.dilation_h, c.dilation_w, in.chs, in.t->c, out.t->c, c.out_min, c.out_max,
+                                               c.flags, &x);
+      } else {
+        st = xnn_create_average_pooling2d_nhwc_f32(c.pad_top, c.pad_right, c.pad_bottom, c.pad_left, c.kernel_h, c.kernel_w, c.stride_h,
+                                                   c.stride_w, in.chs, in.t->c, out.t->c, c.out_min, c.out_max, c.flags, &x);
+      }
+      break;
+    }
+    case CpuKind::kGlobalAvgPool: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      if (!in.whole_rows() || in.chs != out.chs) bad(op, "global pooling needs the whole input and the same channels");
+      st = xnn_create_global_average_pooling_nwc_f32(in.chs, in.t->c, out.t->c, c.out_min, c.out_max, c.flags, &x);
+      break;
+    }
+    case CpuKind::kFullyConnected: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      if (!in.whole_rows() || in.chs != in.t->c || out.t->h != 1 || out.t->w != 1) bad(op, "fully connected needs a whole input and a [N, C] output");
+      size_t k = size_t(in.t->h) * in.t->w * in.t->c;
+      st = xnn_create_fully_connected_nc_f32(k, out.chs, k, out.t->c, weights_ptr(m, c.weights, blob), weights_ptr(m, c.bias, blob),
+                                             c.out_min, c.out_max, c.flags, &x);
+      break;
+    }
+    case CpuKind::kAdd:
+    case CpuKind::kMultiply: {
+      expect_count(op, 2);
+      for (const CpuView* v : {&c.inputs[0], &c.inputs[1], &c.output}) {
+        ViewGeom g = geom(m, *v);
+        if (g.chs != g.t->c) bad(op, "element-wise views must cover all channels");
+      }
+      st = c.kind == CpuKind::kAdd ? xnn_create_add_nd_f32(c.out_min, c.out_max, c.flags, &x)
+                                   : xnn_create_multiply_nd_f32(c.out_min, c.out_max, c.flags, &x);
+      break;
+    }
+    case CpuKind::kClamp:
+    case CpuKind::kSigmoid: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      if (in.chs != out.chs || in.rows != out.rows || in.t->w != out.t->w) bad(op, "unary views differ in shape");
+      st = c.kind == CpuKind::kClamp ? xnn_create_clamp_nc_f32(in.chs, in.t->c, out.t->c, c.out_min, c.out_max, c.flags, &x)
+                                     : xnn_create_sigmoid_nc_f32(in.chs, in.t->c, out.t->c, c.flags, &x);
+      break;
+    }
+  }
+  check(st, op, "create");
+  return x;
+}
+
+void run_cpu_op(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float* const* ptr, const uint8_t* blob, pthreadpool* pool) {
+  const CpuOpDesc& c = op.cpu;
+  if (c.kind == CpuKind::kCustom) {
+    const float* ins[8] = {};
+    if (c.num_inputs > 8) bad(op, "a custom kernel takes at most 8 inputs");
+    for (uint32_t i = 0; i < c.num_inputs; i++) ins[i] = ptr[c.inputs[i].tensor];
+    c.custom(CpuCall{&m, &op, ins, ptr[c.output.tensor], blob, pool});
+    return;
+  }
+  ViewGeom out = geom(m, c.output);
+  float* out_base = ptr[c.output.tensor];
+  const int32_t N = out.t->n;
+  switch (c.kind) {
+    case CpuKind::kConv2d:
+    case CpuKind::kDeconv2d:
+    case CpuKind::kMaxPool2d:
+    case CpuKind::kAvgPool2d: {
+      ViewGeom in = geom(m, c.inputs[0]);
+      const float* in_base = ptr[c.inputs[0].tensor];
+      // Whole-row views of the batch are one call; row slabs go item by item.
+      bool whole = in.whole_rows() && out.whole_rows();
+      int32_t calls = whole ? 1 : N;
+      size_t batch = whole ? size_t(N) : 1;
+      for (int32_t n = 0; n < calls; n++) {
+        const float* ip = in_base + n * in.batch_stride() + in.offset();
+        float* op_ = out_base + n * out.batch_stride() + out.offset();
+        xnn_status st;
+        switch (c.kind) {
+          case CpuKind::kConv2d: st = xnn_setup_convolution2d_nhwc_f32(x, batch, in.rows, in.t->w, ip, op_, pool); break;
+          case CpuKind::kDeconv2d:
+            st = xnn_setup_deconvolution2d_nhwc_f32(x, batch, in.rows, in.t->w, c.adj_h, c.adj_w, ip, op_, pool);
+            break;
+          case CpuKind::kMaxPool2d: st = xnn_setup_max_pooling2d_nhwc_f32(x, batch, in.rows, in.t->w, ip, op_, pool); break;
+          default: st = xnn_setup_average_pooling2d_nhwc_f32(x, batch, in.rows, in.t->w, ip, op_, pool); break;
+        }
+        check(st, op, "setup");
+        check(xnn_run_operator(x, pool), op, "run");
+      }
+      return;
+    }
+    case CpuKind::kGlobalAvgPool: {
+      ViewGeom in = geom(m, c.inputs[0]);
+      check(xnn_setup_global_average_pooling_nwc_f32(x, N, size_t(in.t->h) * in.t->w, ptr[c.inputs[0].tensor] + in.ch0,
+                                                     out_base + out.offset(), pool),
+            op, "setup");
+      check(xnn_run_operator(x, pool), op, "run");
+      return;
+    }
+    case CpuKind::kFullyConnected: {
+      check(xnn_setup_fully_connected_nc_f32(x, N, ptr[c.inputs[0].tensor], out_base + out.ch0, pool), op, "setup");
+      check(xnn_run_operator(x, pool), op, "run");
+      return;
+    }
+    case CpuKind::kAdd:
+    case CpuKind::kMultiply: {
+      ViewGeom a = geom(m, c.inputs[0]), b = geom(m, c.inputs[1]);
+      bool whole = a.whole_rows() && b.whole_rows() && out.whole_rows();
+      int32_t calls = whole ? 1 : N;
+      for (int32_t n = 0; n < calls; n++) {
+        size_t sa[4] = {whole ? size_t(a.t->n) : 1, size_t(a.rows), size_t(a.t->w), size_t(a.t->c)};
+        size_t sb[4] = {whole ? size_t(b.t->n) : 1, size_t(b.rows), size_t(b.t->w), size_t(b.t->c)};
+        const float* pa = ptr[c.inputs[0].tensor] + (a.t->n > 1 ? n * a.batch_stride() : 0) + a.offset();
+        const float* pb = ptr[c.inputs[1].tensor] + (b.t->n > 1 ? n * b.batch_stride() : 0) + b.offset();
+        float* po = out_base + n * out.batch_stride() + out.offset();
+        xnn_status st = c.kind == CpuKind::kAdd ? xnn_setup_add_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool)
+                                                : xnn_setup_multiply_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool);
+        check(st, op, "setup");
+        check(xnn_run_operator(x, pool), op, "run");
+      }
+      return;
+    }
+    case CpuKind::kClamp:
+    case CpuKind::kSigmoid: {
+      ViewGeom in = geom(m, c.inputs[0]);
+      bool whole = in.whole_rows();
+      int32_t calls = whole ? 1 : N;
+      size_t pixels = size_t(whole ? N : 1) * in.rows * in.t->w;
+      for (int32_t n = 0; n < calls; n++) {
+        const float* ip = ptr[c.inputs[0].tensor] + n * in.batch_stride() + in.offset();
+        float* op_ = out_base + n * out.batch_stride() + out.offset();
+        xnn_status st = c.kind == CpuKind::kClamp ? xnn_setup_clamp_nc_f32(x, pixels, ip, op_, pool)
+                                                  : xnn_setup_sigmoid_nc_f32(x, pixels, ip, op_, pool);
+        check(st, op, "setup");
+        check(xnn_run_operator(x, pool), op, "run");
+      }
+      return;
+    }
+    default:
+      fail(CODL_ERR_INTERNAL, std::string("operator '") + op.id + "': unknown CPU kind");
+  }
+}
+
+}  // namespace codl

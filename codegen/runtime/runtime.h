@@ -1,0 +1,84 @@
+// runtime.h: one loaded model. Construction checks the tables and the bundle,
+// loads weights.bin, plans memory by liveness, builds the OpenCL programs and
+// creates the XNNPACK operators; run() executes the chains (model_desc.h
+// describes the schedule). Everything throws codl::Error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codl.h"
+#include "cl_env.h"
+#include "model_desc.h"
+
+struct pthreadpool;
+struct xnn_operator;
+
+namespace codl {
+
+// Throws CODL_ERR_BUNDLE naming the first inconsistency in the tables.
+void validate_model(const ModelDesc& m);
+
+// CPU halves (cpu_ops.cc).
+xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t* blob);
+void run_cpu_op(const ModelDesc& m, const OpDesc& op, xnn_operator* xop, float* const* tensor_ptrs,
+                const uint8_t* blob, pthreadpool* pool);
+
+class Runtime {
+ public:
+  Runtime(const ModelDesc& model, const std::string& bundle_dir, const codl_options& options);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  void run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* outputs, size_t num_outputs);
+  std::string trace_json(size_t skip) const;
+  const std::string& device_string() const { return device_string_; }
+  const ModelDesc& model() const { return m_; }
+
+ private:
+  struct Slot;          // one image or buffer shared by tensors with disjoint lifetimes
+  struct Iteration;     // trace of one run
+  struct CommandEvent;  // an OpenCL command whose profiling times the trace wants
+
+  void load_weights();
+  void plan_memory();
+  void setup_gpu();
+  void setup_cpu();
+  void write_input(int32_t tensor, const float* nchw);
+  void read_output(int32_t tensor, float* nchw);
+  void run_chain(size_t chain, Iteration* it);
+  void enqueue_transform(const TransformDesc& tr, size_t chain, const char* what, Iteration* it);
+  float* map_cpu(int32_t tensor, bool blocking);
+  void unmap_cpu(int32_t tensor);
+
+  const ModelDesc& m_;
+  std::string bundle_dir_;
+  std::string cache_dir_;
+  bool trace_;
+  int threads_;
+  std::string device_string_;
+  uint8_t* blob_ = nullptr;  // weights.bin, 64-byte aligned
+  pthreadpool* pool_ = nullptr;
+
+  // Per tensor: slot indices (-1: none).
+  std::vector<int> image_slot_, gpu_buffer_slot_, cpu_slot_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<float*> cpu_ptr_;  // per tensor: host pointer while mapped (always, in a CPU-only build)
+
+  std::vector<xnn_operator*> xops_;  // per op; null when the CPU half is not XNNPACK
+#ifndef CODL_CPU_ONLY
+  ClEnv cl_;
+  std::vector<cl_mem> gpu_weights_;              // per weights id
+  std::vector<std::vector<cl_kernel>> kernels_;  // per op, per GPU kernel
+  std::vector<cl_program> programs_;
+  cl_kernel image_to_buffer_ = nullptr, buffer_to_image_ = nullptr;
+#endif
+  std::vector<Iteration> iterations_;
+  std::chrono::steady_clock::time_point run_start_;
+};
+
+}  // namespace codl

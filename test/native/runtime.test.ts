@@ -1,0 +1,179 @@
+/**
+ * The native runtime (codegen/runtime) on the hand-written test model
+ * (codegen/test-model): one CMake build, then codl_run on .npy inputs, checked
+ * against a TypeScript reference, its trace, and its error paths. Needs cmake,
+ * OpenCL (PoCL here) and XNNPACK; skipped outside CI only when they are missing.
+ */
+
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { assembleBundle, buildBundle, copyTree, nativeToolchainMissing, repoRoot } from "./bundle.js";
+import { readNpy, writeNpy } from "./npy.js";
+import { layoutWeights, makeWeights, reference, seededFloats, type Tensor } from "./test-model.js";
+
+const missing = nativeToolchainMissing();
+const bundle = path.join(repoRoot, "build/native/test-model");
+let codlRun = "";
+let work = "";
+let cacheDir = "";
+const weights = makeWeights();
+const x: Tensor = { shape: [1, 3, 20, 18], data: seededFloats(3 * 20 * 18, 101) };
+const y: Tensor = { shape: [1, 8, 1, 1], data: seededFloats(8, 202) };
+
+function runCodl(args: readonly string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  return spawnSync(codlRun, args, {
+    encoding: "utf8",
+    env: { ...process.env, CODL_CACHE_DIR: cacheDir, ...env },
+    timeout: 300_000,
+  });
+}
+
+function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (const v of a) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  expect(worst, `${what}: max |error| ${worst} vs max |ref| ${maxAbs(expected)}`).toBeLessThanOrEqual(1e-4 * maxAbs(expected));
+}
+
+/** A copy of the built bundle's runtime files (weights.bin, kernels/) that a test may break. */
+function scratchBundle(name: string): string {
+  const dir = path.join(work, name);
+  copyTree(path.join(bundle, "kernels"), path.join(dir, "kernels"));
+  fs.copyFileSync(path.join(bundle, "weights.bin"), path.join(dir, "weights.bin"));
+  return dir;
+}
+
+describe.skipIf(missing !== undefined)("native runtime on the test model", () => {
+  beforeAll(() => {
+    assembleBundle(path.join(repoRoot, "codegen/test-model"), bundle);
+    const { bin, tableInc } = layoutWeights(weights);
+    fs.writeFileSync(path.join(bundle, "weights.bin"), bin);
+    const inc = path.join(bundle, "src/weights_table.inc");
+    if (!fs.existsSync(inc) || fs.readFileSync(inc, "utf8") !== tableInc) fs.writeFileSync(inc, tableInc);
+    const built = buildBundle(bundle);
+    codlRun = built.codlRun;
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "codl-native-"));
+    cacheDir = path.join(work, "cl-cache"); // one program cache per test run
+    fs.mkdirSync(cacheDir);
+    writeNpy(path.join(work, "x.npy"), x.shape, x.data);
+    writeNpy(path.join(work, "y.npy"), y.shape, y.data);
+  }, 600_000);
+
+  it("matches the TypeScript reference on every output, with a trace", () => {
+    const out = (name: string) => path.join(work, `${name}.npy`);
+    const r = runCodl([
+      "--bundle", bundle,
+      "--input", `y=${path.join(work, "y.npy")}`,
+      "--input", `x=${path.join(work, "x.npy")}`,
+      "--output", out("t2"),
+      "--output", `out=${out("out")}`,
+      "--output", `silu=${out("silu")}`,
+      "--warmup", "1", "--iterations", "3", "--threads", "2",
+      "--trace", path.join(work, "trace.json"),
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/median latency: \d+\.\d+ ms \(3 iterations, 1 warm-up\)/);
+    expect(r.stdout).toMatch(/device: OpenCL: .* \| XNNPACK, 2 threads/);
+    const ref = reference(weights, x, y);
+    for (const name of ["t2", "silu", "out"] as const) {
+      const got = readNpy(out(name));
+      expect(got.shape, name).toEqual(ref[name].shape);
+      expectClose(got.data, ref[name].data, name);
+    }
+
+    const trace = JSON.parse(fs.readFileSync(path.join(work, "trace.json"), "utf8"));
+    expect(trace.format).toBe("codl-trace");
+    expect(trace.iterations).toBe(3);
+    expect(trace.latency_ms.all).toHaveLength(3);
+    expect(trace.ops.map((o: { id: string }) => o.id)).toEqual(["op0", "op1", "op2", "op3", "op4", "op5", "op6", "op7", "op8"]);
+    for (const op of trace.ops) {
+      const cpu = op.placement !== "gpu";
+      const gpu = op.placement !== "cpu";
+      expect(op.cpu_ms === null, `${op.id} cpu_ms`).toBe(!cpu);
+      expect(op.gpu_ms === null, `${op.id} gpu_ms`).toBe(!gpu);
+      if (cpu) expect(op.cpu_ms).toBeGreaterThan(0);
+      if (gpu) expect(op.gpu_ms).toBeGreaterThan(0);
+    }
+    expect(trace.ops[1]).toMatchObject({ dim: "OC", gpu_out: [0, 8], cpu_out: [8, 12], chain: "c1" });
+    expect(trace.chains.map((c: { id: string }) => c.id)).toEqual(["c0", "c1", "c2", "c3", "c4", "c5", "c6"]);
+    expect(trace.chains[2].ops).toEqual(["op2", "op3"]);
+    expect(trace.chains[0].transform_in_ms).toBeGreaterThan(0);
+    // Liveness: t1, t3 and t6 can share one image; 8 image tensors need fewer than 8 images.
+    expect(trace.memory.images).toBeLessThan(8);
+    const whats = new Set(trace.timeline.map((e: { what: string }) => e.what));
+    for (const w of ["cpu", "gpu", "transform_in", "transform_out"]) expect(whats).toContain(w);
+  });
+
+  it("reports a wrong input shape and dtype, with exit code 2", () => {
+    const bad = path.join(work, "x-bad.npy");
+    writeNpy(bad, [1, 3, 20, 17], new Float32Array(3 * 20 * 17));
+    let r = runCodl(["--bundle", bundle, "--input", `x=${bad}`, "--input", `y=${path.join(work, "y.npy")}`, "--iterations", "1"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/CODL-R001: input 'x' has shape \[1, 3, 20, 17\], the model expects \[1, 3, 20, 18\]/);
+
+    const f64 = path.join(work, "x-f64.npy");
+    writeNpy(f64, [1, 3, 20, 18], new Float64Array(3 * 20 * 18));
+    r = runCodl(["--bundle", bundle, "--input", `x=${f64}`, "--input", `y=${path.join(work, "y.npy")}`, "--iterations", "1"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/x-f64\.npy: dtype '<f8' is not supported/);
+
+    r = runCodl(["--bundle", bundle, "--input", `x=${path.join(work, "x.npy")}`, "--iterations", "1"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the model has 2 inputs, 1 given/);
+  });
+
+  it("reports missing and corrupt weights.bin, with exit code 2", () => {
+    const inputs = ["--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy"), "--iterations", "1"];
+    const corrupt = scratchBundle("corrupt");
+    const bytes = fs.readFileSync(path.join(corrupt, "weights.bin"));
+    bytes[100] = (bytes[100]! ^ 0xff) & 0xff;
+    fs.writeFileSync(path.join(corrupt, "weights.bin"), bytes);
+    let r = runCodl(["--bundle", corrupt, ...inputs]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/CODL-R002: .*weights\.bin: corrupt weights \(CRC-32 [0-9a-f]{8}, the model expects [0-9a-f]{8}\)/);
+
+    fs.writeFileSync(path.join(corrupt, "weights.bin"), bytes.subarray(0, 64));
+    r = runCodl(["--bundle", corrupt, ...inputs]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/weights\.bin: 64 bytes, the model expects \d+/);
+
+    fs.rmSync(path.join(corrupt, "weights.bin"));
+    r = runCodl(["--bundle", corrupt, ...inputs]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/weights\.bin: cannot open the weights file/);
+  });
+
+  it("reports a CODL_CL_DEVICE that matches nothing, with exit code 3", () => {
+    const r = runCodl(["--bundle", bundle, "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy")], {
+      CODL_CL_DEVICE: "no-such-gpu",
+    });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/CODL-R003: no OpenCL device matches CODL_CL_PLATFORM='' CODL_CL_DEVICE='no-such-gpu'; available:\n {2}platform 0: /);
+  });
+
+  it("reports a kernel that fails to build, with its build log", () => {
+    const broken = scratchBundle("broken-kernel");
+    const file = path.join(broken, "kernels/op4_pool.cl");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("acc = fmax(", "acc = fmaxx("));
+    const r = runCodl(["--bundle", broken, "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/CODL-R004: kernels\/op4_pool\.cl: OpenCL build failed .*build log:/s);
+    expect(r.stderr).toMatch(/fmaxx/);
+  });
+
+  it("rejects bad arguments with usage, with exit code 2", () => {
+    const r = runCodl(["--bundle", bundle, "--iterations", "zero"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--iterations needs an integer/);
+  });
+});
