@@ -12,6 +12,9 @@ import { PASS_NAMES } from "../passes/pipeline.js";
 import { runDevicesList, runDevicesSchema, runDevicesShow } from "./devices.js";
 import { runInspect } from "./inspect.js";
 import { runTrain } from "./train.js";
+import { runCompile } from "./compile.js";
+import { runDiff } from "./diff.js";
+import { runExplain } from "./explain.js";
 import { packageVersion } from "./io.js";
 import type { CommandResult } from "./result.js";
 
@@ -92,6 +95,44 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--write <file>", "write it to a file")
     .action(async (options: { write?: string }) => {
       result = await runDevicesSchema(options.write === undefined ? {} : { write: options.write });
+    });
+
+  program
+    .command("compile")
+    .description("plan CPU+GPU co-execution of a model for a device and write the bundle (plan.json, manifest.json)")
+    .argument("<model>", "ONNX model file")
+    .requiredOption("--device <profile>", "device profile id (see codl devices) or path")
+    .requiredOption("--out <dir>", "bundle folder to write (replaced atomically)")
+    .option("--strategy <name>", "codl, codl-greedy, mulayer, cpu or gpu", "codl")
+    .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
+    .option("--input-shape <name=dims>", "static shape for a dynamic input, e.g. input=1x3x224x224 (repeatable)", collect, [])
+    .option("--json", "print the summary as JSON")
+    .action(async (model: string, options: unknown) => {
+      result = await runCompile(model, options);
+    });
+
+  program
+    .command("explain")
+    .description("explain a plan operator by operator: decision, predicted parts, alternatives, reason; chains; HTML timeline")
+    .argument("<target>", "ONNX model file (with --device) or a bundle folder")
+    .option("--device <profile>", "device profile id or path (needed for a model)")
+    .option("--op <name>", "only this operator (name or id), with its ranges and halo")
+    .option("--format <format>", "text, json or html", "text")
+    .option("--strategy <name>", "strategy to plan a model with", "codl")
+    .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
+    .option("--input-shape <name=dims>", "static shape for a dynamic input (repeatable)", collect, [])
+    .action(async (target: string, options: unknown) => {
+      result = await runExplain(target, options);
+    });
+
+  program
+    .command("diff")
+    .description("list the operators whose decision changed between two bundles, and the predicted latency delta")
+    .argument("<a>", "bundle folder")
+    .argument("<b>", "bundle folder")
+    .option("--json", "print JSON")
+    .action(async (a: string, b: string, options: unknown) => {
+      result = await runDiff(a, b, options);
     });
 
   try {

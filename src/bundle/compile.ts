@@ -1,0 +1,48 @@
+/**
+ * The library's compile: model bytes + device profile → plan and in-memory
+ * bundle. Imports and lowers the model, refuses unsupported operators
+ * (CODL-E040, exit 3), plans every strategy and packs the chosen one.
+ * No fs, no console.
+ */
+
+import type { DeviceProfile } from "../device/profile-schema.js";
+import type { Graph } from "../ir/graph.js";
+import { type LoadOptions, loadModel } from "../index.js";
+import { assertSupported } from "../passes/supported.js";
+import { planGraph, type PlanResult } from "../plan/index.js";
+import { type Bundle, buildBundle, jsonText, sha256Hex } from "./bundle.js";
+
+export interface CompileOptions extends LoadOptions {
+  readonly strategy?: string;
+  readonly ratioStep?: number;
+  readonly maxChain?: number;
+  readonly toolVersion: string;
+  /** Shown in the plan; defaults to the graph's name. */
+  readonly modelName?: string;
+}
+
+export interface Compiled extends PlanResult {
+  readonly graph: Graph;
+  readonly bundle: Bundle;
+}
+
+/** SHA-256 of the profile as parsed, serialised canonically (the same for an id and its file). */
+export function profileSha256(profile: DeviceProfile): string {
+  return sha256Hex(jsonText(profile));
+}
+
+export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options: CompileOptions): Compiled {
+  const { graph } = loadModel(bytes, options);
+  assertSupported(graph);
+  const result = planGraph(graph, profile, {
+    ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+    ...(options.ratioStep === undefined ? {} : { ratioStep: options.ratioStep }),
+    ...(options.maxChain === undefined ? {} : { maxChain: options.maxChain }),
+    toolVersion: options.toolVersion,
+    modelName: options.modelName ?? graph.name,
+    modelSha256: sha256Hex(bytes),
+    profileSha256: profileSha256(profile),
+    inputShapes: options.inputShapes ?? {},
+  });
+  return { ...result, graph, bundle: buildBundle(result.plan, options.toolVersion) };
+}

@@ -1,0 +1,85 @@
+/**
+ * `codl explain <model.onnx | bundle-dir> [--device d] [--op name]
+ *  [--format text|json|html] [--strategy s] [--ratio-step r] [--input-shape …]`
+ *
+ * A bundle explains its own plan.json (checked against its manifest and the
+ * plan schema); a model is planned first, which needs --device. `--op`
+ * narrows the table to one operator (by name or id) and adds its ranges and
+ * halo. `--format json` prints the report record of src/explain/report.ts.
+ */
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { MANIFEST_FILE, PLAN_FILE, parseBundle } from "../bundle/bundle.js";
+import { compileModel } from "../bundle/compile.js";
+import { loadProfile } from "../device/load-profile.js";
+import { CompilerError } from "../diag/errors.js";
+import { formatExplainHtml } from "../explain/html.js";
+import { buildExplainReport, type ExplainReport } from "../explain/report.js";
+import { formatExplainText } from "../explain/text.js";
+import { checkStrategy, type Plan } from "../plan/index.js";
+import { parseRatioStep } from "./compile.js";
+import { externalDataReader, packageVersion, readModelFile } from "./io.js";
+import { parseInputShapes } from "./options.js";
+import type { CommandResult } from "./result.js";
+
+export const explainOptionsSchema = z.object({
+  device: z.string().min(1).optional(),
+  op: z.string().min(1).optional(),
+  format: z.enum(["text", "json", "html"]).default("text"),
+  strategy: z.string().default("codl"),
+  ratioStep: z.string().optional(),
+  inputShape: z.array(z.string()).default([]),
+});
+
+/** Reads and checks a bundle folder. */
+export function readBundle(dir: string): Plan {
+  if (!fs.existsSync(path.join(dir, MANIFEST_FILE)) && !fs.existsSync(path.join(dir, PLAN_FILE))) throw new CompilerError("CODL-E085", { path: dir });
+  return parseBundle(dir, (rel) => {
+    const file = path.join(dir, ...rel.split("/"));
+    const real = path.resolve(file);
+    if (!real.startsWith(path.resolve(dir) + path.sep)) return undefined;
+    try {
+      return fs.readFileSync(real);
+    } catch {
+      return undefined;
+    }
+  }).plan;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function runExplain(target: string, rawOptions: unknown): Promise<CommandResult & { report: ExplainReport; plan: Plan }> {
+  const options = explainOptionsSchema.parse(rawOptions);
+  const strategy = checkStrategy(options.strategy);
+  const ratioStep = parseRatioStep(options.ratioStep);
+  let plan: Plan;
+  if (isDirectory(target)) {
+    plan = readBundle(target);
+  } else {
+    const inputShapes = parseInputShapes(options.inputShape);
+    if (options.device === undefined) throw new CompilerError("CODL-E088", {});
+    const profile = loadProfile(options.device);
+    const bytes = readModelFile(target);
+    plan = compileModel(bytes, profile, {
+      path: target,
+      readExternal: externalDataReader(target),
+      inputShapes,
+      strategy,
+      ratioStep,
+      toolVersion: packageVersion(),
+      modelName: path.basename(target),
+    }).plan;
+  }
+  const report = buildExplainReport(plan, options.op);
+  const stdout =
+    options.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : options.format === "html" ? formatExplainHtml(report, plan) : formatExplainText(report);
+  return { exitCode: 0, stdout, report, plan };
+}
