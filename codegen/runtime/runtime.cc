@@ -725,6 +725,10 @@ void Runtime::run_chain(size_t k, Iteration* it) {
     }
   }
   if (cl_.queue) cl_check(clFlush(cl_.queue), "clFlush");
+  if (it) {
+    double t = ms_between(run_start_, Clock::now());
+    it->timeline.push_back({-1, int32_t(k), "flush", t, t});
+  }
 #endif
   for (int32_t o = c.first_op; o < c.first_op + c.num_ops; o++) {
     const OpDesc& op = m_.ops[o];
@@ -795,7 +799,7 @@ void Runtime::run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* out
   }
   run_start_ = Clock::now();
   for (uint32_t i = 0; i < m_.num_inputs; i++) write_input(m_.inputs[i], static_cast<const float*>(in[i]->data));
-  const auto t_chains = Clock::now();
+  [[maybe_unused]] const auto t_chains = Clock::now();
   for (size_t k = 0; k < m_.num_chains; k++) run_chain(k, it);
 #ifndef CODL_CPU_ONLY
   if (cl_.queue) cl_check(clFinish(cl_.queue), "clFinish");

@@ -48,7 +48,7 @@ export function copyTree(from: string, to: string, skip: (rel: string) => boolea
 
 /** Copies `source` (a bundle folder) to `dir` with the runtime in dir/src/runtime. */
 export function assembleBundle(source: string, dir: string): void {
-  copyTree(source, dir, (rel) => rel === "build" || rel === "README.md");
+  copyTree(source, dir, (rel) => rel.startsWith("build") || rel === "README.md");
   copyTree(runtimeDir, path.join(dir, "src/runtime"));
 }
 
@@ -57,10 +57,10 @@ export interface BuildResult {
   readonly codlRun: string;
 }
 
-/** cmake -S dir -B dir/build && cmake --build; throws with the log on failure. */
-export function buildBundle(dir: string, extraConfig: readonly string[] = []): BuildResult {
+/** cmake -S dir -B dir/<buildDir> && cmake --build; throws with the log on failure. */
+export function buildBundle(dir: string, extraConfig: readonly string[] = [], buildDir = "build"): BuildResult {
   const started = Date.now();
-  const build = path.join(dir, "build");
+  const build = path.join(dir, buildDir);
   const run = (args: string[]) => {
     const r = spawnSync("cmake", args, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`cmake ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);

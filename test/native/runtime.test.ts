@@ -12,19 +12,21 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assembleBundle, buildBundle, copyTree, nativeToolchainMissing, repoRoot } from "./bundle.js";
 import { readNpy, writeNpy } from "./npy.js";
-import { layoutWeights, makeWeights, reference, seededFloats, type Tensor } from "./test-model.js";
+import { layoutWeights, makeWeights, type OutputName, reference, seededFloats, type Tensor } from "./test-model.js";
 
 const missing = nativeToolchainMissing();
 const bundle = path.join(repoRoot, "build/native/test-model");
 let codlRun = "";
+let codlRunCpuOnly = "";
+const buildSeconds: number[] = [];
 let work = "";
 let cacheDir = "";
 const weights = makeWeights();
 const x: Tensor = { shape: [1, 3, 20, 18], data: seededFloats(3 * 20 * 18, 101) };
 const y: Tensor = { shape: [1, 8, 1, 1], data: seededFloats(8, 202) };
 
-function runCodl(args: readonly string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
-  return spawnSync(codlRun, args, {
+function runCodl(args: readonly string[], env: Record<string, string> = {}, binary = codlRun): SpawnSyncReturns<string> {
+  return spawnSync(binary, args, {
     encoding: "utf8",
     env: { ...process.env, CODL_CACHE_DIR: cacheDir, ...env },
     timeout: 300_000,
@@ -61,6 +63,10 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     if (!fs.existsSync(inc) || fs.readFileSync(inc, "utf8") !== tableInc) fs.writeFileSync(inc, tableInc);
     const built = buildBundle(bundle);
     codlRun = built.codlRun;
+    // The same bundle folder, built again without OpenCL around its CPU-only model table.
+    const cpuOnly = buildBundle(bundle, ["-DCODL_CPU_ONLY=ON", "-DCODL_MODEL_SOURCE=src/model_cpu.cc"], "build-cpu-only");
+    codlRunCpuOnly = cpuOnly.codlRun;
+    buildSeconds.push(built.seconds, cpuOnly.seconds);
     work = fs.mkdtempSync(path.join(os.tmpdir(), "codl-native-"));
     cacheDir = path.join(work, "cl-cache"); // one program cache per test run
     fs.mkdirSync(cacheDir);
@@ -68,8 +74,19 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     writeNpy(path.join(work, "y.npy"), y.shape, y.data);
   }, 600_000);
 
+  const outputs: readonly OutputName[] = ["t2", "silu", "out", "prob"];
+  const outFile = (name: string, variant = "") => path.join(work, `${name}${variant}.npy`);
+  const expectReference = (variant: string) => {
+    const ref = reference(weights, x, y);
+    for (const name of outputs) {
+      const got = readNpy(outFile(name, variant));
+      expect(got.shape, name).toEqual(ref[name].shape);
+      expectClose(got.data, ref[name].data, name);
+    }
+  };
+
   it("matches the TypeScript reference on every output, with a trace", () => {
-    const out = (name: string) => path.join(work, `${name}.npy`);
+    const out = (name: string) => outFile(name);
     const r = runCodl([
       "--bundle", bundle,
       "--input", `y=${path.join(work, "y.npy")}`,
@@ -77,6 +94,7 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
       "--output", out("t2"),
       "--output", `out=${out("out")}`,
       "--output", `silu=${out("silu")}`,
+      "--output", `prob=${out("prob")}`,
       "--warmup", "1", "--iterations", "3", "--threads", "2",
       "--trace", path.join(work, "trace.json"),
     ]);
@@ -84,18 +102,13 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/median latency: \d+\.\d+ ms \(3 iterations, 1 warm-up\)/);
     expect(r.stdout).toMatch(/device: OpenCL: .* \| XNNPACK, 2 threads/);
-    const ref = reference(weights, x, y);
-    for (const name of ["t2", "silu", "out"] as const) {
-      const got = readNpy(out(name));
-      expect(got.shape, name).toEqual(ref[name].shape);
-      expectClose(got.data, ref[name].data, name);
-    }
+    expectReference("");
 
     const trace = JSON.parse(fs.readFileSync(path.join(work, "trace.json"), "utf8"));
     expect(trace.format).toBe("codl-trace");
     expect(trace.iterations).toBe(3);
     expect(trace.latency_ms.all).toHaveLength(3);
-    expect(trace.ops.map((o: { id: string }) => o.id)).toEqual(["op0", "op1", "op2", "op3", "op4", "op5", "op6", "op7", "op8"]);
+    expect(trace.ops.map((o: { id: string }) => o.id)).toEqual(["op0", "op1", "op2", "op3", "op4", "op5", "op6", "op7", "op8", "op9", "op10", "op11"]);
     for (const op of trace.ops) {
       const cpu = op.placement !== "gpu";
       const gpu = op.placement !== "cpu";
@@ -105,13 +118,40 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
       if (gpu) expect(op.gpu_ms).toBeGreaterThan(0);
     }
     expect(trace.ops[1]).toMatchObject({ dim: "OC", gpu_out: [0, 8], cpu_out: [8, 12], chain: "c1" });
-    expect(trace.chains.map((c: { id: string }) => c.id)).toEqual(["c0", "c1", "c2", "c3", "c4", "c5", "c6"]);
+    expect(trace.chains.map((c: { id: string }) => c.id)).toEqual(["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"]);
     expect(trace.chains[2].ops).toEqual(["op2", "op3"]);
     expect(trace.chains[0].transform_in_ms).toBeGreaterThan(0);
     // Liveness: t1, t3 and t6 can share one image; 8 image tensors need fewer than 8 images.
     expect(trace.memory.images).toBeLessThan(8);
-    const whats = new Set(trace.timeline.map((e: { what: string }) => e.what));
-    for (const w of ["cpu", "gpu", "transform_in", "transform_out"]) expect(whats).toContain(w);
+    type Span = { op: string | null; chain: string | null; what: string; start_ms: number; end_ms: number };
+    const timeline: Span[] = trace.timeline;
+    const whats = new Set(timeline.map((e) => e.what));
+    for (const w of ["cpu", "gpu", "transform_in", "transform_out", "flush"]) expect(whats).toContain(w);
+    // Concurrency by construction: each split chain's GPU work is flushed before its CPU halves start.
+    for (const chain of trace.chains.filter((c: { dim: string }) => c.dim !== "none")) {
+      const flush = timeline.find((e) => e.what === "flush" && e.chain === chain.id);
+      const cpuStarts = timeline.filter((e) => e.what === "cpu" && chain.ops.includes(e.op)).map((e) => e.start_ms);
+      expect(flush, chain.id).toBeDefined();
+      expect(cpuStarts.length, chain.id).toBe(chain.ops.length);
+      for (const t of cpuStarts) expect(t, chain.id).toBeGreaterThanOrEqual(flush!.start_ms);
+    }
+  });
+
+  it("runs the CPU-only variant in a CODL_CPU_ONLY build (no OpenCL)", () => {
+    const r = runCodl(
+      [
+        "--bundle", bundle,
+        "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy"),
+        ...outputs.flatMap((name) => ["--output", `${name}=${outFile(name, "-cpu")}`]),
+        "--warmup", "0", "--iterations", "2", "--threads", "1",
+      ],
+      { CODL_CL_DEVICE: "no-such-gpu" }, // never consulted
+      codlRunCpuOnly,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/device: CPU only \| XNNPACK, 1 thread\n/);
+    expectReference("-cpu");
   });
 
   it("reports a wrong input shape and dtype, with exit code 2", () => {

@@ -27,6 +27,7 @@ export interface TestWeights {
   readonly op2: ConvParams;
   readonly op3: ConvParams;
   readonly op5: ConvParams;
+  readonly op10: ConvParams; // fully connected 8→10: a 1×1 "conv" with OI layout
 }
 
 export function seededFloats(count: number, seed: number, scale = 1): Float32Array {
@@ -53,6 +54,7 @@ export function makeWeights(seed = 7): TestWeights {
     op2: convParams(8, 12, 3, seed + 20),
     op3: convParams(8, 8, 3, seed + 30),
     op5: convParams(8, 8, 1, seed + 40),
+    op10: convParams(10, 8, 1, seed + 50),
   };
 }
 
@@ -117,6 +119,13 @@ export function layoutWeights(w: TestWeights): WeightsFile {
   }
   add("op5_gpu_w", "kGpuBuffer", gpuConvWeights(w.op5, 0, 2));
   add("op5_gpu_b", "kGpuBuffer", gpuBias(w.op5, 0, 2));
+  // The CPU halves of the classifier head, and what src/model_cpu.cc needs besides.
+  add("op10_cpu_w", "kHost", w.op10.w);
+  add("op10_cpu_b", "kHost", w.op10.b);
+  add("op1_cpu_full_w", "kHost", cpuConvWeights(w.op1, 0, 12));
+  add("op1_cpu_full_b", "kHost", w.op1.b);
+  add("op5_cpu_w", "kHost", cpuConvWeights(w.op5, 0, 8));
+  add("op5_cpu_b", "kHost", w.op5.b);
 
   let size = 0;
   const offsets = entries.map((e) => {
@@ -204,7 +213,25 @@ function silu(x: Tensor): Tensor {
   return { shape: x.shape, data: x.data.map((v) => v / (1 + Math.exp(-v))) };
 }
 
-export function reference(w: TestWeights, x: Tensor, y: Tensor): Record<"t2" | "silu" | "out", Tensor> {
+function globalAvgPool(x: Tensor): Tensor {
+  const [n, c, h, w] = x.shape;
+  const out = new Float32Array(n * c);
+  for (let i = 0; i < n * c; i++) {
+    let s = 0;
+    for (let j = 0; j < h * w; j++) s += x.data[i * h * w + j]!;
+    out[i] = s / (h * w);
+  }
+  return { shape: [n, c, 1, 1], data: out };
+}
+
+function sigmoid(x: Tensor): Tensor {
+  return { shape: x.shape, data: x.data.map((v) => 1 / (1 + Math.exp(-v))) };
+}
+
+export type OutputName = "t2" | "silu" | "out" | "prob";
+
+/** Every graph output; prob is [1, 10] (rank 2), the rest NCHW. */
+export function reference(w: TestWeights, x: Tensor, y: Tensor): Record<OutputName, { shape: readonly number[]; data: Float32Array }> {
   const t1 = conv2d(x, w.op0, 1, 1, true);
   const t2 = conv2d(t1, w.op1, 2, 1, true);
   const t3 = conv2d(t2, w.op2, 1, 1, true);
@@ -213,5 +240,8 @@ export function reference(w: TestWeights, x: Tensor, y: Tensor): Record<"t2" | "
   const t6 = conv2d(t5, w.op5, 1, 0, false);
   const t7 = add(t6, y);
   const s = silu(t7);
-  return { t2, silu: s, out: add(s, t5) };
+  const out = add(s, t5);
+  const f = conv2d(globalAvgPool(out), w.op10, 1, 0, false);
+  const prob = sigmoid(f);
+  return { t2, silu: s, out, prob: { shape: [1, 10], data: prob.data } };
 }

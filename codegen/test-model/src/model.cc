@@ -13,6 +13,12 @@
 //   op6 add t6 + y (broadcast) ┐    CPU only (XNNPACK)      → t7 (CPU only)    chain c5
 //   op7 silu (custom kernel)   ┘    CPU only (C++)          → silu (output)
 //   op8 add silu + t5               GPU only, buffer output → out (output)     chain c6
+//   op9 global average pool    ┐    CPU only; `out` comes over by a buffer copy → g [1,8,1,1]
+//   op10 fully connected 8→10  │    CPU only                → f [1,10]          chain c7
+//   op11 sigmoid               ┘    CPU only                → prob [1,10] (output)
+//
+// src/model_cpu.cc is the same graph with every operator on the CPU, for the
+// CODL_CPU_ONLY build.
 #include <cmath>
 
 #include "model_desc.h"
@@ -22,7 +28,7 @@ namespace {
 
 #include "weights_table.inc"
 
-enum TensorId : int32_t { X, Y, T1, T2, T3, T4, T5, T6, T7, SILU, OUT };
+enum TensorId : int32_t { X, Y, T1, T2, T3, T4, T5, T6, T7, SILU, OUT, G, F, PROB };
 
 constexpr GpuStorage IMG = GpuStorage::kImage;
 constexpr GpuStorage BUF = GpuStorage::kBuffer;
@@ -40,10 +46,13 @@ const TensorDesc kTensors[] = {
     {"t6", 4, 1, 8, 5, 4, IMG, F32, true, Proc::kGpu},
     {"t7", 4, 1, 8, 5, 4, NOGPU, F32, true, Proc::kCpu},
     {"silu", 4, 1, 8, 5, 4, IMG, F32, true, Proc::kCpu},
-    {"out", 4, 1, 8, 5, 4, BUF, F32, false, Proc::kGpu},
+    {"out", 4, 1, 8, 5, 4, BUF, F32, true, Proc::kGpu},
+    {"g", 4, 1, 8, 1, 1, NOGPU, F32, true, Proc::kCpu},
+    {"f", 2, 1, 10, 1, 1, NOGPU, F32, true, Proc::kCpu},
+    {"prob", 2, 1, 10, 1, 1, NOGPU, F32, true, Proc::kCpu},
 };
 const int32_t kInputs[] = {X, Y};
-const int32_t kOutputs[] = {T2, SILU, OUT};
+const int32_t kOutputs[] = {T2, SILU, OUT, PROB};
 
 KernelArg T(int32_t tensor) { return {ArgKind::kTensor, tensor, 0, 0.0f}; }
 KernelArg Wt(int32_t weights) { return {ArgKind::kWeights, weights, 0, 0.0f}; }
@@ -72,6 +81,9 @@ const CpuView kIn3[] = {{T3, 4, 6, 0, 0}};    // t4 rows [5, 10) need t3 rows [4
 const CpuView kIn4[] = {{T4, 6, 4, 0, 0}};    // t5 rows [3, 5) need t4 rows [6, 10)
 const CpuView kIn6[] = {{T6, 0, 0, 0, 0}, {Y, 0, 0, 0, 0}};
 const CpuView kIn7[] = {{T7, 0, 0, 0, 0}};
+const CpuView kIn9[] = {{OUT, 0, 0, 0, 0}};
+const CpuView kIn10[] = {{G, 0, 0, 0, 0}};
+const CpuView kIn11[] = {{F, 0, 0, 0, 0}};
 
 constexpr float kInf = INFINITY;
 
@@ -144,6 +156,19 @@ CpuOpDesc silu_cpu() {
   return d;
 }
 
+CpuOpDesc unary_cpu(CpuKind kind, const CpuView* in, int32_t out, int32_t w, int32_t b) {
+  CpuOpDesc d{};
+  d.kind = kind;
+  d.inputs = in;
+  d.num_inputs = 1;
+  d.output = {out, 0, 0, 0, 0};
+  d.weights = w;
+  d.bias = b;
+  d.out_min = -kInf;
+  d.out_max = kInf;
+  return d;
+}
+
 const int32_t kOpIn0[] = {X}, kOpOut0[] = {T1};
 const int32_t kOpIn1[] = {T1}, kOpOut1[] = {T2};
 const int32_t kOpIn2[] = {T2}, kOpOut2[] = {T3};
@@ -153,6 +178,9 @@ const int32_t kOpIn5[] = {T5}, kOpOut5[] = {T6};
 const int32_t kOpIn6[] = {T6, Y}, kOpOut6[] = {T7};
 const int32_t kOpIn7[] = {T7}, kOpOut7[] = {SILU};
 const int32_t kOpIn8[] = {SILU, T5}, kOpOut8[] = {OUT};
+const int32_t kOpIn9[] = {OUT}, kOpOut9[] = {G};
+const int32_t kOpIn10[] = {G}, kOpOut10[] = {F};
+const int32_t kOpIn11[] = {F}, kOpOut11[] = {PROB};
 
 constexpr Placement SPLIT = Placement::kSplit;
 constexpr SplitDim H = SplitDim::kH;
@@ -173,6 +201,12 @@ const OpDesc kOps[] = {
     {"op6", "add", Placement::kCpu, NONE, {0, 0}, {0, 5}, {0, 0}, {0, 5}, kOpIn6, 2, kOpOut6, 1, nullptr, 0, add_cpu()},
     {"op7", "silu", Placement::kCpu, NONE, {0, 0}, {0, 5}, {0, 0}, {0, 5}, kOpIn7, 1, kOpOut7, 1, nullptr, 0, silu_cpu()},
     {"op8", "add", Placement::kGpu, NONE, {0, 5}, {0, 0}, {0, 5}, {0, 0}, kOpIn8, 2, kOpOut8, 1, kGpu8, 1, CpuOpDesc{}},
+    {"op9", "global_avg_pool", Placement::kCpu, NONE, {0, 0}, {0, 1}, {0, 0}, {0, 5}, kOpIn9, 1, kOpOut9, 1, nullptr, 0,
+     unary_cpu(CpuKind::kGlobalAvgPool, kIn9, G, -1, -1)},
+    {"op10", "fc", Placement::kCpu, NONE, {0, 0}, {0, 1}, {0, 0}, {0, 1}, kOpIn10, 1, kOpOut10, 1, nullptr, 0,
+     unary_cpu(CpuKind::kFullyConnected, kIn10, F, W_op10_cpu_w, W_op10_cpu_b)},
+    {"op11", "sigmoid", Placement::kCpu, NONE, {0, 0}, {0, 1}, {0, 0}, {0, 1}, kOpIn11, 1, kOpOut11, 1, nullptr, 0,
+     unary_cpu(CpuKind::kSigmoid, kIn11, PROB, -1, -1)},
 };
 
 // ---- chains: {tensor, towards, dim, range} ----
@@ -185,6 +219,7 @@ const TransformDesc kC2Out[] = {{T4, Proc::kGpu, H, {5, 10}}};
 const TransformDesc kC3Out[] = {{T5, Proc::kGpu, H, {3, 5}}};  // the CPU already has t4 rows [6, 10)
 const TransformDesc kC5In[] = {{T6, Proc::kCpu, NONE, {0, 0}}};
 const TransformDesc kC5Out[] = {{SILU, Proc::kGpu, NONE, {0, 0}}};
+const TransformDesc kC7In[] = {{OUT, Proc::kCpu, NONE, {0, 0}}};  // GPU buffer → CPU buffer: a rectangle copy
 
 const ChainDesc kChains[] = {
     {"c0", 0, 1, H, 0.5f, kC0In, 1, kC0Out, 1},
@@ -194,14 +229,15 @@ const ChainDesc kChains[] = {
     {"c4", 5, 1, NONE, 1.0f, nullptr, 0, nullptr, 0},
     {"c5", 6, 2, NONE, 0.0f, kC5In, 1, kC5Out, 1},
     {"c6", 8, 1, NONE, 1.0f, nullptr, 0, nullptr, 0},
+    {"c7", 9, 3, NONE, 0.0f, kC7In, 1, nullptr, 0},
 };
 
 const ModelDesc kModel = {
     kModelDescVersion,
     "test-model",
     kTensors, sizeof kTensors / sizeof kTensors[0],
-    kInputs, 2,
-    kOutputs, 3,
+    kInputs, sizeof kInputs / sizeof kInputs[0],
+    kOutputs, sizeof kOutputs / sizeof kOutputs[0],
     kWeights, sizeof kWeights / sizeof kWeights[0],
     kWeightsBytes,
     kWeightsCrc32,
