@@ -154,6 +154,21 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     expectReference("-cpu");
   });
 
+  it("caches program binaries per device, driver and source, and rebuilds a corrupt entry", () => {
+    // The reference run above filled the run's cache: the transforms plus the 7 operator kernels.
+    const cached = fs.readdirSync(cacheDir).filter((f) => f.endsWith(".clbin"));
+    expect(cached).toHaveLength(8);
+    const corrupt = path.join(work, "corrupt-cache");
+    fs.mkdirSync(corrupt, { recursive: true });
+    for (const f of cached) fs.writeFileSync(path.join(corrupt, f), "not a binary");
+    const r = runCodl(["--bundle", bundle, "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy"), "--iterations", "1"], {
+      CODL_CACHE_DIR: corrupt,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    for (const f of cached) expect(fs.statSync(path.join(corrupt, f)).size).toBeGreaterThan(100);
+  });
+
   it("reports a wrong input shape and dtype, with exit code 2", () => {
     const bad = path.join(work, "x-bad.npy");
     writeNpy(bad, [1, 3, 20, 17], new Float32Array(3 * 20 * 17));
@@ -199,6 +214,15 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/CODL-R003: no OpenCL device matches CODL_CL_PLATFORM='' CODL_CL_DEVICE='no-such-gpu'; available:\n {2}platform 0: /);
+  });
+
+  it("reports a machine without any OpenCL platform, with exit code 3", () => {
+    // ocl-icd finds no driver in an empty vendors folder.
+    const r = runCodl(["--bundle", bundle, "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy")], {
+      OCL_ICD_VENDORS: path.join(work, "no-vendors"),
+    });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/CODL-R003: no OpenCL platform found .*install an OpenCL driver/);
   });
 
   it("reports a kernel that fails to build, with its build log", () => {
