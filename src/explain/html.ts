@@ -114,14 +114,15 @@ const SCRIPT = `
     if (item.lane === "sharing") return "#9ca3af";
     return item.lane === "gpu" ? "#60a5fa" : "#34d399";
   }
+  var groups = {};
   ["gpu", "cpu", "sharing"].forEach(function (lane) {
-    var g = el("g", { id: "lane-" + lane, "class": "lane", "data-lane": lane }, svg);
+    var g = groups[lane] = el("g", { id: "lane-" + lane, "class": "lane", "data-lane": lane }, svg);
     el("rect", { x: L, y: lanes[lane], width: W - L - R, height: lane === "sharing" ? laneH / 2 : laneH, fill: "#f3f4f6" }, g);
     var t = el("text", { x: 8, y: lanes[lane] + 22, "font-size": 13, "font-family": "sans-serif" }, g);
     t.textContent = lane === "gpu" ? "GPU" : lane === "cpu" ? "CPU" : "sharing";
   });
   data.timeline.items.forEach(function (item) {
-    var g = document.getElementById("lane-" + item.lane);
+    var g = groups[item.lane];
     var r = el("rect", {
       x: (L + item.start * scale).toFixed(2),
       y: lanes[item.lane] + 2,
