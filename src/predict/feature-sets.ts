@@ -6,9 +6,31 @@
  */
 
 import type { Candidate } from "./kernel-model.js";
-import { hinge, waveRoundsFeature } from "./features.js";
+import { hinge, occRoundsFeature, waveRoundsFeature } from "./features.js";
 
 const GPU_COMMON = ["work_groups", "work_items", "input_bytes", "output_bytes", "weight_bytes"];
+
+function wavesSet(k: number): string[] {
+  return [waveRoundsFeature(k, { per: "loop" }), waveRoundsFeature(k, { per: "loop", times: "block" }), "loop*block", waveRoundsFeature(k)];
+}
+const HINGES = ["loop*cu_work", hinge(1000), hinge(4000), hinge(16000), "work_items"];
+const BYTES = ["work_groups", "input_bytes", "output_bytes", "weight_bytes"];
+const TAPS = (k: number): string[] => [waveRoundsFeature(k, { per: "taps", times: "pixels" }), waveRoundsFeature(k, { per: "taps" })];
+const TRAFFIC = ["weight_traffic", "input_traffic"];
+
+/**
+ * Resident-fiber budgets per compute unit tried for the occupancy sets; cross-validation picks one per kernel.
+ * On pixel4, 3×3 convolutions with 7 work-groups of 224 items cost 1.6× those with 7 of 168 at equal loop
+ * (4 groups of 256 padded fibers per CU no longer fit 768 at once), while at 14+ groups the two differ by the
+ * item ratio only: the batch count, not the wave count, sets the time of small launches.
+ */
+const OCCUPANCY_BUDGETS = [768, 1024, 1536];
+/** The richest base sets, each extended with occupancy batches at its own wave size. */
+const OCCUPANCY_BASES: readonly { name: string; k: number; features: readonly string[] }[] = [
+  { name: "waves-64-taps", k: 64, features: [...wavesSet(64), ...HINGES, ...BYTES, ...TAPS(64)] },
+  { name: "waves-128-traffic", k: 128, features: [...wavesSet(128), ...HINGES, ...BYTES, ...TRAFFIC] },
+  { name: "waves-32-traffic", k: 32, features: [...wavesSet(32), ...HINGES, ...BYTES, ...TRAFFIC] },
+];
 
 export const GPU_CANDIDATES: readonly Candidate[] = [
   { name: "hinge-1k/4k/16k", features: ["loop*block", "loop*cu_work", hinge(1000), hinge(4000), hinge(16000), ...GPU_COMMON] },
@@ -27,6 +49,14 @@ export const GPU_CANDIDATES: readonly Candidate[] = [
       { name: `waves-${k}-traffic`, features: [...waves, "loop*cu_work", hinge(1000), hinge(4000), hinge(16000), "work_items", ...bytes, "weight_traffic", "input_traffic"] },
     ];
   }),
+  // Occupancy: whole work-groups stay resident on a compute unit only while their fibers fit its budget
+  // (registers); the groups dealt to one unit run in batches. Budgets in fibers, padded to the sets' wave size.
+  ...OCCUPANCY_BUDGETS.flatMap((fibers): Candidate[] =>
+    OCCUPANCY_BASES.map((base) => ({
+      name: `${base.name}-occ${fibers}`,
+      features: [...base.features, occRoundsFeature(fibers, base.k, { per: "loop" }), occRoundsFeature(fibers, base.k)],
+    })),
+  ),
 ];
 
 /** Matrix-vector kernels: bound by streaming the weights once. */

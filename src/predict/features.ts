@@ -8,6 +8,7 @@
  *   loop*max(cu_work,H)   the same with a floor: below H items per CU the GPU is not full
  *   loop*wave_rounds(k)   loop × k-item waves per CU with whole work-groups (quantised occupancy)
  *   taps*wave_rounds(k)*pixels   per-tap address maths and bounds checks of each output pixel
+ *   loop*occ_rounds(F,k)  loop × batches of work-groups resident together on a CU (F fibers fit at once)
  *   work_groups, work_items, rounds, input/output/weight_bytes
  *
  * CPU features count XNNPACK tasks on the busiest thread:
@@ -108,6 +109,18 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
 const WAVE_ROUNDS = /^(loop\*|taps\*)?wave_rounds\((\d+)\)(\*block|\*pixels)?$/;
+const OCC_ROUNDS = /^(loop\*|taps\*)?occ_rounds\((\d+),(\d+)\)(\*block|\*pixels)?$/;
+
+/**
+ * Occupancy rounds: a compute unit keeps as many whole work-groups resident
+ * as fit in `fibers` (each padded to k-item waves); the groups dealt to one
+ * CU run in ceil(groups per CU / resident groups) batches.
+ */
+function occRounds(w: Work, fibers: number, k: number): number {
+  const group = w.workGroups > 0 ? w.workItems / w.workGroups : 0;
+  const padded = Math.max(k, Math.ceil(group / k) * k);
+  return Math.ceil(w.rounds / Math.max(1, Math.floor(fibers / padded)));
+}
 
 /**
  * Waves of `k` items each compute unit runs one after another when work-groups
@@ -136,6 +149,14 @@ export function featureFn(name: string): FeatureFn | undefined {
     const inner = r[3];
     return (w) => waveRounds(w, k) * (outer === "loop*" ? w.loop : outer === "taps*" ? w.taps : 1) * (inner === "*block" ? w.block : inner === "*pixels" ? w.pixels : 1);
   }
+  const o = OCC_ROUNDS.exec(name);
+  if (o !== null) {
+    const fibers = Number(o[2]);
+    const k = Number(o[3]);
+    const outer = o[1];
+    const inner = o[4];
+    return (w) => occRounds(w, fibers, k) * (outer === "loop*" ? w.loop : outer === "taps*" ? w.taps : 1) * (inner === "*block" ? w.block : inner === "*pixels" ? w.pixels : 1);
+  }
   return undefined;
 }
 
@@ -150,4 +171,9 @@ export function hinge(h: number): string {
 /** `[loop*]wave_rounds(k)[*block]`: sequential k-item waves per compute unit (see waveRounds). */
 export function waveRoundsFeature(k: number, options: { per?: "loop" | "taps"; times?: "block" | "pixels" } = {}): string {
   return `${options.per === undefined ? "" : `${options.per}*`}wave_rounds(${k})${options.times === undefined ? "" : `*${options.times}`}`;
+}
+
+/** `[loop*]occ_rounds(fibers,k)`: batches of resident work-groups per compute unit (see occRounds). */
+export function occRoundsFeature(fibers: number, k: number, options: { per?: "loop" | "taps"; times?: "block" | "pixels" } = {}): string {
+  return `${options.per === undefined ? "" : `${options.per}*`}occ_rounds(${fibers},${k})${options.times === undefined ? "" : `*${options.times}`}`;
 }

@@ -54,3 +54,26 @@ describe("fitting", () => {
     expect(splitByKey(rows, (r) => r.key, 0.3, 66).test).toEqual(test);
   });
 });
+
+describe("occupancy features", () => {
+  const launch = (groups: number, groupSize: number, computeUnits = 2): Work => ({
+    ...work(10, 8, 0, groups * groupSize),
+    workGroups: groups,
+    rounds: Math.ceil(groups / computeUnits),
+  });
+
+  it("counts batches of resident work-groups per compute unit (hand-worked)", () => {
+    // 3×3 256→256 on 14×14, Adreno 640: 7 groups of 224 items over 2 CUs → 4 per CU.
+    // 224 pads to 256 fibers in 64-wide waves; a 768-fiber budget holds 3 → 2 batches.
+    const occ = featureFn("occ_rounds(768,64)")!;
+    expect(occ(launch(7, 224))).toBe(2);
+    // 7 groups of 168 (pads to 192): 4 fit, the CU's 4 groups run in one batch.
+    expect(occ(launch(7, 168))).toBe(1);
+    // 14 groups of 168: 7 per CU, 4 per batch → 2; 28 groups of 224: 14 per CU, 3 per batch → 5.
+    expect(occ(launch(14, 168))).toBe(2);
+    expect(occ(launch(28, 224))).toBe(5);
+    // A group larger than the budget still runs: one at a time.
+    expect(occ(launch(4, 1024))).toBe(2);
+    expect(featureFn("loop*occ_rounds(768,64)")!(launch(7, 224))).toBe(20);
+  });
+});
