@@ -9,6 +9,7 @@
  * Every function returns a status and, on failure, sets *err (when err is not
  * NULL) to a malloc'd message that starts with the status's stable code
  * ("CODL-R003: ..."); free it with codl_free. Nothing aborts the process.
+ * A codl_model runs one codl_run at a time: callers serialise runs on it.
  */
 #ifndef CODL_H_
 #define CODL_H_
