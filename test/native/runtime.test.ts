@@ -158,9 +158,11 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     // The reference run above filled the run's cache: the transforms plus the 7 operator kernels.
     const cached = fs.readdirSync(cacheDir).filter((f) => f.endsWith(".clbin"));
     expect(cached).toHaveLength(8);
+    // A copy of the cache with one entry broken (rebuilding all of them on PoCL costs seconds).
     const corrupt = path.join(work, "corrupt-cache");
     fs.mkdirSync(corrupt, { recursive: true });
-    for (const f of cached) fs.writeFileSync(path.join(corrupt, f), "not a binary");
+    for (const f of cached) fs.copyFileSync(path.join(cacheDir, f), path.join(corrupt, f));
+    fs.writeFileSync(path.join(corrupt, cached[0]!), "not a binary");
     const r = runCodl(["--bundle", bundle, "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy"), "--iterations", "1"], {
       CODL_CACHE_DIR: corrupt,
     });
