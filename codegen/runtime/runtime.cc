@@ -51,7 +51,7 @@ const char* placement_name(Placement p) {
   return p == Placement::kCpu ? "cpu" : p == Placement::kGpu ? "gpu" : "split";
 }
 
-// Tensors each chain references: operator inputs/outputs, CPU views, transforms.
+// Tensors each chain references: operator inputs/outputs, kernel arguments, CPU views, transforms.
 std::vector<std::set<int32_t>> tensors_by_chain(const ModelDesc& m) {
   std::vector<std::set<int32_t>> out(m.num_chains);
   for (uint32_t k = 0; k < m.num_chains; k++) {
@@ -60,6 +60,10 @@ std::vector<std::set<int32_t>> tensors_by_chain(const ModelDesc& m) {
       const OpDesc& op = m.ops[o];
       for (uint32_t i = 0; i < op.num_inputs; i++) out[k].insert(op.inputs[i]);
       for (uint32_t i = 0; i < op.num_outputs; i++) out[k].insert(op.outputs[i]);
+      for (uint32_t g = 0; g < op.num_gpu_kernels; g++) {
+        const GpuKernelDesc& kd = op.gpu_kernels[g];
+        for (uint32_t a = 0; a < kd.num_args; a++) if (kd.args[a].kind == ArgKind::kTensor) out[k].insert(kd.args[a].index);
+      }
       if (op.cpu.kind != CpuKind::kNone) {
         for (uint32_t i = 0; i < op.cpu.num_inputs; i++) out[k].insert(op.cpu.inputs[i].tensor);
         out[k].insert(op.cpu.output.tensor);
