@@ -152,3 +152,11 @@ export function syntheticNetwork(ops: number, seed = 7): Graph {
   }
   return b.finish(`synthetic${ops}`, ["x"], [x]);
 }
+
+/** The DP's worst case: one linear path of `ops` 3×3 convs (every operator chainable). */
+export function syntheticPlain(ops: number): Graph {
+  const b = new Builder();
+  let x = b.input("x", [1, 64, 56, 56]);
+  for (let i = 0; i < ops; i++) x = b.conv(x, 64, 64, 3, 1, 1);
+  return b.finish(`plain${ops}`, ["x"], [x]);
+}
