@@ -5,8 +5,8 @@
 #   include(${CMAKE_CURRENT_SOURCE_DIR}/src/runtime/codl.cmake)
 #   codl_add_bundle(SOURCES src/model.cc)
 #
-# Targets: codl_model (static: runtime + model), codl_run (the runner), and
-# with -DCODL_BUILD_SHARED=ON libcodl.so (the C API of codl.h, for apps).
+# Targets: codl_run (the runner) and, with -DCODL_BUILD_SHARED=ON, libcodl.so
+# (the C API of codl.h, for apps).
 #
 # Options:
 #   CODL_CPU_ONLY=ON          build without OpenCL; a model with GPU operators fails
@@ -94,16 +94,29 @@ function(_codl_configure target)
   endif()
 endfunction()
 
-# codl_add_bundle(SOURCES src/model.cc ...): the generated model plus the runtime.
+# codl_add_bundle(SOURCES src/model.cc ... [NAME n]): the generated model plus the runtime.
+# Targets: codl_run (codl_run_<n> with NAME) and, with CODL_BUILD_SHARED, libcodl.so
+# (libcodl_<n>.so). The runtime itself is compiled once, as codl_runtime.
 function(codl_add_bundle)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
-  add_library(codl_model STATIC ${CODL_RUNTIME_SOURCES} ${ARG_SOURCES})
-  _codl_configure(codl_model)
-  add_executable(codl_run "${CODL_RUNTIME_DIR}/codl_run.cc" "${CODL_RUNTIME_DIR}/npy.cc")
-  target_link_libraries(codl_run PRIVATE codl_model)
-  target_compile_definitions(codl_run PRIVATE CODL_BUNDLE_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES" ${ARGN})
+  if(NOT TARGET codl_runtime)
+    add_library(codl_runtime STATIC ${CODL_RUNTIME_SOURCES})
+    _codl_configure(codl_runtime)
+  endif()
+  set(suffix "")
+  if(ARG_NAME)
+    set(suffix "_${ARG_NAME}")
+  endif()
+  # The model's sources go into each binary (not a static library), so that the
+  # runtime's reference to codl::bundled_model() always resolves.
+  add_executable(codl_run${suffix} "${CODL_RUNTIME_DIR}/codl_run.cc" "${CODL_RUNTIME_DIR}/npy.cc" ${ARG_SOURCES})
+  target_link_libraries(codl_run${suffix} PRIVATE codl_runtime)
+  target_compile_definitions(codl_run${suffix} PRIVATE CODL_BUNDLE_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(codl_run${suffix} PRIVATE -Wall -Wextra)
+  endif()
   if(CODL_BUILD_SHARED)
-    add_library(codl SHARED ${CODL_RUNTIME_SOURCES} ${ARG_SOURCES})
-    _codl_configure(codl)
+    add_library(codl${suffix} SHARED ${CODL_RUNTIME_SOURCES} ${ARG_SOURCES})
+    _codl_configure(codl${suffix})
   endif()
 endfunction()

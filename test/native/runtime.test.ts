@@ -76,8 +76,8 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
 
   const outputs: readonly OutputName[] = ["t2", "silu", "out", "prob"];
   const outFile = (name: string, variant = "") => path.join(work, `${name}${variant}.npy`);
-  const expectReference = (variant: string) => {
-    const ref = reference(weights, x, y);
+  const expectReference = (variant: string, input = x) => {
+    const ref = reference(weights, input, y);
     for (const name of outputs) {
       const got = readNpy(outFile(name, variant));
       expect(got.shape, name).toEqual(ref[name].shape);
@@ -169,6 +169,24 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     for (const f of cached) expect(fs.statSync(path.join(corrupt, f)).size).toBeGreaterThan(100);
+  });
+
+  it("runs a batch of 2: row slabs per batch item, transforms over N rows, broadcast over the batch", () => {
+    const x2: Tensor = { shape: [2, 3, 20, 18], data: seededFloats(2 * 3 * 20 * 18, 303) };
+    writeNpy(path.join(work, "x2.npy"), x2.shape, x2.data);
+    const r = runCodl(
+      [
+        "--bundle", bundle,
+        "--input", path.join(work, "x2.npy"), "--input", path.join(work, "y.npy"),
+        ...outputs.flatMap((name) => ["--output", `${name}=${outFile(name, "-b2")}`]),
+        "--warmup", "0", "--iterations", "2", "--threads", "2",
+      ],
+      {},
+      path.join(path.dirname(codlRun), "codl_run_b2"),
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expectReference("-b2", x2);
   });
 
   it("reports a wrong input shape and dtype, with exit code 2", () => {

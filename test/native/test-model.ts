@@ -230,7 +230,7 @@ function sigmoid(x: Tensor): Tensor {
 
 export type OutputName = "t2" | "silu" | "out" | "prob";
 
-/** Every graph output; prob is [1, 10] (rank 2), the rest NCHW. */
+/** Every graph output; prob is [N, 10] (rank 2), the rest NCHW. */
 export function reference(w: TestWeights, x: Tensor, y: Tensor): Record<OutputName, { shape: readonly number[]; data: Float32Array }> {
   const t1 = conv2d(x, w.op0, 1, 1, true);
   const t2 = conv2d(t1, w.op1, 2, 1, true);
@@ -243,5 +243,5 @@ export function reference(w: TestWeights, x: Tensor, y: Tensor): Record<OutputNa
   const out = add(s, t5);
   const f = conv2d(globalAvgPool(out), w.op10, 1, 0, false);
   const prob = sigmoid(f);
-  return { t2, silu: s, out, prob: { shape: [1, 10], data: prob.data } };
+  return { t2, silu: s, out, prob: { shape: [x.shape[0], 10], data: prob.data } };
 }

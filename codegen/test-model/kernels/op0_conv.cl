@@ -1,6 +1,8 @@
 // op0_conv: 3x3 conv 3->8, pad 1, bias, relu; H split: GPU output rows [0, 10) of 20
 // Generated-style kernel: every shape, stride, slice offset and the activation are constants.
+#ifndef N  // the batch-2 variant passes -DN=2
 #define N 1
+#endif
 #define IH 20
 #define IW 18
 #define ICB 1

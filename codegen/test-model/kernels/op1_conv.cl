@@ -1,6 +1,8 @@
 // op1_conv: 3x3 conv 8->12, stride 2, pad 1, bias, relu; OC split: GPU output channels [0, 8) of 12
 // Generated-style kernel: every shape, stride, slice offset and the activation are constants.
+#ifndef N  // the batch-2 variant passes -DN=2
 #define N 1
+#endif
 #define IH 20
 #define IW 18
 #define ICB 2

@@ -1,6 +1,8 @@
 // op2_conv: 3x3 conv 12->8, pad 1, bias, relu; chain c2 (H): GPU output rows [0, 6) of 10 (halo for op3)
 // Generated-style kernel: every shape, stride, slice offset and the activation are constants.
+#ifndef N  // the batch-2 variant passes -DN=2
 #define N 1
+#endif
 #define IH 10
 #define IW 9
 #define ICB 3

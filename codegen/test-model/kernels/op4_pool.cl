@@ -1,5 +1,7 @@
 // op4_pool: 2x2 max pool, stride 2; H split: GPU output rows [0, 3) of 5.
+#ifndef N  // the batch-2 variant passes -DN=2
 #define N 1
+#endif
 #define IH 10
 #define IW 9
 #define CB 2

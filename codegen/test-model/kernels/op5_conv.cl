@@ -1,6 +1,8 @@
 // op5_conv: 1x1 conv 8->8, bias; GPU only
 // Generated-style kernel: every shape, stride, slice offset and the activation are constants.
+#ifndef N  // the batch-2 variant passes -DN=2
 #define N 1
+#endif
 #define IH 5
 #define IW 4
 #define ICB 2

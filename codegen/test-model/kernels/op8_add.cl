@@ -1,5 +1,7 @@
 // op8_add: element-wise add of two image tensors into an NHWC buffer tensor; GPU only.
+#ifndef N  // the batch-2 variant passes -DN=2
 #define N 1
+#endif
 #define H 5
 #define W 4
 #define C 8

@@ -18,15 +18,26 @@
 //   op11 sigmoid               ┘    CPU only                → prob [1,10] (output)
 //
 // src/model_cpu.cc is the same graph with every operator on the CPU, for the
-// CODL_CPU_ONLY build.
+// CODL_CPU_ONLY build; src/model_b2.cc is this file with a batch of 2 (y
+// stays [1,8,1,1] and broadcasts), the kernels getting -DN=2.
 #include <cmath>
 
 #include "model_desc.h"
+
+#ifndef CODL_TEST_BATCH
+#define CODL_TEST_BATCH 1
+#endif
+#define CODL_STR2(x) #x
+#define CODL_STR(x) CODL_STR2(x)
 
 namespace codl {
 namespace {
 
 #include "weights_table.inc"
+
+constexpr int32_t kN = CODL_TEST_BATCH;
+constexpr size_t kNs = size_t(kN);
+const char kOptions[] = "-DN=" CODL_STR(CODL_TEST_BATCH);
 
 enum TensorId : int32_t { X, Y, T1, T2, T3, T4, T5, T6, T7, SILU, OUT, G, F, PROB };
 
@@ -36,20 +47,20 @@ constexpr GpuStorage NOGPU = GpuStorage::kNone;
 constexpr DType F32 = DType::kF32;
 
 const TensorDesc kTensors[] = {
-    {"x", 4, 1, 3, 20, 18, IMG, F32, true, Proc::kGpu},
+    {"x", 4, kN, 3, 20, 18, IMG, F32, true, Proc::kGpu},
     {"y", 4, 1, 8, 1, 1, NOGPU, F32, true, Proc::kCpu},
-    {"t1", 4, 1, 8, 20, 18, IMG, F32, true, Proc::kGpu},
-    {"t2", 4, 1, 12, 10, 9, IMG, F32, true, Proc::kGpu},
-    {"t3", 4, 1, 8, 10, 9, IMG, F32, true, Proc::kGpu},
-    {"t4", 4, 1, 8, 10, 9, IMG, F32, true, Proc::kGpu},
-    {"t5", 4, 1, 8, 5, 4, IMG, F32, true, Proc::kGpu},
-    {"t6", 4, 1, 8, 5, 4, IMG, F32, true, Proc::kGpu},
-    {"t7", 4, 1, 8, 5, 4, NOGPU, F32, true, Proc::kCpu},
-    {"silu", 4, 1, 8, 5, 4, IMG, F32, true, Proc::kCpu},
-    {"out", 4, 1, 8, 5, 4, BUF, F32, true, Proc::kGpu},
-    {"g", 4, 1, 8, 1, 1, NOGPU, F32, true, Proc::kCpu},
-    {"f", 2, 1, 10, 1, 1, NOGPU, F32, true, Proc::kCpu},
-    {"prob", 2, 1, 10, 1, 1, NOGPU, F32, true, Proc::kCpu},
+    {"t1", 4, kN, 8, 20, 18, IMG, F32, true, Proc::kGpu},
+    {"t2", 4, kN, 12, 10, 9, IMG, F32, true, Proc::kGpu},
+    {"t3", 4, kN, 8, 10, 9, IMG, F32, true, Proc::kGpu},
+    {"t4", 4, kN, 8, 10, 9, IMG, F32, true, Proc::kGpu},
+    {"t5", 4, kN, 8, 5, 4, IMG, F32, true, Proc::kGpu},
+    {"t6", 4, kN, 8, 5, 4, IMG, F32, true, Proc::kGpu},
+    {"t7", 4, kN, 8, 5, 4, NOGPU, F32, true, Proc::kCpu},
+    {"silu", 4, kN, 8, 5, 4, IMG, F32, true, Proc::kCpu},
+    {"out", 4, kN, 8, 5, 4, BUF, F32, true, Proc::kGpu},
+    {"g", 4, kN, 8, 1, 1, NOGPU, F32, true, Proc::kCpu},
+    {"f", 2, kN, 10, 1, 1, NOGPU, F32, true, Proc::kCpu},
+    {"prob", 2, kN, 10, 1, 1, NOGPU, F32, true, Proc::kCpu},
 };
 const int32_t kInputs[] = {X, Y};
 const int32_t kOutputs[] = {T2, SILU, OUT, PROB};
@@ -65,13 +76,13 @@ const KernelArg kArgs3[] = {T(T3), Wt(W_op3_gpu_w), Wt(W_op3_gpu_b), T(T4)};
 const KernelArg kArgs4[] = {T(T4), T(T5)};
 const KernelArg kArgs5[] = {T(T5), Wt(W_op5_gpu_w), Wt(W_op5_gpu_b), T(T6)};
 const KernelArg kArgs8[] = {T(SILU), T(T5), T(OUT)};
-const GpuKernelDesc kGpu0[] = {{"op0_conv.cl", "conv2d", "", 3, {18, 2, 10}, {0, 0, 0}, kArgs0, 4}};
-const GpuKernelDesc kGpu1[] = {{"op1_conv.cl", "conv2d", "", 3, {9, 2, 10}, {0, 0, 0}, kArgs1, 4}};
-const GpuKernelDesc kGpu2[] = {{"op2_conv.cl", "conv2d", "", 3, {9, 2, 6}, {0, 0, 0}, kArgs2, 4}};
-const GpuKernelDesc kGpu3[] = {{"op3_conv.cl", "conv2d", "", 3, {9, 2, 5}, {0, 0, 0}, kArgs3, 4}};
-const GpuKernelDesc kGpu4[] = {{"op4_pool.cl", "maxpool", "", 3, {4, 2, 3}, {0, 0, 0}, kArgs4, 2}};
-const GpuKernelDesc kGpu5[] = {{"op5_conv.cl", "conv2d", "", 3, {4, 2, 5}, {0, 0, 0}, kArgs5, 4}};
-const GpuKernelDesc kGpu8[] = {{"op8_add.cl", "add", "", 3, {4, 2, 5}, {0, 0, 0}, kArgs8, 3}};
+const GpuKernelDesc kGpu0[] = {{"op0_conv.cl", "conv2d", kOptions, 3, {18, 2, kNs * 10}, {0, 0, 0}, kArgs0, 4}};
+const GpuKernelDesc kGpu1[] = {{"op1_conv.cl", "conv2d", kOptions, 3, {9, 2, kNs * 10}, {0, 0, 0}, kArgs1, 4}};
+const GpuKernelDesc kGpu2[] = {{"op2_conv.cl", "conv2d", kOptions, 3, {9, 2, kNs * 6}, {0, 0, 0}, kArgs2, 4}};
+const GpuKernelDesc kGpu3[] = {{"op3_conv.cl", "conv2d", kOptions, 3, {9, 2, kNs * 5}, {0, 0, 0}, kArgs3, 4}};
+const GpuKernelDesc kGpu4[] = {{"op4_pool.cl", "maxpool", kOptions, 3, {4, 2, kNs * 3}, {0, 0, 0}, kArgs4, 2}};
+const GpuKernelDesc kGpu5[] = {{"op5_conv.cl", "conv2d", kOptions, 3, {4, 2, kNs * 5}, {0, 0, 0}, kArgs5, 4}};
+const GpuKernelDesc kGpu8[] = {{"op8_add.cl", "add", kOptions, 3, {4, 2, kNs * 5}, {0, 0, 0}, kArgs8, 3}};
 
 // ---- CPU halves: views of the NHWC buffers {tensor, row0, rows, ch0, chs} ----
 const CpuView kIn0[] = {{X, 9, 11, 0, 0}};    // output rows [10, 20) need input rows [9, 20)
@@ -234,7 +245,7 @@ const ChainDesc kChains[] = {
 
 const ModelDesc kModel = {
     kModelDescVersion,
-    "test-model",
+    CODL_TEST_BATCH == 1 ? "test-model" : "test-model-b2",
     kTensors, sizeof kTensors / sizeof kTensors[0],
     kInputs, sizeof kInputs / sizeof kInputs[0],
     kOutputs, sizeof kOutputs / sizeof kOutputs[0],
