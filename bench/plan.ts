@@ -1,6 +1,6 @@
 /**
  * Planner benchmark (npm run bench:plan): prints markdown for
- * bench/plan-results.md.
+ * BENCHMARKS.md ("Planner").
  *
  *  1. Predicted latency of every strategy, the paper's five models (full size) × shipped profiles.
  *  2. Planning time per model: `planGraph` on the lowered graph — every strategy (cpu, gpu,

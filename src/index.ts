@@ -14,6 +14,7 @@ export type { Graph } from "./ir/graph.js";
 export { printGraph } from "./ir/print.js";
 export { PASS_NAMES, type PassName } from "./passes/pipeline.js";
 export type { InspectReport } from "./inspect/report.js";
+export { type Compiled, type CompileOptions, compileModel as compile } from "./bundle/compile.js";
 
 export interface LoadOptions extends ImportOptions, PipelineOptions {}
 
