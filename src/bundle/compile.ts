@@ -1,16 +1,19 @@
 /**
  * The library's compile: model bytes + device profile → plan and in-memory
  * bundle. Imports and lowers the model, refuses unsupported operators
- * (CODL-E040, exit 3), plans every strategy and packs the chosen one.
- * No fs, no console.
+ * (CODL-E040, exit 3), plans every strategy and packs the chosen one; given
+ * the runtime sources, it also emits the code (src/emit/): model.cc, the
+ * OpenCL kernels, weights.bin and the CMake project. No fs, no console.
  */
 
 import type { DeviceProfile } from "../device/profile-schema.js";
 import type { Graph } from "../ir/graph.js";
 import { type LoadOptions, loadModel } from "../index.js";
 import { assertSupported } from "../passes/supported.js";
+import { emitBundleFiles } from "../emit/index.js";
 import { planGraph, type PlanResult } from "../plan/index.js";
 import { type Bundle, buildBundle, jsonText, sha256Hex } from "./bundle.js";
+import { type ForceSplit, planForced } from "./forced.js";
 
 export interface CompileOptions extends LoadOptions {
   readonly strategy?: string;
@@ -19,6 +22,12 @@ export interface CompileOptions extends LoadOptions {
   readonly toolVersion: string;
   /** Shown in the plan; defaults to the graph's name. */
   readonly modelName?: string;
+  /** codegen/runtime's files; without them the bundle holds the plan only. */
+  readonly runtime?: ReadonlyMap<string, Uint8Array>;
+  /** Testing aid: split every operator that allows it along this dimension at this ratio. */
+  readonly force?: ForceSplit;
+  /** A bundle that builds without OpenCL (implies strategy cpu). */
+  readonly cpuOnlyBuild?: boolean;
 }
 
 export interface Compiled extends PlanResult {
@@ -34,8 +43,9 @@ export function profileSha256(profile: DeviceProfile): string {
 export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options: CompileOptions): Compiled {
   const { graph } = loadModel(bytes, options);
   assertSupported(graph);
-  const result = planGraph(graph, profile, {
-    ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+  const strategy = options.cpuOnlyBuild ? "cpu" : options.strategy;
+  const planOptions = {
+    ...(strategy === undefined ? {} : { strategy }),
     ...(options.ratioStep === undefined ? {} : { ratioStep: options.ratioStep }),
     ...(options.maxChain === undefined ? {} : { maxChain: options.maxChain }),
     toolVersion: options.toolVersion,
@@ -43,6 +53,11 @@ export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options:
     modelSha256: sha256Hex(bytes),
     profileSha256: profileSha256(profile),
     inputShapes: options.inputShapes ?? {},
-  });
-  return { ...result, graph, bundle: buildBundle(result.plan, options.toolVersion) };
+  };
+  const result = options.force !== undefined && !options.cpuOnlyBuild ? planForced(graph, profile, planOptions, options.force) : planGraph(graph, profile, planOptions);
+  const code =
+    options.runtime === undefined
+      ? new Map<string, Uint8Array>()
+      : emitBundleFiles({ graph, plan: result.plan, profile, runtime: options.runtime, toolVersion: options.toolVersion, cpuOnly: options.cpuOnlyBuild ?? false });
+  return { ...result, graph, bundle: buildBundle(result.plan, options.toolVersion, code) };
 }

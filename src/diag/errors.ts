@@ -65,6 +65,10 @@ export const CATALOGUE = {
   "CODL-E086": { exit: 2, template: "bundle {path} is invalid: {cause}", hint: "recompile it with codl compile" },
   "CODL-E087": { exit: 2, template: "operator '{op}' is not in the plan", hint: "operators: {known}" },
   "CODL-E088": { exit: 2, template: "explaining a model needs --device", hint: "pass --device <id|path>, or explain a compiled bundle directory" },
+  // Code generation
+  "CODL-E090": { exit: 3, template: "operator {op} ({node}) cannot be emitted: {cause}", hint: "compile with --strategy cpu, or rewrite the operator before export" },
+  "CODL-E091": { exit: 2, template: "invalid {option} '{value}': {cause}", hint: "--force-dim H|OC needs --force-ratio r with 0 < r < 1" },
+  "CODL-E092": { exit: 1, template: "the codl runtime sources are missing at {path}", hint: "reinstall codl; the package ships codegen/runtime/" },
   // Internal
   "CODL-E100": { exit: 1, template: "internal error: {cause}", hint: "please report this with the model and --debug output" },
 } as const satisfies Record<string, Entry>;

@@ -1,0 +1,60 @@
+/**
+ * Numerics of every tiny fixture under every emitted strategy, forced H 0.5
+ * and forced OC 0.5: compile, build (one CMake project), run with PoCL as the
+ * GPU and 1 XNNPACK thread, compare with onnxruntime-node:
+ * max |error| ≤ 1e-4 · max |reference|. CODL_E2E_ONLY=fixture:variant,…
+ * narrows the matrix while iterating.
+ */
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildFixture, FIXTURES, type FixtureName, fixtureInputShapes } from "../../fixtures/index.js";
+import { loadProfile } from "../../src/device/load-profile.js";
+import { nativeToolchainMissing } from "../native/bundle.js";
+import { buildCases, type CaseResult, type CaseSpec, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
+
+const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50"] as const;
+type Variant = (typeof VARIANTS)[number];
+
+const only = (process.env.CODL_E2E_ONLY ?? "").split(",").filter((s) => s !== "");
+const selected = (f: string, v: string) => only.length === 0 || only.some((o) => o === `${f}:${v}` || o === f || o === `*:${v}`);
+
+const missing = nativeToolchainMissing();
+const PROJECT = "fixtures";
+const results = new Map<string, CaseResult>();
+let buildSeconds = 0;
+let runSeconds = 0;
+
+function spec(f: FixtureName, v: Variant, model: Uint8Array): CaseSpec {
+  const profile = loadProfile("sd888");
+  const inputShapes = fixtureInputShapes(f, "tiny");
+  const base = { inputShapes };
+  if (v === "H50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.5 } } };
+  if (v === "OC50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "OC", ratio: 0.5 } } };
+  return { name: `${f}_${v.replace("-", "_")}`, model, profile, options: { ...base, strategy: v } };
+}
+
+const matrix: Array<{ f: FixtureName; v: Variant }> = FIXTURES.flatMap((f) => VARIANTS.filter((v) => selected(f, v)).map((v) => ({ f, v })));
+
+describe.skipIf(missing !== undefined)("tiny fixtures against ONNX Runtime", () => {
+  beforeAll(async () => {
+    const cases: PreparedCase[] = [];
+    const models = new Map<FixtureName, Uint8Array>();
+    for (const { f, v } of matrix) {
+      if (!models.has(f)) models.set(f, buildFixture(f, "tiny").bytes);
+      cases.push(prepareCase(PROJECT, spec(f, v, models.get(f)!)));
+    }
+    buildSeconds = buildCases(PROJECT, cases);
+    const t0 = Date.now();
+    for (const r of await runAllCases(PROJECT, cases)) results.set(r.name, r);
+    runSeconds = (Date.now() - t0) / 1000;
+    console.log(`e2e fixtures: ${cases.length} cases, build ${buildSeconds.toFixed(1)} s, run ${runSeconds.toFixed(1)} s`);
+  }, 3_600_000);
+
+  for (const { f, v } of matrix) {
+    it(`${f} ${v}`, () => {
+      const r = results.get(spec(f, v, new Uint8Array()).name);
+      expect(r, "case did not run").toBeDefined();
+      expect(r!.ok, r!.detail).toBe(true);
+    });
+  }
+});
