@@ -13,7 +13,9 @@ CODL_SKIP_BUILD=1 npx vitest run --reporter=default --reporter=json --outputFile
 node -e '
   const r = JSON.parse(require("fs").readFileSync("build/vitest.json", "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-  if (r.numTotalTests === 0 || r.numFailedTests > 0 || !r.success) process.exit(1);
+  // A suite that fails outside any test (beforeAll, import) counts as a failure too.
+  const failed = r.numFailedTests + r.testResults.filter((f) => f.status === "failed" && f.assertionResults.every((a) => a.status !== "failed")).length;
+  console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+  if (r.numTotalTests === 0 || failed > 0 || !r.success) process.exit(1);
 ' || status=1
 exit "$status"
