@@ -1,9 +1,12 @@
 /**
  * `codl compile model.onnx --device <id|path> --out <dir> [--strategy s]
- *  [--ratio-step r] [--input-shape name=dims …] [--json]`
+ *  [--ratio-step r] [--input-shape name=dims …] [--force-dim H|OC --force-ratio r [--force-chain]]
+ *  [--cpu-only-build] [--plan-only] [--json]`
  *
  * Plans the model with every strategy, writes the chosen plan as a bundle
- * (plan.json + manifest.json) atomically — into a temporary sibling folder
+ * (plan.json, manifest.json, and unless --plan-only the generated code:
+ * src/model.cc, src/runtime/, kernels/*.cl, weights.bin, CMakeLists.txt,
+ * CMakePresets.json, README.md) atomically — into a temporary sibling folder
  * that is renamed into place, so an error never leaves a half-written
  * bundle — and prints the predicted latency of the chosen strategy and of
  * every baseline, the splits by dimension and the chains.
@@ -18,6 +21,8 @@ import * as path from "node:path";
 import { z } from "zod";
 import { compileModel } from "../bundle/compile.js";
 import { type Bundle, MANIFEST_FILE } from "../bundle/bundle.js";
+import { checkForceSplit } from "../bundle/forced.js";
+import { readRuntimeSources } from "../bundle/runtime-sources.js";
 import { loadProfile } from "../device/load-profile.js";
 import { CompilerError } from "../diag/errors.js";
 import { formatCompileSummary } from "../explain/text.js";
@@ -32,6 +37,11 @@ export const compileOptionsSchema = z.object({
   strategy: z.string().default("codl"),
   ratioStep: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
+  forceDim: z.string().optional(),
+  forceRatio: z.string().optional(),
+  forceChain: z.boolean().default(false),
+  cpuOnlyBuild: z.boolean().default(false),
+  planOnly: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -115,6 +125,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
   const strategy = checkStrategy(options.strategy);
   const ratioStep = parseRatioStep(options.ratioStep);
   const inputShapes = parseInputShapes(options.inputShape);
+  const force = checkForceSplit(options.forceDim, options.forceRatio, options.forceChain);
   checkOutDir(options.out);
   const profile = loadProfile(options.device);
   const bytes = readModelFile(model);
@@ -127,6 +138,9 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
     ratioStep,
     toolVersion: version,
     modelName: path.basename(model),
+    ...(force === undefined ? {} : { force }),
+    cpuOnlyBuild: options.cpuOnlyBuild,
+    ...(options.planOnly ? {} : { runtime: readRuntimeSources() }),
   });
   writeBundleAtomic(options.out, compiled.bundle);
   const plan = compiled.plan;

@@ -99,13 +99,18 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("compile")
-    .description("plan CPU+GPU co-execution of a model for a device and write the bundle (plan.json, manifest.json)")
+    .description("plan CPU+GPU co-execution of a model for a device and write the bundle (plan, generated C++/OpenCL, weights, CMake)")
     .argument("<model>", "ONNX model file")
     .requiredOption("--device <profile>", "device profile id (see codl devices) or path")
     .requiredOption("--out <dir>", "bundle folder to write (replaced atomically)")
     .option("--strategy <name>", "codl, codl-greedy, mulayer, cpu or gpu", "codl")
     .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
     .option("--input-shape <name=dims>", "static shape for a dynamic input, e.g. input=1x3x224x224 (repeatable)", collect, [])
+    .option("--force-dim <dim>", "testing aid: split every operator that allows it along H or OC (with --force-ratio)")
+    .option("--force-ratio <r>", "testing aid: the GPU's share for --force-dim, in (0, 1)")
+    .option("--force-chain", "testing aid: with --force-dim H, chain consecutive chainable operators")
+    .option("--cpu-only-build", "a bundle that builds without OpenCL (every operator on the CPU)")
+    .option("--plan-only", "write plan.json and manifest.json only, no code")
     .option("--json", "print the summary as JSON")
     .action(async (model: string, options: unknown) => {
       result = await runCompile(model, options);

@@ -187,7 +187,7 @@ export class ElementGen {
       case "Sigmoid":
         return { stmts, value: `(1.0f / (1.0f + exp(-${let_(this.broadcast(0))})))` };
       case "HardSigmoid":
-        return { stmts, value: `fmax(0.0f, fmin(1.0f, ${F(node.attrs.alpha)} * ${this.broadcast(0)} + ${F(node.attrs.beta)}))` };
+        return { stmts, value: `fmin(fmax(${F(node.attrs.alpha)} * ${this.broadcast(0)} + ${F(node.attrs.beta)}, 0.0f), 1.0f)` };
       case "HardSwish": {
         const v = let_(this.broadcast(0));
         return { stmts, value: `(${v} * fmin(fmax(${v} + 3.0f, 0.0f), 6.0f) * (1.0f / 6.0f))` };

@@ -1,11 +1,366 @@
 /**
- * Vectorised OpenCL kernels for the heavy operators (filled in below); an
- * operator without one uses gpu.ts's generic element kernel.
+ * Vectorised OpenCL kernels for the heavy operators, with the launch geometry
+ * of kernels/gpu-conv.ts `gpuLaunch` on the GPU's slice of the operator (the
+ * predictor prices exactly these blocks):
+ *
+ *   conv (1×1, direct)  work item = BX columns × 1 row × BZ slices of 4 channels;
+ *                       weights float4 [ocb][kh][kw][icb][input lane] (4 output channels)
+ *   depthwise           work item = BX columns × 1 slice; weights float4 [cb][kh][kw]
+ *   pool (+ global)     work item = BX columns × 1 slice
+ *   fc (Gemm, MatMul)   work item = 1 slice of 4 outputs of one row; weights float4 [ocb][k]
+ *   eltwise             same-shape binary and unary activations, one pixel per item
+ *
+ * Only the GPU's slice of the weights goes into weights.bin; lanes past the
+ * channel count are zero, so whatever an image holds there never matters.
+ * Operators these do not cover return undefined (gpu.ts's generic kernel).
  */
 
-import type { GpuKernelSpec } from "./gpu.js";
+import { type GpuKernelId, gpuLaunch } from "../kernels/gpu-conv.js";
+import type { OpConfig } from "../kernels/op-config.js";
+import { irOpOf } from "../kernels/from-ir.js";
+import { sliceChannels, sliceRows } from "../predict/coexec.js";
+import { floatLit as F, intLit as I } from "./c-text.js";
+import { ClTensor, kernelFile } from "./cl.js";
+import { activationExpr, ElementGen } from "./element.js";
+import { type GpuKernelSpec, type GpuPart, gpuPartOf, header, type KernelArgSpec, outputTensor } from "./gpu.js";
 import type { OpContext } from "./op-context.js";
 
-export function specialisedGpuKernel(_ctx: OpContext): GpuKernelSpec | undefined {
-  return undefined;
+/** The operator restricted to the GPU's part, as the predictor slices it. */
+function sliceConfig(ctx: OpContext, part: GpuPart): OpConfig {
+  const c = irOpOf(ctx.graph, ctx.node).config;
+  if (ctx.op.dim === "H") return sliceRows(c, part.row0, part.row0 + part.rows);
+  if (ctx.op.dim === "OC") return sliceChannels(c, part.c1 - part.c0);
+  return c;
+}
+
+function input(ctx: OpContext, slot: number, name = "in"): ClTensor {
+  const t = ctx.tensor(slot)!;
+  return new ClTensor(name, t.dims, t.gpu ?? "image", "read");
+}
+
+function hasConst(ctx: OpContext, slot: number): boolean {
+  const n = ctx.node.inputs[slot];
+  return n !== undefined && n !== "" && ctx.isConst(slot);
+}
+
+export function specialisedGpuKernel(ctx: OpContext): GpuKernelSpec | undefined {
+  switch (ctx.node.op) {
+    case "Conv":
+      return conv(ctx);
+    case "MaxPool":
+    case "AveragePool":
+    case "GlobalAveragePool":
+    case "GlobalMaxPool":
+      return pool(ctx);
+    case "Gemm":
+    case "MatMul":
+      return fc(ctx);
+    case "Add":
+    case "Sub":
+    case "Mul":
+    case "Div":
+    case "Relu":
+    case "LeakyRelu":
+    case "Clip":
+    case "Sigmoid":
+    case "HardSigmoid":
+    case "HardSwish":
+    case "Tanh":
+      return eltwise(ctx);
+    default:
+      return undefined;
+  }
+}
+
+function finish(ctx: OpContext, part: GpuPart, what: string, tensors: ClTensor[], params: string[], body: string[], args: KernelArgSpec[], launch: { global: readonly number[]; local: readonly number[] }): GpuKernelSpec {
+  const entry = ctx.label();
+  const kernel = [`__kernel void ${entry}(${params.join(", ")}) {`, ...body.map((l) => `  ${l}`), "}"];
+  return {
+    file: `${entry}.cl`,
+    source: kernelFile(header(ctx, part, what), tensors, kernel),
+    entry,
+    global: [launch.global[0]!, launch.global[1]!, launch.global[2]!],
+    local: [launch.local[0]!, launch.local[1]!, launch.local[2]!],
+    args,
+  };
+}
+
+function conv(ctx: OpContext): GpuKernelSpec | undefined {
+  const node = ctx.node;
+  if (node.op !== "Conv" || !hasConst(ctx, 1) || ctx.tensor(0) === undefined) return undefined;
+  if (node.inputs[2] !== undefined && node.inputs[2] !== "" && !ctx.isConst(2)) return undefined;
+  const w = ctx.shape(1);
+  if (w.length !== 4 || ctx.out.shape.length !== 4) return undefined;
+  const [oc, icg, kh, kw] = w as [number, number, number, number];
+  const x = ctx.tensor(0)!;
+  const g = node.attrs.group;
+  const depthwise = g > 1 && g === x.dims.c && g === oc;
+  if (g !== 1 && !depthwise) return undefined;
+  const part = gpuPartOf(ctx);
+  const cfg = sliceConfig(ctx, part);
+  const kernelId: GpuKernelId = depthwise ? "gpu.dwconv2d" : kh === 1 && kw === 1 && cfg.sh === 1 && cfg.sw === 1 ? "gpu.conv2d_1x1" : "gpu.conv2d_direct";
+  const launch = gpuLaunch(cfg, ctx.profile.gpu, kernelId);
+  const [bx, , bz] = launch.block;
+  const a = node.attrs;
+  const [sh, sw] = [a.strides?.[0] ?? 1, a.strides?.[1] ?? 1];
+  const [dh, dw] = [a.dilations?.[0] ?? 1, a.dilations?.[1] ?? 1];
+  const [pt, pl] = [a.pads?.[0] ?? 0, a.pads?.[1] ?? 0];
+  const d = x.dims;
+  const o = ctx.out.dims;
+  const icb = Math.ceil(d.c / 4);
+  const ocb0 = Math.floor(part.c0 / 4);
+  const ocbs = Math.ceil(part.c1 / 4) - ocb0;
+  const W = ctx.constant(1);
+  const B = hasConst(ctx, 2) ? ctx.constant(2) : undefined;
+  // Weights of the GPU's output channel blocks only.
+  const per = depthwise ? kh * kw * 4 : kh * kw * icb * 16;
+  const packed = new Float32Array(ocbs * per);
+  const bias = new Float32Array(ocbs * 4);
+  for (let j = 0; j < ocbs; j++) {
+    for (let lane = 0; lane < 4; lane++) {
+      const c = (ocb0 + j) * 4 + lane;
+      if (c >= part.c1) continue;
+      bias[j * 4 + lane] = B?.[c] ?? 0;
+      for (let y = 0; y < kh; y++) {
+        for (let xx = 0; xx < kw; xx++) {
+          if (depthwise) packed[j * per + (y * kw + xx) * 4 + lane] = W[(c * kh + y) * kw + xx]!;
+          else for (let i = 0; i < d.c; i++) packed[j * per + (((y * kw + xx) * icb + (i >> 2)) * 4 + (i & 3)) * 4 + lane] = W[((c * icg + i) * kh + y) * kw + xx]!;
+        }
+      }
+    }
+  }
+  const args: KernelArgSpec[] = [
+    { kind: "tensor", tensor: x.id },
+    { kind: "weights", id: ctx.weights.add(packed, "gpuBuffer", `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`) },
+    { kind: "weights", id: ctx.weights.add(bias, "gpuBuffer", `${ctx.label()} GPU bias`) },
+    { kind: "tensor", tensor: ctx.out.id },
+  ];
+  const inT = input(ctx, 0);
+  const out = outputTensor(ctx, part);
+  const params = [inT.param(), "__global const float4* restrict w", "__global const float4* restrict bias", out.param()];
+  const rows = d.n === 0 ? 0 : part.rows;
+  const body = [
+    `// block ${bx}x1x${bz}: ${bx} columns, ${bz} slices of 4 channels (kernels/gpu-conv.ts, ${kernelId})`,
+    "const int xb = get_global_id(0);",
+    "const int r = get_global_id(1);",
+    "const int sb = get_global_id(2);",
+    `if (r >= ${I(o.n * rows)} || xb * ${I(bx)} >= ${I(o.w)} || sb * ${I(bz)} >= ${I(ocbs)}) return;`,
+    `const int n = r / ${I(rows)};`,
+    `const int oh = ${I(part.row0)} + r % ${I(rows)};`,
+    `float4 acc[${bx * bz}];`,
+    `for (int j = 0; j < ${I(bz)}; j++) {`,
+    `  const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
+    `  for (int i = 0; i < ${I(bx)}; i++) acc[i * ${I(bz)} + j] = bias[jl];`,
+    "}",
+    `for (int ky = 0; ky < ${I(kh)}; ky++) {`,
+    `  const int ih = oh * ${I(sh)} - ${I(pt)} + ky * ${I(dh)};`,
+    `  if (ih < 0 || ih >= ${I(d.h)}) continue;`,
+    `  for (int kx = 0; kx < ${I(kw)}; kx++) {`,
+    ...(depthwise
+      ? [
+          `    for (int j = 0; j < ${I(bz)}; j++) {`,
+          `      const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
+          `      const float4 wv = w[jl * ${I(kh * kw)} + ky * ${I(kw)} + kx];`,
+          `      for (int i = 0; i < ${I(bx)}; i++) {`,
+          `        const int iw = (xb * ${I(bx)} + i) * ${I(sw)} - ${I(pl)} + kx * ${I(dw)};`,
+          `        if (iw < 0 || iw >= ${I(d.w)}) continue;`,
+          `        acc[i * ${I(bz)} + j] += ${inT.ld4("n", "ih", "iw", `${I(ocb0)} + jl`)} * wv;`,
+          "      }",
+          "    }",
+        ]
+      : [
+          `    for (int ib = 0; ib < ${I(icb)}; ib++) {`,
+          `      for (int i = 0; i < ${I(bx)}; i++) {`,
+          `        const int iw = (xb * ${I(bx)} + i) * ${I(sw)} - ${I(pl)} + kx * ${I(dw)};`,
+          `        if (iw < 0 || iw >= ${I(d.w)}) continue;`,
+          `        const float4 v = ${inT.ld4("n", "ih", "iw", "ib")};`,
+          `        for (int j = 0; j < ${I(bz)}; j++) {`,
+          `          const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
+          `          __global const float4* wp = w + ((jl * ${I(kh)} + ky) * ${I(kw)} + kx) * ${I(icb * 4)} + ib * 4;`,
+          `          acc[i * ${I(bz)} + j] += v.x * wp[0] + v.y * wp[1] + v.z * wp[2] + v.w * wp[3];`,
+          "        }",
+          "      }",
+          "    }",
+        ]),
+    "  }",
+    "}",
+    `for (int i = 0; i < ${I(bx)}; i++) {`,
+    `  const int ow = xb * ${I(bx)} + i;`,
+    `  if (ow >= ${I(o.w)}) break;`,
+    `  for (int j = 0; j < ${I(bz)}; j++) {`,
+    `    if (sb * ${I(bz)} + j >= ${I(ocbs)}) break;`,
+    `    const float4 v = acc[i * ${I(bz)} + j];`,
+    `    ${out.st4("n", "oh", "ow", `${I(ocb0)} + sb * ${I(bz)} + j`, activationExpr(node.activation, "v"))}`,
+    "  }",
+    "}",
+  ];
+  return finish(ctx, part, `${depthwise ? "depthwise" : kh === 1 && kw === 1 ? "1x1" : "direct"} convolution ${kh}x${kw}/${sh}`, [inT, out], params, body, args, launch);
+}
+
+function pool(ctx: OpContext): GpuKernelSpec | undefined {
+  const node = ctx.node;
+  const x = ctx.tensor(0);
+  if (x === undefined || ctx.out.shape.length !== 4 || x.shape.length !== 4) return undefined;
+  const d = x.dims;
+  let kh = d.h;
+  let kw = d.w;
+  let sh = 1;
+  let sw = 1;
+  let dh = 1;
+  let dw = 1;
+  let pt = 0;
+  let pl = 0;
+  let max = node.op === "GlobalMaxPool";
+  let includePad = false;
+  if (node.op === "MaxPool" || node.op === "AveragePool") {
+    const a = node.attrs;
+    if (a.kernelShape.length !== 2) return undefined;
+    [kh, kw] = a.kernelShape as [number, number];
+    [sh, sw] = [a.strides?.[0] ?? 1, a.strides?.[1] ?? 1];
+    [dh, dw] = [a.dilations?.[0] ?? 1, a.dilations?.[1] ?? 1];
+    [pt, pl] = [a.pads?.[0] ?? 0, a.pads?.[1] ?? 0];
+    max = node.op === "MaxPool";
+    includePad = a.countIncludePad;
+  }
+  const part = gpuPartOf(ctx);
+  const launch = gpuLaunch(sliceConfig(ctx, part), ctx.profile.gpu, "gpu.pool");
+  const bx = launch.block[0];
+  const o = ctx.out.dims;
+  const cb0 = Math.floor(part.c0 / 4);
+  const cbs = Math.ceil(part.c1 / 4) - cb0;
+  const inT = input(ctx, 0);
+  const out = outputTensor(ctx, part);
+  const fin = max ? "acc" : includePad ? `acc * ${F(1 / (kh * kw))}` : "acc / (float)max(cnt, 1)";
+  const body = [
+    `// block ${bx}x1x1 (kernels/gpu-conv.ts, gpu.pool)`,
+    "const int xb = get_global_id(0);",
+    "const int r = get_global_id(1);",
+    `const int cb = ${I(cb0)} + (int)get_global_id(2);`,
+    `if (r >= ${I(o.n * part.rows)} || xb * ${I(bx)} >= ${I(o.w)} || cb >= ${I(cb0 + cbs)}) return;`,
+    `const int n = r / ${I(part.rows)};`,
+    `const int oh = ${I(part.row0)} + r % ${I(part.rows)};`,
+    `for (int i = 0; i < ${I(bx)}; i++) {`,
+    `  const int ow = xb * ${I(bx)} + i;`,
+    `  if (ow >= ${I(o.w)}) break;`,
+    `  float4 acc = (float4)(${max ? "-INFINITY" : "0.0f"});`,
+    "  int cnt = 0;",
+    `  for (int ky = 0; ky < ${I(kh)}; ky++) {`,
+    `    const int ih = oh * ${I(sh)} - ${I(pt)} + ky * ${I(dh)};`,
+    `    if (ih < 0 || ih >= ${I(d.h)}) continue;`,
+    `    for (int kx = 0; kx < ${I(kw)}; kx++) {`,
+    `      const int iw = ow * ${I(sw)} - ${I(pl)} + kx * ${I(dw)};`,
+    `      if (iw < 0 || iw >= ${I(d.w)}) continue;`,
+    `      const float4 v = ${inT.ld4("n", "ih", "iw", "cb")};`,
+    `      ${max ? "acc = fmax(acc, v);" : "acc += v;"}`,
+    "      cnt++;",
+    "    }",
+    "  }",
+    `  const float4 v = ${fin};`,
+    `  ${out.st4("n", "oh", "ow", "cb", activationExpr(node.activation, "v"))}`,
+    "}",
+  ];
+  return finish(ctx, part, `${max ? "max" : "average"} pooling ${kh}x${kw}/${sh}`, [inT, out], [inT.param(), out.param()], body, [{ kind: "tensor", tensor: x.id }, { kind: "tensor", tensor: ctx.out.id }], launch);
+}
+
+function fc(ctx: OpContext): GpuKernelSpec | undefined {
+  const node = ctx.node;
+  const x = ctx.tensor(0);
+  if (x === undefined || !hasConst(ctx, 1)) return undefined;
+  const aShape = ctx.shape(0);
+  const bShape = ctx.shape(1);
+  if (aShape.length !== 2 || bShape.length !== 2 || ctx.out.shape.length !== 2) return undefined;
+  let alpha = 1;
+  let beta = 1;
+  let transB = false;
+  let C: Float32Array | undefined;
+  if (node.op === "Gemm") {
+    if (node.attrs.transA) return undefined;
+    ({ alpha, beta } = node.attrs);
+    transB = node.attrs.transB;
+    if (node.inputs[2] !== undefined && node.inputs[2] !== "") {
+      if (!ctx.isConst(2)) return undefined;
+      const cs = ctx.shape(2);
+      if (cs.length > 2 || (cs.length === 2 && cs[0] !== 1)) return undefined;
+      C = ctx.constant(2);
+    }
+  } else if (node.op !== "MatMul") return undefined;
+  const part = gpuPartOf(ctx);
+  const launch = gpuLaunch(sliceConfig(ctx, part), ctx.profile.gpu, "gpu.fc");
+  const K = aShape[1]!;
+  const N = ctx.out.shape[1]!;
+  const M = ctx.out.shape[0]!;
+  const kb = Math.ceil(K / 4);
+  const ocb0 = Math.floor(part.c0 / 4);
+  const ocbs = Math.ceil(part.c1 / 4) - ocb0;
+  const Bv = ctx.constant(1);
+  const packed = new Float32Array(ocbs * kb * 16);
+  const bias = new Float32Array(ocbs * 4);
+  for (let j = 0; j < ocbs; j++) {
+    for (let lane = 0; lane < 4; lane++) {
+      const o = (ocb0 + j) * 4 + lane;
+      if (o >= part.c1) continue;
+      bias[j * 4 + lane] = C === undefined ? 0 : beta * (C.length === 1 ? C[0]! : C[o]!);
+      for (let k = 0; k < K; k++) packed[((j * kb + (k >> 2)) * 4 + (k & 3)) * 4 + lane] = alpha * Bv[transB ? o * K + k : k * N + o]!;
+    }
+  }
+  const inT = input(ctx, 0);
+  const out = outputTensor(ctx, part);
+  const body = [
+    "// one work item: 4 outputs of one row (kernels/gpu-conv.ts, gpu.fc)",
+    "const int j = get_global_id(0);",
+    "const int m = get_global_id(1);",
+    `if (j >= ${I(ocbs)} || m >= ${I(M)}) return;`,
+    "float4 acc = bias[j];",
+    `__global const float4* wp = w + j * ${I(kb * 4)};`,
+    `for (int kb = 0; kb < ${I(kb)}; kb++, wp += 4) {`,
+    `  const float4 v = ${inT.ld4("m", "0", "0", "kb")};`,
+    "  acc += v.x * wp[0] + v.y * wp[1] + v.z * wp[2] + v.w * wp[3];",
+    "}",
+    "const float4 v = acc;",
+    out.st4("m", "0", "0", `${I(ocb0)} + j`, activationExpr(node.activation, "v")),
+  ];
+  const args: KernelArgSpec[] = [
+    { kind: "tensor", tensor: x.id },
+    { kind: "weights", id: ctx.weights.add(packed, "gpuBuffer", `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`) },
+    { kind: "weights", id: ctx.weights.add(bias, "gpuBuffer", `${ctx.label()} GPU bias`) },
+    { kind: "tensor", tensor: ctx.out.id },
+  ];
+  return finish(ctx, part, `fully connected ${K} -> ${N}`, [inT, out], [inT.param(), "__global const float4* restrict w", "__global const float4* restrict bias", out.param()], body, args, launch);
+}
+
+function eltwise(ctx: OpContext): GpuKernelSpec | undefined {
+  const node = ctx.node;
+  const out = ctx.out;
+  const binary = node.op === "Add" || node.op === "Sub" || node.op === "Mul" || node.op === "Div";
+  const slots = binary ? [0, 1] : [0];
+  for (const s of slots) {
+    const t = ctx.tensor(s);
+    if (t === undefined || t.shape.join() !== out.shape.join()) return undefined;
+  }
+  const part = gpuPartOf(ctx);
+  const launch = gpuLaunch(sliceConfig(ctx, part), ctx.profile.gpu, "gpu.eltwise");
+  // The element expression of one lane, over float4 values: element.ts's text works on vectors too.
+  const ins = slots.map((s) => input(ctx, s, `in${s}`));
+  const vars = slots.map((s) => `v${s}`);
+  const gen = new ElementGen(node, ctx.elementInputs(), out.shape, { load: (slot) => vars[slot]!, loadFlat: (slot) => vars[slot]!, konst: () => "0.0f" });
+  const code = gen.generate();
+  const o = out.dims;
+  const cb0 = Math.floor(part.c0 / 4);
+  const cbs = Math.ceil(part.c1 / 4) - cb0;
+  const outT = outputTensor(ctx, part);
+  const vec = (s: string) => s.replace(/\bconst float\b/g, "const float4");
+  const body = [
+    "const int x = get_global_id(0);",
+    "const int r = get_global_id(1);",
+    `const int cb = ${I(cb0)} + (int)get_global_id(2);`,
+    `if (x >= ${I(o.w)} || r >= ${I(o.n * part.rows)} || cb >= ${I(cb0 + cbs)}) return;`,
+    `const int n = r / ${I(part.rows)};`,
+    `const int y = ${I(part.row0)} + r % ${I(part.rows)};`,
+    ...ins.map((t, i) => `const float4 ${vars[i]} = ${t.ld4("n", "y", "x", "cb")};`),
+    ...code.stmts.map(vec),
+    `const float4 v = ${code.value};`,
+    outT.st4("n", "y", "x", "cb", "v"),
+  ];
+  const args: KernelArgSpec[] = [...slots.map((s): KernelArgSpec => ({ kind: "tensor", tensor: ctx.tensor(s)!.id })), { kind: "tensor", tensor: out.id }];
+  return finish(ctx, part, "element-wise over float4 pixels", [...ins, outT], [...ins.map((t) => t.param()), outT.param()], body, args, launch);
 }

@@ -261,8 +261,10 @@ export function buildProgram(graph: Graph, plan: Plan, options: BuildProgramOpti
       moved = m;
       tr = rowsOf(m);
     } else {
-      const c0 = Math.floor(m.c0 / 4) * 4;
-      const c1 = Math.min(d.c, Math.ceil(m.c1 / 4) * 4);
+      // Image channel slabs move whole pixels of 4 channels.
+      const unit = (storageOf.get(t.name) ?? "image") === "image" ? 4 : 1;
+      const c0 = Math.floor(m.c0 / unit) * unit;
+      const c1 = Math.min(d.c, Math.ceil(m.c1 / unit) * unit);
       const oc: Rect = { r0: 0, r1: d.h, c0, c1 };
       if (allRows && covers(from, oc)) {
         moved = oc;

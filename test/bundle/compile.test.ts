@@ -43,17 +43,21 @@ beforeAll(() => {
 const listing = (d: string) => fs.readdirSync(d).sort();
 
 describe("codl compile", () => {
-  it("writes plan.json and manifest.json and prints every strategy, splits and chains", () => {
+  it("writes plan.json, manifest.json and the code, and prints every strategy, splits and chains", () => {
     const out = path.join(dir, "b1");
     const r = run("compile", model(), "--device", "sd855", "--out", out);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(listing(out)).toEqual(["manifest.json", "plan.json"]);
+    for (const f of ["CMakeLists.txt", "CMakePresets.json", "README.md", "manifest.json", "plan.json", "src", "weights.bin"]) expect(listing(out)).toContain(f);
+    const planOnly = path.join(dir, "b1p");
+    expect(run("compile", model(), "--device", "sd855", "--out", planOnly, "--plan-only").status).toBe(0);
+    expect(listing(planOnly)).toEqual(["manifest.json", "plan.json"]);
     for (const s of ["codl ", "codl-greedy", "mulayer", "gpu ", "cpu ", "ideal"]) expect(r.stdout).toContain(s);
     expect(r.stdout).toMatch(/splits: H \d+, OC \d+, CPU-only \d+, GPU-only \d+/);
     expect(r.stdout).toMatch(/chains: /);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
-    expect(manifest.files).toEqual([{ path: "plan.json", bytes: fs.statSync(path.join(out, "plan.json")).size, sha256: sha256Hex(fs.readFileSync(path.join(out, "plan.json"))) }]);
+    expect(manifest.files).toContainEqual({ path: "plan.json", bytes: fs.statSync(path.join(out, "plan.json")).size, sha256: sha256Hex(fs.readFileSync(path.join(out, "plan.json"))) });
+    expect(manifest.files.map((f: { path: string }) => f.path)).toContain("src/model.cc");
     const plan = readBundle(out);
     expect(plan.model.sha256).toBe(sha256Hex(fs.readFileSync(model())));
     expect(plan.strategy).toBe("codl");
@@ -81,7 +85,7 @@ describe("codl compile", () => {
     expect(r.plan.strategy).toBe("mulayer");
     expect(r.plan.options.ratios).toEqual([0.25, 0.5, 0.75]);
     expect(readBundle(out).profile.id).toBe("kirin990");
-    expect(listing(out)).toEqual(["manifest.json", "plan.json"]);
+    expect(listing(out)).toContain("weights.bin");
   });
 
   it("refuses bad input with exit 2 and writes nothing", () => {

@@ -12,7 +12,7 @@ import { loadProfile } from "../../src/device/load-profile.js";
 import { nativeToolchainMissing } from "../native/bundle.js";
 import { buildCases, type CaseResult, type CaseSpec, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
 
-const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50"] as const;
+const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain"] as const;
 type Variant = (typeof VARIANTS)[number];
 
 const only = (process.env.CODL_E2E_ONLY ?? "").split(",").filter((s) => s !== "");
@@ -29,6 +29,7 @@ function spec(f: FixtureName, v: Variant, model: Uint8Array): CaseSpec {
   const inputShapes = fixtureInputShapes(f, "tiny");
   const base = { inputShapes };
   if (v === "H50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.5 } } };
+  if (v === "chain") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.4, chain: true } } };
   if (v === "OC50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "OC", ratio: 0.5 } } };
   return { name: `${f}_${v.replace("-", "_")}`, model, profile, options: { ...base, strategy: v } };
 }

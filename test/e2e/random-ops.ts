@@ -1,0 +1,253 @@
+/**
+ * Seeded random single-operator ONNX models for the end-to-end tier: random
+ * shapes and attributes per operator kind, and a random placement (CPU, GPU,
+ * forced H or OC split at a random ratio) on an image-storage profile (sd888)
+ * or a buffer-storage one (kirin990). Sometimes an activation follows the
+ * operator, so the fusion pass gives it a fused activation.
+ */
+
+import type { onnx as Onnx } from "onnx-proto";
+import type { CaseSpec } from "./harness.js";
+import { buildModel, floatTensor, int64Tensor, type NodeSpec } from "../helpers/onnx-model.js";
+import type { DeviceProfile } from "../../src/device/profile-schema.js";
+
+class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 1;
+  }
+  next(): number {
+    this.s ^= this.s << 13;
+    this.s ^= this.s >>> 17;
+    this.s ^= this.s << 5;
+    return (this.s >>> 0) / 4294967296;
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)]!;
+  }
+  floats(n: number, lo = -1, hi = 1): number[] {
+    return Array.from({ length: n }, () => lo + (hi - lo) * this.next());
+  }
+}
+
+export const RANDOM_OPS = [
+  "Conv",
+  "ConvDepthwise",
+  "ConvGrouped",
+  "MaxPool",
+  "AveragePool",
+  "GlobalAveragePool",
+  "GlobalMaxPool",
+  "Add",
+  "Sub",
+  "Mul",
+  "Div",
+  "Relu",
+  "LeakyRelu",
+  "PRelu",
+  "Clip",
+  "Sigmoid",
+  "HardSigmoid",
+  "HardSwish",
+  "Tanh",
+  "Concat",
+  "Resize",
+  "Pad",
+  "Gemm",
+  "MatMul",
+  "Softmax",
+  "ConvTranspose",
+  "BatchNormalization",
+  "Transpose",
+  "Flatten",
+] as const;
+
+interface Built {
+  nodes: NodeSpec[];
+  inputs: Array<{ name: string; shape: number[] }>;
+  inits: Onnx.ITensorProto[];
+  /** The activation node may follow (conv-like and element-wise ops). */
+  fusable: boolean;
+}
+
+const ACTS = ["Relu", "Clip6", "LeakyRelu", "HardSwish", "Sigmoid"] as const;
+
+function convOut(i: number, k: number, s: number, d: number, p0: number, p1: number): number {
+  return Math.floor((i + p0 + p1 - ((k - 1) * d + 1)) / s) + 1;
+}
+
+function build(kind: (typeof RANDOM_OPS)[number], r: Rng): Built {
+  const n = r.pick([1, 1, 2]);
+  const c = r.int(1, 10);
+  const h = r.int(3, 14);
+  const w = r.int(3, 14);
+  const x = { name: "x", shape: [n, c, h, w] };
+  const one = (op: string, attrs: NodeSpec["attrs"] = {}, extra: string[] = []): NodeSpec => ({ op, inputs: ["x", ...extra], outputs: ["y"], name: "op", attrs });
+  switch (kind) {
+    case "Conv":
+    case "ConvDepthwise":
+    case "ConvGrouped": {
+      const k = r.pick([1, 2, 3, 3, 5]);
+      const s = r.pick([1, 1, 2]);
+      const d = k > 1 ? r.pick([1, 1, 2]) : 1;
+      let pads = [r.int(0, k - 1), r.int(0, k - 1), r.int(0, k - 1), r.int(0, k - 1)];
+      const ch = kind === "ConvGrouped" ? r.pick([2, 3]) * r.int(1, 3) : c;
+      const group = kind === "Conv" ? 1 : kind === "ConvDepthwise" ? ch : ch / r.pick(ch % 3 === 0 ? [3] : [2]);
+      const oc = kind === "Conv" ? r.int(1, 12) : kind === "ConvDepthwise" ? ch * r.pick([1, 1, 2]) : group * r.int(1, 3);
+      const hh = Math.max(h, (k - 1) * d + 1);
+      const ww = Math.max(w, (k - 1) * d + 1);
+      if (convOut(hh, k, s, d, pads[0]!, pads[2]!) < 1 || convOut(ww, k, s, d, pads[1]!, pads[3]!) < 1) pads = [0, 0, 0, 0];
+      const bias = r.next() < 0.7;
+      return {
+        nodes: [{ op: "Conv", inputs: ["x", "w", ...(bias ? ["b"] : [])], outputs: ["y"], name: "op", attrs: { kernel_shape: [k, k], strides: [s, s], dilations: [d, d], pads, group } }],
+        inputs: [{ name: "x", shape: [n, ch, hh, ww] }],
+        inits: [floatTensor("w", [oc, ch / group, k, k], r.floats(oc * (ch / group) * k * k, -0.5, 0.5)), ...(bias ? [floatTensor("b", [oc], r.floats(oc))] : [])],
+        fusable: true,
+      };
+    }
+    case "MaxPool":
+    case "AveragePool": {
+      const k = r.pick([1, 2, 2, 3]);
+      const s = r.pick([1, 2, 2, 3]);
+      const p = k > 1 ? r.int(0, Math.floor(k / 2)) : 0;
+      const ceil = kind === "MaxPool" ? r.pick([0, 1]) : 0;
+      const attrs: NodeSpec["attrs"] = { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], ceil_mode: ceil, ...(kind === "AveragePool" ? { count_include_pad: r.pick([0, 1]) } : {}) };
+      return { nodes: [one(kind, attrs)], inputs: [x], inits: [], fusable: false };
+    }
+    case "GlobalAveragePool":
+    case "GlobalMaxPool":
+      return { nodes: [one(kind)], inputs: [x], inits: [], fusable: false };
+    case "Add":
+    case "Sub":
+    case "Mul":
+    case "Div": {
+      const shapes = [[n, c, h, w], [1, c, 1, 1], [c, 1, 1], [1, 1, h, w], [w], [n, c, 1, w]];
+      const bShape = r.pick(shapes);
+      const constant = kind === "Div" || r.next() < 0.3;
+      const count = bShape.reduce((a, b) => a * b, 1);
+      return {
+        nodes: [one(kind, {}, ["b"])],
+        inputs: constant ? [x] : [x, { name: "b", shape: bShape }],
+        inits: constant ? [floatTensor("b", bShape, kind === "Div" ? r.floats(count, 0.5, 1.5) : r.floats(count))] : [],
+        fusable: true,
+      };
+    }
+    case "Relu":
+    case "Sigmoid":
+    case "HardSwish":
+    case "Tanh":
+      return { nodes: [one(kind)], inputs: [x], inits: [], fusable: false };
+    case "LeakyRelu":
+      return { nodes: [one(kind, { alpha: { float: r.pick([0.01, 0.1, 0.2]) } })], inputs: [x], inits: [], fusable: false };
+    case "HardSigmoid":
+      return { nodes: [one(kind, { alpha: { float: 0.25 }, beta: { float: 0.4 } })], inputs: [x], inits: [], fusable: false };
+    case "PRelu":
+      return { nodes: [one(kind, {}, ["slope"])], inputs: [x], inits: [floatTensor("slope", [c, 1, 1], r.floats(c, 0, 0.5))], fusable: false };
+    case "Clip":
+      return { nodes: [one(kind, {}, ["lo", "hi"])], inputs: [x], inits: [floatTensor("lo", [], [-0.4]), floatTensor("hi", [], [0.6])], fusable: false };
+    case "Concat": {
+      const k = r.int(2, 3);
+      const ins = Array.from({ length: k }, (_, i) => ({ name: `x${i}`, shape: [n, r.int(1, 7), h, w] }));
+      return { nodes: [{ op: "Concat", inputs: ins.map((i) => i.name), outputs: ["y"], name: "op", attrs: { axis: 1 } }], inputs: ins, inits: [], fusable: false };
+    }
+    case "Resize": {
+      const mode = r.pick(["nearest", "linear"]);
+      const ct = mode === "nearest" ? r.pick(["asymmetric", "half_pixel"]) : r.pick(["half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel"]);
+      const scale = r.pick([2, 2, 3]);
+      return {
+        nodes: [{ op: "Resize", inputs: ["x", "", "scales"], outputs: ["y"], name: "op", attrs: { mode, coordinate_transformation_mode: ct, ...(mode === "nearest" ? { nearest_mode: ct === "asymmetric" ? "floor" : "round_prefer_floor" } : {}) } }],
+        inputs: [x],
+        inits: [floatTensor("scales", [4], [1, 1, scale, scale])],
+        fusable: false,
+      };
+    }
+    case "Pad": {
+      const mode = r.pick(["constant", "reflect", "edge"]);
+      const p = [0, 0, r.int(0, 2), r.int(0, 2), 0, 0, r.int(0, 2), r.int(0, 2)];
+      return { nodes: [one("Pad", { mode }, ["pads", ...(mode === "constant" ? ["v"] : [])])], inputs: [x], inits: [int64Tensor("pads", p), ...(mode === "constant" ? [floatTensor("v", [], [0.25])] : [])], fusable: false };
+    }
+    case "Gemm": {
+      const m = r.int(1, 4);
+      const k = r.int(1, 40);
+      const nOut = r.int(1, 24);
+      const transB = r.pick([0, 1]);
+      const withC = r.next() < 0.7;
+      return {
+        nodes: [{ op: "Gemm", inputs: ["a", "b", ...(withC ? ["cc"] : [])], outputs: ["y"], name: "op", attrs: { transB, alpha: { float: r.pick([1, 0.5]) }, beta: { float: r.pick([1, 2]) } } }],
+        inputs: [{ name: "a", shape: [m, k] }],
+        inits: [floatTensor("b", transB ? [nOut, k] : [k, nOut], r.floats(k * nOut)), ...(withC ? [floatTensor("cc", [nOut], r.floats(nOut))] : [])],
+        fusable: true,
+      };
+    }
+    case "MatMul": {
+      const k = r.int(1, 30);
+      const nOut = r.int(1, 20);
+      const a = r.pick([[r.int(1, 4), k], [r.int(1, 3), r.int(1, 4), k]]);
+      return { nodes: [{ op: "MatMul", inputs: ["a", "b"], outputs: ["y"], name: "op" }], inputs: [{ name: "a", shape: a }], inits: [floatTensor("b", [k, nOut], r.floats(k * nOut))], fusable: false };
+    }
+    case "Softmax": {
+      const rank4 = r.next() < 0.5;
+      return { nodes: [one("Softmax", { axis: rank4 ? 1 : -1 })], inputs: [rank4 ? x : { name: "x", shape: [n, r.int(2, 30)] }], inits: [], fusable: false };
+    }
+    case "ConvTranspose": {
+      const k = r.pick([2, 3]);
+      const s = r.pick([1, 2]);
+      const p = r.int(0, k - 1);
+      const op = s > 1 ? r.int(0, s - 1) : 0;
+      const oc = r.int(1, 8);
+      return {
+        nodes: [{ op: "ConvTranspose", inputs: ["x", "w", "b"], outputs: ["y"], name: "op", attrs: { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], output_padding: [op, op] } }],
+        inputs: [x],
+        inits: [floatTensor("w", [c, oc, k, k], r.floats(c * oc * k * k, -0.5, 0.5)), floatTensor("b", [oc], r.floats(oc))],
+        fusable: false,
+      };
+    }
+    case "BatchNormalization":
+      return {
+        nodes: [one("BatchNormalization", { epsilon: { float: 1e-5 } }, ["s", "bb", "m", "v"])],
+        inputs: [x],
+        inits: [floatTensor("s", [c], r.floats(c)), floatTensor("bb", [c], r.floats(c)), floatTensor("m", [c], r.floats(c)), floatTensor("v", [c], r.floats(c, 0.5, 1.5))],
+        fusable: false,
+      };
+    case "Transpose": {
+      const perm = r.pick([[0, 2, 3, 1], [0, 1, 3, 2], [0, 3, 1, 2], [1, 0, 2, 3]]);
+      return { nodes: [one("Transpose", { perm })], inputs: [x], inits: [], fusable: false };
+    }
+    case "Flatten":
+      return { nodes: [one("Flatten", { axis: 1 })], inputs: [x], inits: [], fusable: false };
+  }
+}
+
+export interface RandomCase {
+  readonly spec: CaseSpec;
+  readonly kind: string;
+  readonly placement: string;
+}
+
+export function randomCase(index: number, profiles: { image: DeviceProfile; buffer: DeviceProfile }): RandomCase {
+  const r = new Rng(0xc0d1 + index * 7919);
+  const kind = RANDOM_OPS[index % RANDOM_OPS.length]!;
+  const b = build(kind, r);
+  const nodes = [...b.nodes];
+  const inits = [...b.inits];
+  let act = "";
+  if (b.fusable && r.next() < 0.4) {
+    act = r.pick(ACTS);
+    nodes[nodes.length - 1] = { ...nodes[nodes.length - 1]!, outputs: ["t"] };
+    if (act === "Clip6") {
+      nodes.push({ op: "Clip", inputs: ["t", "lo6", "hi6"], outputs: ["y"], name: "act" });
+      inits.push(floatTensor("lo6", [], [0]), floatTensor("hi6", [], [6]));
+    } else nodes.push({ op: act, inputs: ["t"], outputs: ["y"], name: "act", attrs: act === "LeakyRelu" ? { alpha: { float: 0.1 } } : {} });
+  }
+  const model = buildModel({ nodes, inputs: b.inputs, outputs: [{ name: "y" }], initializers: inits, opset: 14 });
+  const placement = r.pick(["cpu", "gpu", "H", "H", "OC", "OC"]);
+  const ratio = r.pick([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+  const buffer = r.next() < 0.3;
+  const profile = buffer ? profiles.buffer : profiles.image;
+  const options = placement === "cpu" || placement === "gpu" ? { strategy: placement } : { strategy: "codl", force: { dim: placement as "H" | "OC", ratio } };
+  const name = `r${String(index).padStart(3, "0")}_${kind.toLowerCase()}`;
+  return { spec: { name, model, profile, options }, kind: `${kind}${act ? `+${act}` : ""}`, placement: `${placement}${placement === "H" || placement === "OC" ? ` ${ratio}` : ""} ${buffer ? "buffer" : "image"}` };
+}
