@@ -1,0 +1,148 @@
+/**
+ * The emitter without a toolchain: determinism, weights.bin (alignment,
+ * size, CRC in the table), the transforms of H and OC splits and chains,
+ * float literals, and `codl compile` writing a full bundle (and a CPU-only one).
+ */
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { crc32 } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { buildFixture, fixtureInputShapes } from "../../fixtures/index.js";
+import { compileModel } from "../../src/bundle/compile.js";
+import { checkForceSplit } from "../../src/bundle/forced.js";
+import { readRuntimeSources } from "../../src/bundle/runtime-sources.js";
+import { runCompile } from "../../src/cli/compile.js";
+import { loadProfile } from "../../src/device/load-profile.js";
+import { CompilerError } from "../../src/diag/errors.js";
+import { floatLit } from "../../src/emit/c-text.js";
+import { buildProgram } from "../../src/emit/program.js";
+import { buildModel, floatTensor } from "../helpers/onnx-model.js";
+
+const sd888 = loadProfile("sd888");
+const yolo = buildFixture("yolov2", "tiny").bytes;
+const yoloShapes = fixtureInputShapes("yolov2", "tiny");
+const compile = (options: Parameters<typeof compileModel>[2]) => compileModel(yolo, sd888, options);
+const text = (files: ReadonlyMap<string, Uint8Array>, f: string) => new TextDecoder().decode(files.get(f));
+
+describe("emit", () => {
+  it("is deterministic: the same inputs give byte-identical bundles", () => {
+    const opts = { toolVersion: "t", inputShapes: yoloShapes, runtime: readRuntimeSources(), force: { dim: "H" as const, ratio: 0.4, chain: true } };
+    const a = compile(opts).bundle.files;
+    const b = compile(opts).bundle.files;
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [k, v] of a) expect(Buffer.from(b.get(k)!).equals(Buffer.from(v)), k).toBe(true);
+    for (const f of ["CMakeLists.txt", "CMakePresets.json", "README.md", "src/model.cc", "weights.bin", "src/runtime/model_desc.h", "src/runtime/codl.cmake"]) expect(a.has(f), f).toBe(true);
+    expect([...a.keys()].some((k) => k.startsWith("kernels/") && k.endsWith(".cl"))).toBe(true);
+  });
+
+  it("writes weights.bin with 64-byte aligned entries, its exact size and CRC-32 in the table", () => {
+    const files = compile({ toolVersion: "t", inputShapes: yoloShapes, runtime: readRuntimeSources(), force: { dim: "OC", ratio: 0.5 } }).bundle.files;
+    const blob = files.get("weights.bin")!;
+    const cc = text(files, "src/model.cc");
+    expect(cc).toContain(`${blob.byteLength}ull,`);
+    expect(cc).toContain(`0x${(crc32(blob) >>> 0).toString(16).padStart(8, "0")}u,`);
+    const offsets = [...cc.matchAll(/^ {4}\{(\d+), (\d+), WeightsKind::k(\w+), /gm)].map((m) => ({ offset: Number(m[1]), bytes: Number(m[2]), kind: m[3] }));
+    expect(offsets.length).toBeGreaterThan(0);
+    for (const o of offsets) {
+      expect(o.offset % 64).toBe(0);
+      expect(o.offset + o.bytes).toBeLessThanOrEqual(blob.byteLength);
+    }
+    // OC split: both processors' slices are in the blob.
+    expect(new Set(offsets.map((o) => o.kind))).toEqual(new Set(["Host", "GpuBuffer"]));
+  });
+
+  it("moves the CPU's input slab in and its output slab out around an H split", () => {
+    const model = buildModel({
+      nodes: [{ op: "Conv", inputs: ["x", "w"], outputs: ["y"], name: "conv", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } }],
+      inputs: [{ name: "x", shape: [1, 4, 10, 8] }],
+      outputs: [{ name: "y" }],
+      initializers: [floatTensor("w", [8, 4, 3, 3])],
+    });
+    const c = compileModel(model, sd888, { toolVersion: "t", force: { dim: "H", ratio: 0.5 } });
+    const op = c.plan.operators[0]!;
+    expect(op.placement).toMatchObject({ processor: "both", dim: "H", gpu: [0, 5], cpu: [5, 10], inputHalo: { gpu: [0, 6], cpu: [4, 10] } });
+    const p = buildProgram(c.graph, c.plan);
+    const chain = p.chains[0]!;
+    expect(chain.in).toEqual([{ tensor: 0, to: "cpu", dim: "H", range: [4, 10] }]);
+    expect(chain.out).toEqual([{ tensor: 1, to: "gpu", dim: "H", range: [5, 10] }]);
+    expect(p.tensors.map((t) => [t.gpu, t.cpu, t.home])).toEqual([
+      ["image", true, "gpu"],
+      ["image", true, "gpu"],
+    ]);
+  });
+
+  it("splits channels: OC transforms start at a multiple of 4 for images, anywhere for buffers", () => {
+    const model = buildModel({
+      nodes: [
+        { op: "Conv", inputs: ["x", "w"], outputs: ["t"], name: "conv" },
+        { op: "Relu", inputs: ["t"], outputs: ["y"], name: "relu_cpu" },
+        { op: "Softmax", inputs: ["y"], outputs: ["z"], name: "softmax", attrs: { axis: 1 } },
+      ],
+      inputs: [{ name: "x", shape: [1, 3, 6, 6] }],
+      outputs: [{ name: "z" }],
+      initializers: [floatTensor("w", [12, 3, 1, 1])],
+    });
+    const image = compileModel(model, sd888, { toolVersion: "t", force: { dim: "OC", ratio: 0.5 } });
+    const pi = buildProgram(image.graph, image.plan);
+    const split = image.plan.operators[0]!.placement.split!;
+    expect(split % 4).toBe(0);
+    expect(pi.chains[0]!.out).toEqual([{ tensor: 1, to: "gpu", dim: "OC", range: [split, 12] }]);
+    // The CPU-only softmax pulls the GPU's channels over: a whole-pixel channel slab.
+    expect(pi.chains[1]!.in).toEqual([{ tensor: 1, to: "cpu", dim: "OC", range: [0, split] }]);
+    const buffer = compileModel(model, loadProfile("kirin990"), { toolVersion: "t", strategy: "mulayer" });
+    const conv = buffer.plan.operators[0]!.placement;
+    const pb = buildProgram(buffer.graph, buffer.plan);
+    if (conv.dim === "OC") expect(pb.chains[0]!.out).toEqual([{ tensor: 1, to: "gpu", dim: "OC", range: [conv.split, 12] }]);
+    expect(pb.tensors[1]!.gpu).toBe("buffer");
+  });
+
+  it("keeps chains contiguous and moves nothing inside a chain", () => {
+    const c = compile({ toolVersion: "t", inputShapes: yoloShapes, force: { dim: "H", ratio: 0.4, chain: true } });
+    expect(c.plan.chains.length).toBeGreaterThan(0);
+    const p = buildProgram(c.graph, c.plan);
+    const multi = p.chains.filter((ch) => ch.ops.length >= 2);
+    expect(multi.length).toBe(c.plan.chains.length);
+    for (const ch of multi) {
+      const inside = new Set(ch.ops.slice(0, -1).map((op) => op.output));
+      for (const t of [...ch.in, ...ch.out]) expect(inside.has(t.tensor)).toBe(false);
+    }
+  });
+
+  it("writes float32 literals that round-trip", () => {
+    for (const x of [0, 1, -2, 0.1, 1e-5, 3.4028234663852886e38, -1.5e-7, 1 / 3]) {
+      const lit = floatLit(x).replace(/[()f]/g, "");
+      expect(Math.fround(Number(lit))).toBe(Math.fround(x));
+    }
+    expect(floatLit(Number.POSITIVE_INFINITY)).toBe("INFINITY");
+  });
+
+  it("checks the testing aids' options (exit 2)", () => {
+    expect(checkForceSplit(undefined, undefined)).toBeUndefined();
+    expect(checkForceSplit("OC", "0.25")).toEqual({ dim: "OC", ratio: 0.25, chain: false });
+    for (const [d, r] of [["W", "0.5"], ["H", "1"], ["H", "x"], ["H", undefined]] as const) {
+      try {
+        checkForceSplit(d, r);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as CompilerError).code).toBe("CODL-E091");
+      }
+    }
+  });
+
+  it("codl compile writes a buildable bundle; --cpu-only-build turns OpenCL off", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-emit-"));
+    const file = path.join(dir, "yolov2.onnx");
+    fs.writeFileSync(file, yolo);
+    const out = path.join(dir, "b");
+    await runCompile(file, { device: "sd888", out, cpuOnlyBuild: true });
+    expect(fs.readFileSync(path.join(out, "CMakeLists.txt"), "utf8")).toContain("set(CODL_CPU_ONLY ON");
+    expect(fs.readFileSync(path.join(out, "src/model.cc"), "utf8")).not.toContain("GpuStorage::kImage, DType");
+    expect(fs.existsSync(path.join(out, "kernels"))).toBe(false);
+    const r = await runCompile(file, { device: "sd888", out, forceDim: "H", forceRatio: "0.5" });
+    expect(r.report.files).toContain("src/runtime/runtime.cc");
+    expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toContain("ae108ef");
+    expect(JSON.parse(fs.readFileSync(path.join(out, "CMakePresets.json"), "utf8")).configurePresets.map((p: { name: string }) => p.name)).toEqual(["host", "android-arm64-v8a"]);
+  });
+});
