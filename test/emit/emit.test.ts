@@ -15,7 +15,7 @@ import { checkForceSplit } from "../../src/bundle/forced.js";
 import { readRuntimeSources } from "../../src/bundle/runtime-sources.js";
 import { runCompile } from "../../src/cli/compile.js";
 import { loadProfile } from "../../src/device/load-profile.js";
-import { CompilerError } from "../../src/diag/errors.js";
+import type { CompilerError } from "../../src/diag/errors.js";
 import { floatLit } from "../../src/emit/c-text.js";
 import { buildProgram } from "../../src/emit/program.js";
 import { buildModel, floatTensor } from "../helpers/onnx-model.js";
