@@ -6,6 +6,8 @@
  * plan schema); a model is planned first, which needs --device. `--op`
  * narrows the table to one operator (by name or id) and adds its ranges and
  * halo. `--format json` prints the report record of src/explain/report.ts.
+ * `--trace trace.json` (a `codl_run --trace` of the bundle) shows predicted
+ * and measured time per operator with the error instead (explain/measured.ts).
  */
 
 import * as fs from "node:fs";
@@ -17,7 +19,9 @@ import { loadProfile } from "../device/load-profile.js";
 import { CompilerError } from "../diag/errors.js";
 import { formatExplainHtml } from "../explain/html.js";
 import { buildExplainReport, type ExplainReport } from "../explain/report.js";
+import { buildMeasuredReport, formatMeasuredText, type MeasuredReport, traceMismatch } from "../explain/measured.js";
 import { formatExplainText } from "../explain/text.js";
+import { parseTrace } from "../profile/trace.js";
 import { checkStrategy, type Plan } from "../plan/index.js";
 import { parseRatioStep } from "./compile.js";
 import { externalDataReader, packageVersion, readModelFile } from "./io.js";
@@ -31,7 +35,22 @@ export const explainOptionsSchema = z.object({
   strategy: z.string().default("codl"),
   ratioStep: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
+  trace: z.string().optional(),
 });
+
+function readTrace(file: string): ReturnType<typeof parseTrace> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CompilerError("CODL-E001", { path: file, cause: (e as NodeJS.ErrnoException).code ?? String(e) }, { cause: e });
+  }
+  try {
+    return parseTrace(JSON.parse(text), file);
+  } catch (e) {
+    throw new CompilerError("CODL-E075", { path: file, cause: e instanceof Error ? e.message : String(e) });
+  }
+}
 
 /** Reads and checks a bundle folder. */
 export function readBundle(dir: string): Plan {
@@ -56,7 +75,7 @@ function isDirectory(p: string): boolean {
   }
 }
 
-export async function runExplain(target: string, rawOptions: unknown): Promise<CommandResult & { report: ExplainReport; plan: Plan }> {
+export async function runExplain(target: string, rawOptions: unknown): Promise<CommandResult & { report: ExplainReport; plan: Plan; measured?: MeasuredReport }> {
   const options = explainOptionsSchema.parse(rawOptions);
   const strategy = checkStrategy(options.strategy);
   const ratioStep = parseRatioStep(options.ratioStep);
@@ -79,6 +98,14 @@ export async function runExplain(target: string, rawOptions: unknown): Promise<C
     }).plan;
   }
   const report = buildExplainReport(plan, options.op);
+  if (options.trace !== undefined) {
+    const trace = readTrace(options.trace);
+    const mismatch = traceMismatch(plan, trace);
+    if (mismatch !== undefined) throw new CompilerError("CODL-E076", { path: options.trace, what: `the plan of ${target}`, cause: mismatch });
+    const measured = buildMeasuredReport(plan, trace);
+    const stdout = options.format === "json" ? `${JSON.stringify(measured, null, 2)}\n` : formatMeasuredText(measured);
+    return { exitCode: 0, stdout, report, plan, measured };
+  }
   const stdout =
     options.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : options.format === "html" ? formatExplainHtml(report, plan) : formatExplainText(report);
   return { exitCode: 0, stdout, report, plan };

@@ -15,6 +15,7 @@ import { runTrain } from "./train.js";
 import { runCompile } from "./compile.js";
 import { runDiff } from "./diff.js";
 import { runExplain } from "./explain.js";
+import { runProfile } from "./profile.js";
 import { packageVersion } from "./io.js";
 import type { CommandResult } from "./result.js";
 
@@ -64,13 +65,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command("train")
     .description("fit one latency model per kernel implementation from a samples CSV and write a profile")
-    .argument("<samples>", "samples CSV (DESIGN.md §3)")
+    .argument("[samples]", "samples CSV (DESIGN.md §3)")
     .requiredOption("--base <profile>", "profile id or path to start from")
     .requiredOption("--out <file>", "where to write the fitted profile")
     .option("--holdout <fraction>", "held-out share, split by unique configuration", "0.3")
     .option("--seed <n>", "split seed", "66")
     .option("--ridge <lambda>", "ridge regularisation")
-    .action(async (samples: string, options: unknown) => {
+    .option("--from-trace <files>", "also fit from codl_run --trace traces (comma-separated)")
+    .option("--model <files>", "with --from-trace: the ONNX model of each trace's bundle, in order")
+    .option("--input-shape <name=dims>", "with --model: static shape for a dynamic input (repeatable)", collect, [])
+    .action(async (samples: string | undefined, options: unknown) => {
       result = await runTrain(samples, options);
     });
 
@@ -126,6 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--strategy <name>", "strategy to plan a model with", "codl")
     .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
     .option("--input-shape <name=dims>", "static shape for a dynamic input (repeatable)", collect, [])
+    .option("--trace <trace.json>", "a codl_run --trace of the bundle: predicted vs measured per operator, with the error")
     .action(async (target: string, options: unknown) => {
       result = await runExplain(target, options);
     });
@@ -138,6 +143,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (a: string, b: string, options: unknown) => {
       result = await runDiff(a, b, options);
+    });
+
+  program
+    .command("profile")
+    .description("measure a device with codl's own kernels: write (and with --run build and run) a harness of single-operator models; samples CSV")
+    .option("--models <files>", "ONNX models whose operator shapes to sweep (comma-separated)")
+    .option("--builtin <set>", "built-in shapes instead of models: paper (the CoDL paper's five models)")
+    .option("--device <profile>", "base profile: the GPU blocking parameters the kernels are generated for", "sd888")
+    .option("--out <dir>", "harness folder (with --collect: the samples CSV to write)", "codl-profile")
+    .option("--run", "build and run the harness on this machine, then write <out>/samples.csv")
+    .option("--threads <n>", "XNNPACK threads", "1")
+    .option("--pocl-threads <n>", "PoCL worker threads (POCL_MAX_PTHREAD_COUNT)")
+    .option("--rounds <n>", "measured rounds per case (default 7; 3 with --quick)")
+    .option("--warmup <n>", "warm-up rounds per case (default 2; 1 with --quick)")
+    .option("--quick", "a small sweep (a few operators, two ratios): minutes, for CI")
+    .option("--max-ops <n>", "sweep at most this many operators (evenly spread)")
+    .option("--ratios <list>", "GPU shares to sweep per dimension (default 0.1,…,0.9; 0.3,0.7 with --quick)")
+    .option("--input-shape <name=dims>", "static shape for a dynamic input (repeatable)", collect, [])
+    .option("--collect <dir>", "turn a harness folder's results/ into samples CSV")
+    .action(async (options: unknown) => {
+      result = await runProfile(options, { tty: process.stderr.isTTY === true, writeErr: (s) => process.stderr.write(s), env: process.env });
     });
 
   try {

@@ -1,14 +1,27 @@
 /**
- * `codl train samples.csv --base <profile> --out <profile.json> [--holdout 0.3] [--seed 66] [--ridge λ]`
+ * `codl train [samples.csv] [--from-trace t.json,… --model m.onnx,…] --base <profile> --out <profile.json>
+ *  [--holdout 0.3] [--seed 66] [--ridge λ]`
  *
  * Fits one model per kernel implementation in the samples CSV (70/30 split by
  * configuration, feature set chosen by cross-validation on the 70%), prints
  * one row per model beside the FLOPs-linear baseline, and writes the base
  * profile with those models replaced (held-out accuracy included).
+ * Rows of the sharing ops (transform_*, map_*, sync; `codl profile` writes
+ * them) fit the profile's sharing models instead (predict/sharing-fit.ts).
+ * `--from-trace` adds rows from `codl_run --trace` runs of bundles compiled
+ * from the `--model`s (one model per trace, in order; profile/from-trace.ts).
  */
 
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { z } from "zod";
+import { loadModel } from "../index.js";
+import { samplesFromTrace } from "../profile/from-trace.js";
+import { parseTrace } from "../profile/trace.js";
+import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit.js";
+import type { Sample } from "../predict/samples.js";
+import { externalDataReader, readModelFile } from "./io.js";
+import { parseInputShapes } from "./options.js";
 import { loadProfile, parseProfile } from "../device/load-profile.js";
 import type { DeviceProfile, KernelModel } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
@@ -25,6 +38,9 @@ export const trainOptionsSchema = z.object({
   holdout: z.coerce.number().min(0).max(0.9).default(DEFAULT_TRAIN.holdout),
   seed: z.coerce.number().int().default(DEFAULT_TRAIN.seed),
   ridge: z.coerce.number().min(0).default(DEFAULT_TRAIN.ridge),
+  fromTrace: z.string().optional(),
+  model: z.string().optional(),
+  inputShape: z.array(z.string()).default([]),
 });
 export type TrainCliOptions = z.infer<typeof trainOptionsSchema>;
 
@@ -32,9 +48,44 @@ export interface TrainReport {
   readonly rows: ReadonlyArray<{ kernel: string; nTrain: number; nTest: number; acc10: number; acc20: number; medianAbsErrPct: number; flopsAcc10: number; features: string }>;
   readonly total: { nTrain: number; nTest: number; acc10: number; acc20: number; medianAbsErrPct: number; flopsAcc10: number };
   readonly profile: DeviceProfile;
+  readonly sharing: SharingFit["parts"];
 }
 
-export async function runTrain(samplesPath: string, rawOptions: unknown): Promise<CommandResult & { report: TrainReport }> {
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CompilerError("CODL-E001", { path: file, cause: (e as NodeJS.ErrnoException).code ?? String(e) }, { cause: e });
+  }
+}
+
+/** Samples of `--from-trace` traces, each with the model of its bundle. */
+function traceSamples(traces: string, models: string | undefined, inputShape: readonly string[]): Sample[] {
+  const files = traces.split(",").filter((s) => s !== "");
+  const modelFiles = (models ?? "").split(",").filter((s) => s !== "");
+  if (modelFiles.length !== files.length) {
+    throw new CompilerError("CODL-E050", { option: "--model", cause: `give one model per trace (${files.length} traces, ${modelFiles.length} models)` });
+  }
+  const inputShapes = parseInputShapes(inputShape);
+  const out: Sample[] = [];
+  files.forEach((file, i) => {
+    const modelFile = modelFiles[i]!;
+    let trace: ReturnType<typeof parseTrace>;
+    try {
+      trace = parseTrace(JSON.parse(readText(file)), file);
+    } catch (e) {
+      if (e instanceof CompilerError) throw e;
+      throw new CompilerError("CODL-E075", { path: file, cause: e instanceof Error ? e.message : String(e) });
+    }
+    const { graph } = loadModel(readModelFile(modelFile), { path: modelFile, readExternal: externalDataReader(modelFile), inputShapes });
+    const rows = samplesFromTrace(trace, graph, path.basename(modelFile));
+    if (!Array.isArray(rows)) throw new CompilerError("CODL-E076", { path: file, what: modelFile, cause: rows.cause });
+    for (const r of rows) out.push({ line: 0, processor: r.processor, kernel: r.kernel, config: r.config, latencyMs: r.latencyMs });
+  });
+  return out;
+}
+
+export async function runTrain(samplesPath: string | undefined, rawOptions: unknown): Promise<CommandResult & { report: TrainReport }> {
   const parsed = trainOptionsSchema.safeParse(rawOptions);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -42,29 +93,34 @@ export async function runTrain(samplesPath: string, rawOptions: unknown): Promis
   }
   const options = parsed.data;
   const base = loadProfile(options.base);
-  let text: string;
-  try {
-    text = fs.readFileSync(samplesPath, "utf8");
-  } catch (e) {
-    throw new CompilerError("CODL-E001", { path: samplesPath, cause: (e as NodeJS.ErrnoException).code ?? String(e) }, { cause: e });
-  }
-  const samples = parseSamplesCsv(text, samplesPath).map((s) => ({
+  if (samplesPath === undefined && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "<samples>", cause: "give a samples CSV, --from-trace, or both" });
+  const all = [
+    ...(samplesPath === undefined ? [] : parseSamplesCsv(readText(samplesPath), samplesPath)),
+    ...(options.fromTrace === undefined ? [] : traceSamples(options.fromTrace, options.model, options.inputShape)),
+  ];
+  const inputName = [samplesPath, options.fromTrace].filter((s) => s !== undefined).join(" + ");
+  const sharingOps: readonly string[] = SHARING_OPS;
+  const sharingFit = fitSharing(
+    all.filter((s) => sharingOps.includes(s.config.op)),
+    base.sharing,
+  );
+  const samples = all.filter((s) => !sharingOps.includes(s.config.op)).map((s) => ({
     key: configKey(s.config, s.kernel),
     kernel: s.kernel,
     processor: s.processor,
     work: workOf(s.kernel, s.config, base),
     latencyMs: s.latencyMs,
   }));
-  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: samplesPath, source: `measured: trained by codl train on ${samplesPath}` });
+  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, source: `measured: trained by codl train on ${inputName}` });
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
-  const profile = parseProfile({ ...base, kernelModels }, options.out);
+  const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels }, options.out);
   fs.writeFileSync(options.out, `${JSON.stringify(profile, null, 2)}\n`);
-  const report = buildReport(results, profile);
+  const report = { ...buildReport(results, profile), sharing: sharingFit.parts };
   return { exitCode: 0, stdout: formatTrainReport(report, options.out), report };
 }
 
-function buildReport(results: readonly KernelResult[], profile: DeviceProfile): TrainReport {
+function buildReport(results: readonly KernelResult[], profile: DeviceProfile): Omit<TrainReport, "sharing"> {
   const rows = results.map((r) => ({
     kernel: r.kernel,
     nTrain: r.nTrain,
@@ -102,6 +158,11 @@ export function formatTrainReport(report: TrainReport, out: string): string {
   for (const r of [...report.rows, { kernel: "total", ...report.total, features: "" }]) {
     const med = Number.isNaN(r.medianAbsErrPct) ? "-" : r.medianAbsErrPct.toFixed(1);
     lines.push(`${r.kernel.padEnd(28)} ${String(r.nTrain).padStart(7)} ${String(r.nTest).padStart(6)} ${pct(r.acc10)} ${pct(r.acc20)} ${med.padStart(8)}  ${pct(r.flopsAcc10).padStart(17)}`);
+  }
+  if (report.sharing.length > 0) {
+    const s = report.profile.sharing;
+    lines.push(`sharing (in-sample): transform ${s.transform.interceptMs.toFixed(4)} ms + ${(s.transform.perByteMs * 1e6).toFixed(4)} ms/MB, map ${s.map.interceptMs.toFixed(4)} ms + ${(s.map.perByteMs * 1e6).toFixed(4)} ms/MB, sync ${s.syncMs.toFixed(4)} ms`);
+    for (const p of report.sharing) lines.push(`  ${p.part.padEnd(10)} n ${String(p.n).padStart(5)}  ±10% ${pct(p.acc10)}  med|e|% ${Number.isNaN(p.medianAbsErrPct) ? "-" : p.medianAbsErrPct.toFixed(1)}`);
   }
   lines.push(`wrote ${out}`);
   return `${lines.join("\n")}\n`;

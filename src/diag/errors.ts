@@ -55,6 +55,15 @@ export const CATALOGUE = {
   "CODL-E062": { exit: 2, template: "{path}:{line}: column '{column}': {cause}", hint: "samples CSV columns are described in DESIGN.md section 3" },
   "CODL-E063": { exit: 2, template: "{path}: kernel '{kernel}' has no usable training rows ({cause})", hint: "add samples for this kernel or drop it from the CSV" },
   "CODL-E064": { exit: 2, template: "profile {path} is not valid JSON: {cause}" },
+  // Profiling and calibration
+  "CODL-E070": { exit: 2, template: "invalid profile options: {cause}", hint: "codl profile takes --models a.onnx,… or --builtin paper (or --collect DIR)" },
+  "CODL-E071": { exit: 2, template: "cannot write the profile harness to {path}: {cause}" },
+  "CODL-E072": { exit: 1, template: "building the profile harness in {path} failed: {cause}", hint: "the build log is in the message; check cmake, a C++17 compiler, OpenCL and XNNPACK (scripts/native-deps.sh)" },
+  "CODL-E073": { exit: 2, template: "{path} is not a codl profile harness: {cause}", hint: "pass the folder codl profile wrote (it holds cases.json)" },
+  "CODL-E074": { exit: 2, template: "no measurements to collect in {path}: {cause}", hint: "run the harness first (sh run.sh), then collect" },
+  "CODL-E075": { exit: 2, template: "trace {path} is invalid: {cause}", hint: "pass a trace written by codl_run --trace" },
+  "CODL-E076": { exit: 2, template: "trace {path} does not match {what}: {cause}", hint: "a trace belongs to the bundle (and model) it was run from" },
+  "CODL-E077": { exit: 2, template: "nothing to profile: {cause}" },
   // Planning, bundles, explain and diff
   "CODL-E080": { exit: 2, template: "--out {path} exists and is not a directory", hint: "give a directory (it is replaced atomically) or a new path" },
   "CODL-E081": { exit: 2, template: "cannot write the bundle to {path}: {cause}", hint: "check that the parent folder exists and is writable" },

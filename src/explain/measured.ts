@@ -1,0 +1,119 @@
+/**
+ * Predicted against measured, per operator: a plan (plan.json) beside a
+ * trace of running its bundle (`codl_run --trace`, profile/trace.ts). The
+ * trace's operator ids are the plan's; per operator it gives the CPU part's
+ * wall time and the GPU part's event time, per chain the transform and map
+ * times. Rows compare compute (the slower side, Eq. 2's max) and the sides;
+ * the totals compare the plan's predicted latency with the measured median.
+ */
+
+import type { Plan } from "../plan/schema.js";
+import type { Trace } from "../profile/trace.js";
+import { decisionOf } from "./report.js";
+
+export interface MeasuredRow {
+  readonly id: number;
+  readonly name: string;
+  readonly decision: string;
+  readonly predictedCpuMs: number;
+  readonly predictedGpuMs: number;
+  readonly measuredCpuMs: number | null;
+  readonly measuredGpuMs: number | null;
+  /** max(cpu, gpu) of each: the compute part of Eq. 2. */
+  readonly predictedMs: number;
+  readonly measuredMs: number;
+  /** (predicted − measured) / measured; null when nothing was measured. */
+  readonly error: number | null;
+}
+
+export interface MeasuredReport {
+  readonly model: string;
+  readonly device: string;
+  readonly traceDevice: string;
+  readonly iterations: number;
+  readonly rows: readonly MeasuredRow[];
+  readonly predictedTotalMs: number;
+  readonly measuredTotalMs: number | null;
+  readonly totalError: number | null;
+  /** Sums over operators of the compute parts, and the chains' measured transform + map. */
+  readonly predictedComputeMs: number;
+  readonly measuredComputeMs: number;
+  readonly predictedSharingMs: number;
+  readonly measuredSharingMs: number;
+}
+
+/** Why a trace cannot be laid beside this plan, or undefined when it can. */
+export function traceMismatch(plan: Plan, trace: Trace): string | undefined {
+  if (trace.ops.length !== plan.operators.length) return `the trace has ${trace.ops.length} operators, the plan ${plan.operators.length}`;
+  for (const op of trace.ops) {
+    const p = plan.operators[Number(op.id)];
+    if (p === undefined) return `operator id '${op.id}' is not in the plan`;
+    const placement = p.placement.processor === "both" ? "split" : p.placement.processor;
+    if (placement !== op.placement) return `operator ${op.id} (${p.name}) is ${placement} in the plan, ${op.placement} in the trace`;
+  }
+  return undefined;
+}
+
+const relErr = (pred: number, meas: number): number | null => (meas > 0 ? (pred - meas) / meas : null);
+
+export function buildMeasuredReport(plan: Plan, trace: Trace): MeasuredReport {
+  const rows = trace.ops.map((t): MeasuredRow => {
+    const p = plan.operators[Number(t.id)]!;
+    const predictedMs = Math.max(p.predicted.cpuMs, p.predicted.gpuMs);
+    const measuredMs = Math.max(t.cpu_ms ?? 0, t.gpu_ms ?? 0);
+    return {
+      id: p.id,
+      name: p.name,
+      decision: decisionOf(p),
+      predictedCpuMs: p.predicted.cpuMs,
+      predictedGpuMs: p.predicted.gpuMs,
+      measuredCpuMs: t.cpu_ms,
+      measuredGpuMs: t.gpu_ms,
+      predictedMs,
+      measuredMs,
+      error: relErr(predictedMs, measuredMs),
+    };
+  });
+  const measuredTotalMs = trace.latency_ms.median;
+  const predictedSharingMs = plan.operators.reduce((s, o) => s + o.predicted.transformMs + o.predicted.mapMs + o.predicted.syncMs, 0);
+  const measuredSharingMs = trace.chains.reduce((s, c) => s + (c.transform_in_ms ?? 0) + (c.transform_out_ms ?? 0) + Math.max(c.map_ms ?? 0, c.transform_in_ms ?? 0) - (c.transform_in_ms ?? 0), 0);
+  return {
+    model: plan.model.name,
+    device: plan.profile.id,
+    traceDevice: trace.device,
+    iterations: trace.iterations,
+    rows,
+    predictedTotalMs: plan.totals.predictedMs,
+    measuredTotalMs,
+    totalError: measuredTotalMs === null ? null : relErr(plan.totals.predictedMs, measuredTotalMs),
+    predictedComputeMs: rows.reduce((s, r) => s + r.predictedMs, 0),
+    measuredComputeMs: rows.reduce((s, r) => s + r.measuredMs, 0),
+    predictedSharingMs,
+    measuredSharingMs,
+  };
+}
+
+const f3 = (x: number | null): string => (x === null ? "-" : x.toFixed(3));
+const pct = (x: number | null): string => (x === null ? "-" : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}%`);
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? s : " ".repeat(n - s.length) + s);
+
+export function formatMeasuredText(r: MeasuredReport): string {
+  const nameWidth = Math.min(36, Math.max(4, ...r.rows.map((x) => x.name.length)));
+  const lines = [
+    `${r.model} on ${r.device}: predicted vs measured (${r.iterations} iterations on ${r.traceDevice})`,
+    "",
+    [lpad("#", 4), pad("name", nameWidth), pad("decision", 9), lpad("pred cpu", 9), lpad("meas cpu", 9), lpad("pred gpu", 9), lpad("meas gpu", 9), lpad("pred", 9), lpad("measured", 9), lpad("error", 8)].join(" "),
+  ];
+  for (const x of r.rows) {
+    const name = x.name.length > nameWidth ? `${x.name.slice(0, nameWidth - 1)}…` : x.name;
+    lines.push(
+      [lpad(String(x.id), 4), pad(name, nameWidth), pad(x.decision, 9), lpad(f3(x.predictedCpuMs), 9), lpad(f3(x.measuredCpuMs), 9), lpad(f3(x.predictedGpuMs), 9), lpad(f3(x.measuredGpuMs), 9), lpad(f3(x.predictedMs), 9), lpad(f3(x.measuredMs), 9), lpad(pct(x.error), 8)].join(" "),
+    );
+  }
+  lines.push("");
+  lines.push(`compute (Σ max(cpu, gpu)): predicted ${f3(r.predictedComputeMs)} ms, measured ${f3(r.measuredComputeMs)} ms`);
+  lines.push(`sharing (transform + map + sync): predicted ${f3(r.predictedSharingMs)} ms, measured transform + map ${f3(r.measuredSharingMs)} ms`);
+  lines.push(`total: predicted ${f3(r.predictedTotalMs)} ms, measured median ${f3(r.measuredTotalMs)} ms (${pct(r.totalError)})`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,148 @@
+/**
+ * From the harness's results (one rounds file per case, codegen/profile) to
+ * samples rows (DESIGN.md §3): per case, the median over rounds and the
+ * spread, from the runtime's own trace of each round.
+ *
+ *   cpu / gpu case   → one row: the operator's cpu_ms or gpu_ms (its kernel id)
+ *   split case       → transform_in, transform_out (GPU events of the chain's
+ *                      slab transforms), map_in (the blocking map less the
+ *                      in-transforms it waits for), and sync: what the split
+ *                      run costs beyond Eq. 2's other terms,
+ *                        sync = latency − io − transform_in − map − max(cpu, gpu) − transform_out
+ *                      where io (writing the input, reading the output) is
+ *                      taken from the same operator's GPU-only case. Unmap
+ *                      (not timed by the trace) is folded into sync.
+ */
+
+import { configKey, type OpConfig, type OpKind } from "../kernels/op-config.js";
+import type { CaseMeta } from "./harness.js";
+import { chainSum, median, type Rounds, stdev, type Trace } from "./trace.js";
+
+export interface ProfileSample {
+  readonly processor: "cpu" | "gpu";
+  readonly op: OpKind;
+  readonly kernel: string;
+  readonly config: OpConfig;
+  readonly latencyMs: number;
+  readonly stdevMs: number;
+  readonly rounds: number;
+  readonly dim: string;
+  readonly ratio: number;
+  readonly caseName: string;
+  readonly source: string;
+}
+
+const MIN_MS = 1e-4;
+
+function shapeConfig(op: OpKind, n: number, h: number, w: number, c: number): OpConfig {
+  return { op, n, ih: Math.max(1, h), iw: Math.max(1, w), ic: Math.max(1, c), oh: Math.max(1, h), ow: Math.max(1, w), oc: Math.max(1, c), kh: 1, kw: 1, sh: 1, sw: 1, groups: 1 };
+}
+
+/** The CPU's input slab and output part of a split case as [n, h, w, c] records (bytes = n·h·w·c·4). */
+export function slabShapes(m: CaseMeta): { input: OpConfig; output: OpConfig } | null {
+  if (m.slab === null) return null;
+  const c = m.config;
+  const perRowIn = c.n * c.iw * 4;
+  // Shapes whose n·h·w·c·4 equal the predictor's slab bytes exactly.
+  const inC = m.dim === "H" ? c.ic : Math.round(m.slab.inputBytes / (perRowIn * c.ih));
+  const inH = m.dim === "H" ? Math.round(m.slab.inputBytes / (perRowIn * c.ic)) : c.ih;
+  const outC = m.dim === "H" ? c.oc : c.oc - m.slab.share;
+  const outH = m.dim === "H" ? c.oh - m.slab.share : c.oh;
+  return { input: shapeConfig("transform_in", c.n, inH, c.iw, inC), output: shapeConfig("transform_out", c.n, outH, c.ow, outC) };
+}
+
+function stats(values: readonly number[]): { med: number; sd: number } {
+  return { med: median(values), sd: stdev(values) };
+}
+
+const opMs = (t: Trace, which: "cpu_ms" | "gpu_ms"): number => t.ops.reduce((s, o) => s + (o[which] ?? 0), 0);
+
+/** Samples of every case that has results; `results` maps a case name to its rounds. */
+export function collectSamples(cases: readonly CaseMeta[], results: ReadonlyMap<string, Rounds>): { samples: ProfileSample[]; missing: string[] } {
+  const samples: ProfileSample[] = [];
+  const missing: string[] = [];
+  const key = (c: OpConfig) => `${configKey(c, "")},${c.padTop ?? 0}`;
+  // io overhead of GPU-only runs, by operator.
+  const io = new Map<string, number>();
+  for (const m of cases) {
+    const r = results.get(m.name);
+    if (r === undefined || m.mode !== "gpu") continue;
+    io.set(key(m.config), median(r.rounds.map((t) => Math.max(0, (t.latency_ms.median ?? 0) - opMs(t, "gpu_ms")))));
+  }
+  for (const m of cases) {
+    const r = results.get(m.name);
+    if (r === undefined) {
+      missing.push(m.name);
+      continue;
+    }
+    const base = { rounds: r.rounds.length, dim: m.dim, ratio: m.ratio, caseName: m.name, source: m.source };
+    const row = (processor: "cpu" | "gpu", kernel: string, config: OpConfig, values: number[]): void => {
+      const s = stats(values);
+      if (!Number.isFinite(s.med)) return;
+      samples.push({ processor, op: config.op, kernel, config, latencyMs: Math.max(MIN_MS, s.med), stdevMs: s.sd, ...base });
+    };
+    if (m.mode === "gpu" && m.kernels.gpu !== null) row("gpu", m.kernels.gpu, m.config, r.rounds.map((t) => opMs(t, "gpu_ms")));
+    else if (m.mode === "cpu") row("cpu", m.kernels.cpu, m.config, r.rounds.map((t) => opMs(t, "cpu_ms")));
+    else if (m.mode === "split") {
+      const slab = slabShapes(m);
+      if (slab === null) continue;
+      const tin = r.rounds.map((t) => chainSum(t, "transform_in_ms"));
+      const tout = r.rounds.map((t) => chainSum(t, "transform_out_ms"));
+      const map = r.rounds.map((t) => Math.max(0, chainSum(t, "map_ms") - chainSum(t, "transform_in_ms")));
+      if (slab.input.ih > 0 && median(tin) > 0) row("gpu", "gpu.transform", slab.input, tin);
+      if (median(tout) > 0) row("gpu", "gpu.transform", slab.output, tout);
+      row("cpu", "map", { ...slab.input, op: "map_in" }, map);
+      const overhead = io.get(key(m.config));
+      if (overhead !== undefined) {
+        const sync = r.rounds.map((t) => {
+          const body = chainSum(t, "transform_in_ms") + Math.max(0, chainSum(t, "map_ms") - chainSum(t, "transform_in_ms")) + Math.max(opMs(t, "cpu_ms"), opMs(t, "gpu_ms")) + chainSum(t, "transform_out_ms");
+          return (t.latency_ms.median ?? 0) - overhead - body;
+        });
+        row("cpu", "sync", { ...slab.output, op: "sync" }, sync);
+      }
+    }
+  }
+  return { samples, missing };
+}
+
+export const SAMPLE_COLUMNS = ["processor", "op", "kernel", "n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "groups", "latency_ms", "dim", "ratio", "rounds", "stdev_ms", "pad_top", "dilation", "case", "source"] as const;
+
+const csvCell = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+const num = (x: number): string => String(Number(x.toPrecision(6)));
+
+/** Samples CSV, exactly DESIGN.md §3's required columns first, then the optional ones. */
+export function formatProfileCsv(samples: readonly ProfileSample[]): string {
+  const lines: string[] = [SAMPLE_COLUMNS.join(",")];
+  for (const s of samples) {
+    const c = s.config;
+    lines.push(
+      [
+        s.processor,
+        c.op,
+        s.kernel,
+        c.n,
+        c.ih,
+        c.iw,
+        c.ic,
+        c.oh,
+        c.ow,
+        c.oc,
+        c.kh,
+        c.kw,
+        c.sh,
+        c.sw,
+        c.groups,
+        num(s.latencyMs),
+        s.dim,
+        s.ratio,
+        s.rounds,
+        num(s.stdevMs),
+        c.padTop ?? 0,
+        c.dilation ?? 1,
+        csvCell(s.caseName),
+        csvCell(s.source),
+      ].join(","),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

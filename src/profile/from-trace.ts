@@ -1,0 +1,55 @@
+/**
+ * Samples from a real run: a `codl_run --trace` of a bundle, with the model
+ * the bundle was compiled from. Trace operators are keyed by the plan's
+ * operator ids, which are the lowered graph's node order (plan/ops.ts), so
+ * each timed part maps back to its operator configuration:
+ *
+ *   gpu_ms over the GPU's output part  → a row for its GPU kernel
+ *   cpu_ms over the CPU's output part  → a row for its CPU kernel
+ *
+ * Parts are cut as the predictor cuts them (predict/coexec.ts sliceRows /
+ * sliceChannels). `codl train --from-trace` refits from these rows.
+ */
+
+import { selectCpuKernel } from "../kernels/cpu-xnnpack.js";
+import { opConfigOf } from "../kernels/from-ir.js";
+import { selectGpuKernel } from "../kernels/gpu-conv.js";
+import type { OpConfig } from "../kernels/op-config.js";
+import type { Graph } from "../ir/graph.js";
+import { sliceChannels, sliceRows } from "../predict/coexec.js";
+import type { ProfileSample } from "./collect.js";
+import type { Trace, TraceOp } from "./trace.js";
+
+/** The part of `c` a side computed: output rows (H) or channels (OC) [a, b). */
+export function partConfig(c: OpConfig, dim: TraceOp["dim"], range: readonly [number, number]): OpConfig | undefined {
+  const [a, b] = range;
+  if (b <= a) return undefined;
+  if (dim === "H") return sliceRows(c, a, b);
+  if (dim === "OC") return sliceChannels(c, b - a);
+  return c;
+}
+
+export interface TraceMismatch {
+  readonly what: string;
+  readonly cause: string;
+}
+
+/** Rows of one trace, or why the trace does not belong to this graph. */
+export function samplesFromTrace(trace: Trace, graph: Graph, source: string): ProfileSample[] | TraceMismatch {
+  const nodes = graph.nodes;
+  if (trace.ops.length !== nodes.length) return { what: "the model", cause: `the trace has ${trace.ops.length} operators, the model ${nodes.length}` };
+  const rows: ProfileSample[] = [];
+  for (const op of trace.ops) {
+    const node = nodes[Number(op.id)];
+    if (node === undefined) return { what: "the model", cause: `operator id '${op.id}' is not in the model` };
+    const kind = node.op === "Unknown" ? node.onnxOp : node.op;
+    if (kind !== op.kind) return { what: "the model", cause: `operator ${op.id} is ${op.kind} in the trace, ${kind} in the model` };
+    const c = opConfigOf(graph, node);
+    const base = { rounds: trace.iterations, stdevMs: 0, dim: op.dim, ratio: 0, caseName: `op${op.id}`, source: `${source}:${node.name}` };
+    const gpu = op.gpu_ms !== null && op.gpu_ms > 0 ? partConfig(c, op.dim, op.gpu_out) : undefined;
+    if (gpu !== undefined && op.gpu_ms !== null) rows.push({ processor: "gpu", op: gpu.op, kernel: selectGpuKernel(gpu), config: gpu, latencyMs: op.gpu_ms, ...base });
+    const cpu = op.cpu_ms !== null && op.cpu_ms > 0 ? partConfig(c, op.dim, op.cpu_out) : undefined;
+    if (cpu !== undefined && op.cpu_ms !== null) rows.push({ processor: "cpu", op: cpu.op, kernel: selectCpuKernel(cpu), config: cpu, latencyMs: op.cpu_ms, ...base });
+  }
+  return rows;
+}

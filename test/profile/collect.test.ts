@@ -1,0 +1,117 @@
+/**
+ * From rounds files to samples CSV, the sharing fit, the progress line, and
+ * the trace readers; all without native code.
+ */
+import { describe, expect, it } from "vitest";
+import type { OpConfig } from "../../src/kernels/op-config.js";
+import { parseSamplesCsv, REQUIRED_COLUMNS } from "../../src/predict/samples.js";
+import { fitLinearBytes, fitSharing } from "../../src/predict/sharing-fit.js";
+import { collectSamples, formatProfileCsv, SAMPLE_COLUMNS } from "../../src/profile/collect.js";
+import type { CaseMeta } from "../../src/profile/harness.js";
+import { createProgress, progressBar } from "../../src/profile/progress.js";
+import { median, parseRounds, parseTrace, type Rounds, stdev, type Trace } from "../../src/profile/trace.js";
+
+const cfg: OpConfig = { op: "conv2d", n: 1, ih: 16, iw: 16, ic: 8, oh: 16, ow: 16, oc: 8, kh: 3, kw: 3, sh: 1, sw: 1, groups: 1, padTop: 1, dilation: 1 };
+
+function trace(o: { cpu?: number; gpu?: number; tin?: number; map?: number; tout?: number; lat: number; placement: "cpu" | "gpu" | "split" }): Trace {
+  return parseTrace(
+    {
+      format: "codl-trace",
+      version: 1,
+      model: "m",
+      device: "d",
+      threads: 1,
+      iterations: 1,
+      latency_ms: { median: o.lat, all: [o.lat] },
+      memory: {},
+      ops: [{ id: "0", kind: "Conv", chain: "c0", placement: o.placement, dim: o.placement === "split" ? "H" : "none", gpu_out: [0, 8], cpu_out: [8, 16], cpu_ms: o.cpu ?? null, gpu_ms: o.gpu ?? null, gpu_kernels: [] }],
+      chains: [{ id: "c0", ops: ["0"], dim: "H", ratio: 0.5, transform_in_ms: o.tin ?? 0, map_ms: o.map ?? 0, transform_out_ms: o.tout ?? 0, wall_ms: 1 }],
+      timeline: [],
+    },
+    "t",
+  );
+}
+
+const rounds = (ts: Trace[]): Rounds => parseRounds({ format: "codl-profile-rounds", version: 1, device: "d", warmup: 1, threads: 1, wall_ms: ts.map(() => 1), rounds: ts }, "r");
+
+describe("collectSamples", () => {
+  const metas: CaseMeta[] = [
+    { name: "g", mode: "gpu", dim: "none", ratio: 1, source: "s", kernels: { cpu: "cpu.gemm", gpu: "gpu.conv2d_direct" }, config: cfg, slab: null },
+    { name: "c", mode: "cpu", dim: "none", ratio: 0, source: "s", kernels: { cpu: "cpu.gemm", gpu: "gpu.conv2d_direct" }, config: cfg, slab: null },
+    { name: "s", mode: "split", dim: "H", ratio: 0.5, source: "s", kernels: { cpu: "cpu.gemm", gpu: "gpu.conv2d_direct" }, config: cfg, slab: { inputBytes: 9 * 16 * 8 * 4, outputBytes: 8 * 16 * 8 * 4, share: 8 } },
+  ];
+  const results = new Map<string, Rounds>([
+    ["g", rounds([trace({ gpu: 1.0, lat: 1.2, placement: "gpu" }), trace({ gpu: 1.2, lat: 1.4, placement: "gpu" }), trace({ gpu: 1.1, lat: 1.3, placement: "gpu" })])],
+    ["c", rounds([trace({ cpu: 0.5, lat: 0.6, placement: "cpu" })])],
+    ["s", rounds([trace({ cpu: 0.3, gpu: 0.6, tin: 0.05, map: 0.08, tout: 0.04, lat: 1.0, placement: "split" })])],
+  ]);
+  const { samples, missing } = collectSamples(metas, results);
+  it("takes medians and spreads per case, with the plan's kernel ids", () => {
+    expect(missing).toEqual([]);
+    const g = samples.find((s) => s.caseName === "g")!;
+    expect(g.kernel).toBe("gpu.conv2d_direct");
+    expect(g.latencyMs).toBeCloseTo(1.1);
+    expect(g.stdevMs).toBeCloseTo(0.1);
+    expect(samples.find((s) => s.caseName === "c")!.kernel).toBe("cpu.gemm");
+  });
+  it("splits into transform, map and sync rows (io from the GPU-only case)", () => {
+    const ops = samples.filter((s) => s.caseName === "s").map((s) => `${s.config.op}:${s.latencyMs.toFixed(3)}`);
+    // sync = 1.0 − io 0.2 − (0.05 + 0.03 + 0.6 + 0.04)
+    expect(ops).toEqual(["transform_in:0.050", "transform_out:0.040", "map_in:0.030", "sync:0.080"]);
+    const tin = samples.find((s) => s.config.op === "transform_in")!.config;
+    expect(tin.n * tin.ih * tin.iw * tin.ic * 4).toBe(9 * 16 * 8 * 4);
+  });
+  it("writes DESIGN.md §3 CSV that codl train reads back", () => {
+    const csv = formatProfileCsv(samples);
+    expect(csv.split("\n")[0]!.split(",").slice(0, REQUIRED_COLUMNS.length)).toEqual([...REQUIRED_COLUMNS]);
+    expect(SAMPLE_COLUMNS).toContain("stdev_ms");
+    const back = parseSamplesCsv(csv, "x.csv");
+    expect(back.length).toBe(samples.length);
+    expect(back[0]!.latencyMs).toBeCloseTo(1.1);
+  });
+});
+
+describe("sharing fit", () => {
+  it("recovers a linear cost and keeps it non-negative", () => {
+    const xs = [1e3, 1e4, 1e5, 1e6];
+    const m = fitLinearBytes(
+      xs,
+      xs.map((x) => 0.02 + 1e-7 * x),
+    );
+    expect(m.interceptMs).toBeCloseTo(0.02, 6);
+    expect(m.perByteMs).toBeCloseTo(1e-7, 12);
+    expect(fitLinearBytes([1, 2], [2, 1]).perByteMs).toBe(0);
+  });
+  it("fits transform, map and sync, folding unmap into sync", () => {
+    const row = (op: OpConfig["op"], ih: number, ms: number) => ({ config: { ...cfg, op, ih, ic: 1, iw: 256, n: 1 }, latencyMs: ms });
+    const base = { transform: { interceptMs: 1, perByteMs: 1 }, map: { interceptMs: 1, perByteMs: 1 }, unmap: { interceptMs: 1, perByteMs: 1 }, syncMs: 9 };
+    const fit = fitSharing([row("transform_in", 1, 0.011), row("transform_out", 10, 0.02), row("map_in", 4, 0.03), row("sync", 4, 0.1), row("sync", 4, 0.3), row("sync", 4, 0.2)], base);
+    expect(fit.sharing.syncMs).toBeCloseTo(0.2);
+    expect(fit.sharing.unmap).toEqual({ interceptMs: 0, perByteMs: 0 });
+    expect(fit.sharing.transform.perByteMs).toBeGreaterThan(0);
+    expect(fit.parts.map((p) => p.part)).toEqual(["transform", "map", "sync"]);
+  });
+});
+
+describe("progress and statistics", () => {
+  it("draws a bar with an ETA, and plain periodic lines when not a terminal", () => {
+    expect(progressBar("p", 5, 10, 20, 10)).toBe("p [#####-----] 5/10  50%  elapsed 20s  ETA 20s");
+    const out: string[] = [];
+    let t = 0;
+    const p = createProgress("p", 3, { tty: false, write: (s) => out.push(s), now: () => t, everySeconds: 10 });
+    p(0);
+    t = 1;
+    p(1);
+    t = 12;
+    p(2);
+    p(3);
+    expect(out.length).toBe(3);
+    expect(out[2]).toContain("3/3");
+  });
+  it("median and stdev", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(stdev([1, 1, 1])).toBe(0);
+    expect(() => parseTrace({ format: "x" }, "f")).toThrow(/not a codl trace/);
+  });
+});
