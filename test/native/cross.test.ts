@@ -5,15 +5,23 @@
  * toolchain file bundles ship (src/runtime/toolchains/aarch64-linux-gnu.cmake).
  * The CPU-only variant runs under qemu-aarch64-static and must match the
  * TypeScript reference; the OpenCL variant must build and link (no arm64
- * OpenCL device exists here to run it).
+ * OpenCL device exists here to run it). Then a real bundle: a tiny fixture
+ * compiled by `codl compile --strategy cpu --cpu-only-build`, built for
+ * aarch64 from the bundle's own files, run under qemu, checked against ONNX
+ * Runtime.
  */
 
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { assembleBundle, buildBundle, repoRoot } from "./bundle.js";
+import { buildFixture, describeFixture } from "../../fixtures/index.js";
+import { compileModel } from "../../src/bundle/compile.js";
+import { readRuntimeSources } from "../../src/bundle/runtime-sources.js";
+import { loadProfile } from "../../src/device/load-profile.js";
+import { assembleBundle, buildBundle, repoRoot, writeIfChanged } from "./bundle.js";
 import { readNpy, writeNpy } from "./npy.js";
 import { layoutWeights, makeWeights, type OutputName, reference, seededFloats, type Tensor } from "./test-model.js";
 
@@ -35,6 +43,7 @@ let sysroot = "";
 let work = "";
 let cpuOnlyRun = "";
 let openclRun = "";
+let toolchain: string[] = [];
 
 function qemu(binary: string, args: readonly string[]): SpawnSyncReturns<string> {
   return spawnSync("qemu-aarch64-static", ["-L", "/usr/aarch64-linux-gnu", "-E", `LD_LIBRARY_PATH=${sysroot}/usr/lib/aarch64-linux-gnu`, binary, ...args], {
@@ -51,7 +60,7 @@ describe.skipIf(missing !== undefined)("aarch64 cross-build", () => {
     assembleBundle(path.join(repoRoot, "codegen/test-model"), bundle);
     fs.writeFileSync(path.join(bundle, "weights.bin"), layoutWeights(weights).bin);
     fs.writeFileSync(path.join(bundle, "src/weights_table.inc"), layoutWeights(weights).tableInc);
-    const toolchain = [`-DCMAKE_TOOLCHAIN_FILE=${path.join(bundle, "src/runtime/toolchains/aarch64-linux-gnu.cmake")}`, `-DCODL_ARM64_SYSROOT=${sysroot}`];
+    toolchain = [`-DCMAKE_TOOLCHAIN_FILE=${path.join(bundle, "src/runtime/toolchains/aarch64-linux-gnu.cmake")}`, `-DCODL_ARM64_SYSROOT=${sysroot}`];
     cpuOnlyRun = buildBundle(bundle, [...toolchain, "-DCODL_CPU_ONLY=ON", "-DCODL_MODEL_SOURCE=src/model_cpu.cc"], "build-arm64-cpu").codlRun;
     openclRun = buildBundle(bundle, toolchain, "build-arm64").codlRun;
     work = fs.mkdtempSync(path.join(os.tmpdir(), "codl-cross-"));
@@ -95,4 +104,40 @@ describe.skipIf(missing !== undefined)("aarch64 cross-build", () => {
       expect(worst, `${name}: max |error| ${worst} vs max |ref| ${scale}`).toBeLessThanOrEqual(1e-4 * scale);
     }
   });
+
+  it("builds a compiled tiny fixture bundle for aarch64 and matches ONNX Runtime under qemu", async () => {
+    const name = "resnet50";
+    const fixture = buildFixture(name, "tiny");
+    const inputShapes = describeFixture(name, "tiny").inputShapes;
+    const compiled = compileModel(fixture.bytes, loadProfile("sd888"), {
+      strategy: "cpu",
+      cpuOnlyBuild: true,
+      inputShapes,
+      toolVersion: "cross-test",
+      runtime: readRuntimeSources(),
+    });
+    const dir = path.join(repoRoot, "build/native/fixture-arm64", name);
+    for (const [rel, bytes] of compiled.bundle.files) writeIfChanged(path.join(dir, rel), bytes);
+    const bundleToolchain = [`-DCMAKE_TOOLCHAIN_FILE=${path.join(dir, "src/runtime/toolchains/aarch64-linux-gnu.cmake")}`, toolchain[1] as string];
+    const run = buildBundle(dir, bundleToolchain, "build-arm64").codlRun;
+    const [input, shape] = Object.entries(inputShapes)[0] as [string, number[]];
+    const data = seededFloats(shape.reduce((p, d) => p * d, 1), 5);
+    writeNpy(path.join(work, "fx-in.npy"), shape, data);
+    const r = qemu(run, ["--bundle", dir, "--input", `${input}=${path.join(work, "fx-in.npy")}`, "--output", path.join(work, "fx-out.npy"), "--warmup", "0", "--iterations", "1", "--threads", "1"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const session = await ort.InferenceSession.create(fixture.bytes, { logSeverityLevel: 3 });
+    const ref = await session.run({ [input]: new ort.Tensor("float32", data, shape) });
+    await session.release();
+    const want = Object.values(ref)[0]?.data as Float32Array;
+    const got = readNpy(path.join(work, "fx-out.npy")).data;
+    expect(got.length).toBe(want.length);
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < want.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+      scale = Math.max(scale, Math.abs(want[i]!));
+    }
+    expect(worst, `max |error| ${worst} vs max |ref| ${scale}`).toBeLessThanOrEqual(1e-4 * scale);
+  }, 900_000);
 });
