@@ -32,11 +32,15 @@ export interface Dims4 {
   readonly w: number;
 }
 
-/** The N×C×H×W view of a shape: rank 3 is N×C×L, rank 2 N×C, rank 1 C; rank > 4 folds the tail into W. */
+/**
+ * The N×C×H×W view of a shape, as the runtime's TensorDesc pads ranks with
+ * trailing 1s: rank 3 is N×C×L, rank 2 N×C, rank 1 N; rank > 4 folds the
+ * tail into W.
+ */
 export function dims4(shape: StaticShape): Dims4 {
   const d = (i: number): number => shape[i] ?? 1;
   if (shape.length === 0) return { n: 1, c: 1, h: 1, w: 1 };
-  if (shape.length === 1) return { n: 1, c: d(0), h: 1, w: 1 };
+  if (shape.length === 1) return { n: d(0), c: 1, h: 1, w: 1 };
   if (shape.length <= 4) return { n: d(0), c: d(1), h: d(2), w: d(3) };
   return { n: d(0), c: d(1), h: d(2), w: elementCount(shape.slice(3)) };
 }

@@ -341,7 +341,7 @@ function eltwise(ctx: OpContext): GpuKernelSpec | undefined {
   const launch = gpuLaunch(sliceConfig(ctx, part), ctx.profile.gpu, "gpu.eltwise");
   // The element expression of one lane, over float4 values: element.ts's text works on vectors too.
   const ins = slots.map((s) => input(ctx, s, `in${s}`));
-  const vars = slots.map((s) => `v${s}`);
+  const vars = slots.map((s) => `e${s}`);
   const gen = new ElementGen(node, ctx.elementInputs(), out.shape, { load: (slot) => vars[slot]!, loadFlat: (slot) => vars[slot]!, konst: () => "0.0f" });
   const code = gen.generate();
   const o = out.dims;

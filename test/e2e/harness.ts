@@ -51,15 +51,24 @@ export function prepareCase(project: string, spec: CaseSpec): PreparedCase {
   return { name: spec.name, dir, model: spec.model, inputs: plan.model.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), outputs: [...plan.model.outputs] };
 }
 
+const ref = (name: string): string => `${"$"}{${name}}`;
+
 /** One CMake project for many cases; returns the build seconds. */
 export function buildCases(project: string, cases: readonly PreparedCase[]): number {
   const started = Date.now();
   const root = path.join(e2eRoot, project);
+  // codl.cmake's codl_add_bundle compiles codl_run.cc into every executable; here it is compiled once
+  // (an object library) and each case adds only its model.cc.
   const lines = [
     "cmake_minimum_required(VERSION 3.16)",
     "project(codl_e2e CXX)",
     `include("${path.join(repoRoot, "codegen/runtime/codl.cmake")}")`,
-    ...cases.map((c) => `codl_add_bundle(NAME ${c.name} SOURCES cases/${c.name}/src/model.cc)`),
+    `add_library(codl_runtime STATIC ${ref("CODL_RUNTIME_SOURCES")})`,
+    "_codl_configure(codl_runtime)",
+    `add_library(codl_main OBJECT "${ref("CODL_RUNTIME_DIR")}/codl_run.cc" "${ref("CODL_RUNTIME_DIR")}/npy.cc")`,
+    "target_link_libraries(codl_main PRIVATE codl_runtime)",
+    'target_compile_definitions(codl_main PRIVATE CODL_BUNDLE_DIR=".")',
+    ...cases.flatMap((c) => [`add_executable(codl_run_${c.name} cases/${c.name}/src/model.cc $<TARGET_OBJECTS:codl_main>)`, `target_link_libraries(codl_run_${c.name} PRIVATE codl_runtime)`]),
     "",
   ];
   writeIfChanged(path.join(root, "CMakeLists.txt"), lines.join("\n"));
