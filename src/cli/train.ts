@@ -51,6 +51,8 @@ export interface TrainReport {
   readonly sharing: SharingFit["parts"];
 }
 
+const MIN_TRACE_CONFIGS = 4;
+
 function readText(file: string): string {
   try {
     return fs.readFileSync(file, "utf8");
@@ -104,20 +106,30 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
     all.filter((s) => sharingOps.includes(s.config.op)),
     base.sharing,
   );
-  const samples = all.filter((s) => !sharingOps.includes(s.config.op)).map((s) => ({
+  let samples = all.filter((s) => !sharingOps.includes(s.config.op)).map((s) => ({
     key: configKey(s.config, s.kernel),
     kernel: s.kernel,
     processor: s.processor,
     work: workOf(s.kernel, s.config, base),
     latencyMs: s.latencyMs,
   }));
+  // A trace holds few operators per kernel: with traces, kernels seen in fewer than
+  // MIN_TRACE_CONFIGS configurations keep the base profile's model (reported) instead of failing.
+  const sparse: string[] = [];
+  if (options.fromTrace !== undefined) {
+    const configs = new Map<string, Set<string>>();
+    for (const s of samples) configs.set(s.kernel, (configs.get(s.kernel) ?? new Set()).add(s.key));
+    for (const [kernel, keys] of configs) if (keys.size < MIN_TRACE_CONFIGS) sparse.push(kernel);
+    samples = samples.filter((s) => !sparse.includes(s.kernel));
+  }
   const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, source: `measured: trained by codl train on ${inputName}` });
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
   const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels }, options.out);
   fs.writeFileSync(options.out, `${JSON.stringify(profile, null, 2)}\n`);
   const report = { ...buildReport(results, profile), sharing: sharingFit.parts };
-  return { exitCode: 0, stdout: formatTrainReport(report, options.out), report };
+  const note = sparse.length === 0 ? "" : `kept the base models of ${sparse.sort().join(", ")} (fewer than ${MIN_TRACE_CONFIGS} configurations each)\n`;
+  return { exitCode: 0, stdout: note + formatTrainReport(report, options.out), report };
 }
 
 function buildReport(results: readonly KernelResult[], profile: DeviceProfile): Omit<TrainReport, "sharing"> {

@@ -1,0 +1,80 @@
+/**
+ * The calibration loop on this machine, small enough for CI (a few minutes):
+ * `codl profile --quick --run` on the tiny YOLOv2 (PoCL as the GPU, 1 thread
+ * each) → `codl train` → `codl compile` with the trained profile → build and
+ * run the bundle with --trace → `codl explain --trace` and
+ * `codl train --from-trace`. It checks the loop closes, not accuracy
+ * (bench/profile-results.md has the numbers).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildFixture } from "../../fixtures/index.js";
+import { runCompile } from "../../src/cli/compile.js";
+import { runExplain } from "../../src/cli/explain.js";
+import { runProfile } from "../../src/cli/profile.js";
+import { runTrain } from "../../src/cli/train.js";
+import { loadProfile } from "../../src/device/load-profile.js";
+import { buildBundle, nativeToolchainMissing, xnnpackPrefix } from "../native/bundle.js";
+import { writeNpy } from "../native/npy.js";
+
+const missing = nativeToolchainMissing();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "codl-profile-"));
+const BASE = path.resolve(__dirname, "host-pocl-base.json");
+const env = { ...process.env, POCL_MAX_PTHREAD_COUNT: "1", POCL_KERNEL_CACHE: "1", POCL_CACHE_DIR: path.join(tmp, "pocl-cache"), CODL_CACHE_DIR: path.join(tmp, "cl-cache") };
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe.skipIf(missing !== undefined)("profile → train → compile → run → explain --trace", () => {
+  const model = path.join(tmp, "yolov2.onnx");
+  const harness = path.join(tmp, "harness");
+  const trained = path.join(tmp, "host-quick.json");
+  const bundle = path.join(tmp, "bundle");
+  const trace = path.join(tmp, "trace.json");
+  let profileOut = "";
+  let seconds = 0;
+
+  beforeAll(async () => {
+    fs.writeFileSync(model, buildFixture("yolov2", "tiny").bytes);
+    xnnpackPrefix();
+    const started = Date.now();
+    const p = await runProfile({ models: model, quick: true, run: true, device: BASE, out: harness, threads: "1", poclThreads: "1", inputShape: [] }, { tty: false, writeErr: () => {}, env });
+    profileOut = p.stdout;
+    seconds = (Date.now() - started) / 1000;
+  }, 600_000);
+
+  it("profiles quickly and writes samples CSV", () => {
+    expect(profileOut).toMatch(/wrote .*samples\.csv: \d+ samples/);
+    expect(seconds).toBeLessThan(300);
+    const csv = fs.readFileSync(path.join(harness, "samples.csv"), "utf8");
+    expect(csv.split("\n")[0]).toMatch(/^processor,op,kernel,n,ih,iw,ic,oh,ow,oc,kh,kw,sh,sw,groups,latency_ms,dim,ratio,rounds,stdev_ms/);
+    for (const op of ["conv2d", "transform_in", "map_in", "sync"]) expect(csv).toContain(`,${op},`);
+  });
+
+  it("trains a profile with measured sharing, compiles, runs and explains against the trace", async () => {
+    const t = await runTrain(path.join(harness, "samples.csv"), { base: BASE, out: trained });
+    expect(t.stdout).toContain("FLOPs-linear");
+    expect(t.report.sharing.length).toBeGreaterThan(0);
+    const profile = loadProfile(trained);
+    expect(profile.kernelModels.some((m) => m.nSamples > 0 && m.source?.startsWith("measured"))).toBe(true);
+
+    await runCompile(model, { device: trained, out: bundle, strategy: "codl" });
+    const built = buildBundle(bundle, [`-DCMAKE_PREFIX_PATH=${xnnpackPrefix()}`]);
+    const plan = JSON.parse(fs.readFileSync(path.join(bundle, "plan.json"), "utf8")) as { model: { inputs: { shape: number[] }[] } };
+    const shape = plan.model.inputs[0]!.shape;
+    const input = path.join(tmp, "in.npy");
+    writeNpy(input, shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5));
+    const run = spawnSync(built.codlRun, ["--bundle", bundle, "--input", input, "--threads", "1", "--warmup", "2", "--iterations", "5", "--trace", trace], { env, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+
+    const e = await runExplain(bundle, { trace });
+    expect(e.measured).toBeDefined();
+    expect(e.measured!.rows.length).toBe(e.plan.operators.length);
+    expect(e.measured!.measuredTotalMs).toBeGreaterThan(0);
+    expect(e.stdout).toMatch(/total: predicted [\d.]+ ms, measured median [\d.]+ ms/);
+
+    const refit = await runTrain(path.join(harness, "samples.csv"), { base: trained, out: path.join(tmp, "refit.json"), fromTrace: trace, model });
+    expect(refit.report.total.nTrain).toBeGreaterThan(t.report.total.nTrain);
+  }, 600_000);
+});
