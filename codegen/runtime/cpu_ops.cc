@@ -3,6 +3,8 @@
 // every run, because mapped pointers may move between runs. A view that is a
 // row slab of a batch of more than one item is not contiguous, so it runs
 // one batch item at a time.
+#include <algorithm>
+#include <cmath>
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
@@ -151,7 +153,47 @@ xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t*
   return x;
 }
 
+namespace {
+
+struct PostArgs {
+  float* base;
+  ViewGeom out;
+  PostAct act;
+  float alpha;
+};
+
+// One output row (of one batch item) of the view, in place.
+void post_row(void* context, size_t index) {
+  const PostArgs& p = *static_cast<const PostArgs*>(context);
+  const size_t n = index / size_t(p.out.rows), y = index % size_t(p.out.rows);
+  float* row = p.base + n * p.out.batch_stride() + p.out.offset() + y * size_t(p.out.t->w) * p.out.t->c;
+  for (int32_t x = 0; x < p.out.t->w; x++) {
+    float* v = row + size_t(x) * p.out.t->c;
+    for (int32_t ch = 0; ch < p.out.chs; ch++) {
+      const float a = v[ch];
+      switch (p.act) {
+        case PostAct::kLeakyRelu: v[ch] = a < 0.f ? p.alpha * a : a; break;
+        case PostAct::kHardSwish: v[ch] = a * std::min(std::max(a / 6.f + 0.5f, 0.f), 1.f); break;
+        case PostAct::kSigmoid: v[ch] = 1.f / (1.f + std::exp(-a)); break;
+        case PostAct::kNone: break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float* const* ptr, const uint8_t* blob, pthreadpool* pool);
+
 void run_cpu_op(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float* const* ptr, const uint8_t* blob, pthreadpool* pool) {
+  run_cpu_op_xnn(m, op, x, ptr, blob, pool);
+  const CpuOpDesc& c = op.cpu;
+  if (c.post == PostAct::kNone || c.kind == CpuKind::kCustom) return;
+  PostArgs args{ptr[c.output.tensor], geom(m, c.output), c.post, c.post_alpha};
+  pthreadpool_parallelize_1d(pool, post_row, &args, size_t(args.out.t->n) * args.out.rows, 0);
+}
+
+void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float* const* ptr, const uint8_t* blob, pthreadpool* pool) {
   const CpuOpDesc& c = op.cpu;
   if (c.kind == CpuKind::kCustom) {
     const float* ins[8] = {};

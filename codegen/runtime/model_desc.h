@@ -147,6 +147,15 @@ struct CpuView {
   int32_t ch0, chs;
 };
 
+// An activation XNNPACK cannot fuse into an operator (it fuses only clamps),
+// applied in place to the operator's output view right after it runs.
+enum class PostAct : uint8_t {
+  kNone = 0,
+  kLeakyRelu,  // x < 0 ? post_alpha·x : x
+  kHardSwish,  // x · min(max(x/6 + 1/2, 0), 1)
+  kSigmoid,    // 1 / (1 + e^−x)
+};
+
 struct OpDesc;
 struct ModelDesc;
 
@@ -184,6 +193,8 @@ struct CpuOpDesc {
   CustomKernelFn custom;                // kCustom only
   const float* params;                  // constants for a custom kernel
   uint32_t num_params;
+  PostAct post;                         // applied after an XNNPACK operator (kNone: nothing)
+  float post_alpha;                     // kLeakyRelu's slope
 };
 
 // ---- operators and chains -------------------------------------------------

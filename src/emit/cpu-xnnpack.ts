@@ -32,6 +32,28 @@ function clampOf(a: Activation | undefined): { out_min: number; out_max: number 
   return undefined;
 }
 
+/**
+ * What runs after the XNNPACK operator: a clamp it fuses itself, or an
+ * activation the runtime applies in place to the output view (PostAct in
+ * model_desc.h) for those XNNPACK cannot fuse, so a convolution with
+ * LeakyRelu, HardSwish or Sigmoid still runs on XNNPACK.
+ */
+function epilogueOf(a: Activation | undefined): Record<string, number | string> | undefined {
+  const clamp = clampOf(a);
+  if (clamp !== undefined) return clamp;
+  const none = { out_min: Number.NEGATIVE_INFINITY, out_max: Number.POSITIVE_INFINITY };
+  switch (a?.kind) {
+    case "leakyRelu":
+      return { ...none, post: "PostAct::kLeakyRelu", post_alpha: a.alpha };
+    case "hardSwish":
+      return { ...none, post: "PostAct::kHardSwish" };
+    case "sigmoid":
+      return { ...none, post: "PostAct::kSigmoid" };
+    default:
+      return undefined;
+  }
+}
+
 interface Window {
   readonly k: number;
   readonly s: number;
@@ -105,7 +127,7 @@ export function xnnpackHalf(ctx: OpContext): CpuHalfSpec | undefined {
 function conv(ctx: OpContext): CpuHalfSpec | undefined {
   const node = ctx.node;
   if (node.op !== "Conv") return undefined;
-  const clamp = clampOf(node.activation);
+  const clamp = epilogueOf(node.activation);
   const x = ctx.tensor(0);
   if (clamp === undefined || x === undefined || !ctx.isConst(1) || (node.inputs[2] !== undefined && node.inputs[2] !== "" && !ctx.isConst(2))) return undefined;
   const wShape = ctx.shape(1);
@@ -243,7 +265,7 @@ function fullyConnected(ctx: OpContext): CpuHalfSpec | undefined {
 
 function binary(ctx: OpContext): CpuHalfSpec | undefined {
   const node = ctx.node;
-  const clamp = clampOf(node.activation);
+  const clamp = epilogueOf(node.activation);
   const a = ctx.tensor(0);
   const b = ctx.tensor(1);
   if (clamp === undefined || a === undefined || b === undefined || ctx.op.dim === "OC") return undefined;
