@@ -1,0 +1,263 @@
+/**
+ * End-to-end latency benchmark (issues 5 and 7): every model under every
+ * strategy, compiled by codl for one device profile, run by codl_run with
+ * warm-up and repeated iterations; beside ONNX Runtime on the CPU.
+ *
+ *   node dist/bench/e2e.js --device <profile> [--size tiny|full] [--models a,b]
+ *        [--strategies cpu,gpu,mulayer,codl-greedy,codl] [--out DIR]
+ *        [--run] [--threads 1] [--pocl-threads 1] [--iterations 20] [--warmup 3] [--ort-threads 2]
+ *        [--carry]
+ *
+ * It writes a self-contained folder (OUT): cases/<model>_<strategy>/ (each a
+ * bundle: model.cc, kernels, weights.bin), runtime/ (codegen/runtime), one
+ * CMakeLists.txt building the runtime once and one codl_run_<case> per case,
+ * inputs/*.npy, models/*.onnx, run.sh (POSIX sh: runs every case, one
+ * "RESULT case median_ms" line each) and ort_bench.py (ONNX Runtime's Python
+ * API, all cores by default). The folder builds and runs on another machine
+ * without Node. With --run it also builds and runs here, runs
+ * onnxruntime-node in the same session, and prints the table.
+ *
+ * --carry leaves the weights behind so the folder fits a 64 MiB transfer:
+ * no weights.bin in the bundles (run.sh sets CODL_SYNTHETIC_WEIGHTS=1, and
+ * the runtime fills the blob with small seeded values: timing only) and
+ * models/*.onnx without initializer data (ort_bench.py fills them with
+ * seeded values of the declared shapes). Numerics are checked elsewhere
+ * (test/e2e); latency does not depend on weight values.
+ */
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import onnxPkg from "onnx-proto";
+import ort from "onnxruntime-node";
+import { buildFixture, describeFixture, FIXTURES, type FixtureName, type FixtureSize, isFixtureName } from "../fixtures/index.js";
+import { compileModel } from "../src/bundle/compile.js";
+import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
+import { loadProfile } from "../src/device/load-profile.js";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const flag = (name: string): boolean => args.includes(`--${name}`);
+
+const deviceRef = opt("device", "sd888");
+const size = opt("size", "tiny") as FixtureSize;
+const models = opt("models", FIXTURES.join(",")).split(",").filter(isFixtureName) as FixtureName[];
+const strategies = opt("strategies", "cpu,gpu,mulayer,codl-greedy,codl").split(",");
+const out = path.resolve(opt("out", path.join(root, "build", `bench-e2e-${path.basename(deviceRef, ".json")}-${size}`)));
+const iterations = Number(opt("iterations", "20"));
+const warmup = Number(opt("warmup", "3"));
+const threads = Number(opt("threads", "1"));
+const poclThreads = opt("pocl-threads", "1");
+const ortThreads = Number(opt("ort-threads", "2"));
+const carry = flag("carry");
+
+/** The model with every initializer's data dropped (dims and type kept). */
+function withoutWeights(bytes: Uint8Array): Uint8Array {
+  const model = onnxPkg.onnx.ModelProto.decode(bytes);
+  for (const t of model.graph?.initializer ?? []) {
+    const count = (t.dims ?? []).reduce((p: number, d) => p * Number(d), 1);
+    if (count <= 64) continue; // shape constants stay
+    t.rawData = new Uint8Array();
+    t.floatData = [];
+  }
+  return onnxPkg.onnx.ModelProto.encode(model).finish();
+}
+
+function write(file: string, bytes: Uint8Array | string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const next = typeof bytes === "string" ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (fs.existsSync(file) && fs.readFileSync(file).equals(next)) return;
+  fs.writeFileSync(file, next);
+}
+
+function npy(shape: readonly number[], data: Float32Array): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
+  while ((10 + header.length + 1) % 64 !== 0) header += " ";
+  header += "\n";
+  const head = Buffer.alloc(10);
+  head.write("\x93NUMPY", 0, "latin1");
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+function seeded(count: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const o = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    o[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return o;
+}
+
+const profile = loadProfile(deviceRef);
+const runtime = readRuntimeSources();
+interface Case {
+  readonly name: string;
+  readonly model: FixtureName;
+  readonly strategy: string;
+  readonly inputs: string[];
+}
+const cases: Case[] = [];
+const inputsOf = new Map<FixtureName, { name: string; shape: number[]; data: Float32Array }[]>();
+for (const model of models) {
+  const fixture = buildFixture(model, size);
+  const inputShapes = describeFixture(model, size).inputShapes;
+  write(path.join(out, "models", `${model}.onnx`), carry ? withoutWeights(fixture.bytes) : fixture.bytes);
+  const inputs = Object.entries(inputShapes).map(([name, shape], i) => {
+    const data = seeded(shape.reduce((p, d) => p * d, 1), 11 + i);
+    write(path.join(out, "inputs", `${model}_${i}.npy`), npy(shape, data));
+    return { name, shape: [...shape], data };
+  });
+  inputsOf.set(model, inputs);
+  for (const strategy of strategies) {
+    const name = `${model}_${strategy.replace(/-/g, "_")}`;
+    const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime });
+    for (const [rel, bytes] of compiled.bundle.files) {
+      if (rel.startsWith("src/runtime/") || (carry && rel === "weights.bin")) continue;
+      write(path.join(out, "cases", name, rel), bytes);
+    }
+    cases.push({ name, model, strategy, inputs: inputs.map((inp, i) => `${inp.name}=inputs/${model}_${i}.npy`) });
+    process.stderr.write(`compiled ${name}: predicted ${compiled.plan.totals.predictedMs.toFixed(3)} ms\n`);
+  }
+}
+for (const [rel, bytes] of runtime) write(path.join(out, "runtime", rel), bytes);
+
+const ref = (v: string): string => `\${${v}}`;
+write(
+  path.join(out, "CMakeLists.txt"),
+  [
+    "# codl e2e benchmark: the runtime once, one codl_run_<case> per bundle.",
+    "cmake_minimum_required(VERSION 3.16)",
+    "project(codl_bench CXX)",
+    `include("${ref("CMAKE_CURRENT_SOURCE_DIR")}/runtime/codl.cmake")`,
+    `add_library(codl_runtime STATIC ${ref("CODL_RUNTIME_SOURCES")})`,
+    "_codl_configure(codl_runtime)",
+    `add_library(codl_main OBJECT "${ref("CODL_RUNTIME_DIR")}/codl_run.cc" "${ref("CODL_RUNTIME_DIR")}/npy.cc")`,
+    "target_link_libraries(codl_main PRIVATE codl_runtime)",
+    'target_compile_definitions(codl_main PRIVATE CODL_BUNDLE_DIR=".")',
+    ...cases.flatMap((c) => [`add_executable(codl_run_${c.name} cases/${c.name}/src/model.cc $<TARGET_OBJECTS:codl_main>)`, `target_link_libraries(codl_run_${c.name} PRIVATE codl_runtime)`]),
+    "",
+  ].join("\n"),
+);
+write(path.join(out, "cases.txt"), `${cases.map((c) => [c.name, ...c.inputs].join(" ")).join("\n")}\n`);
+write(
+  path.join(out, "run.sh"),
+  `#!/bin/sh
+# run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N]
+# Prints "RESULT <case> <median ms>" per case (codl_run's median over the iterations).
+set -u
+cd "$(dirname "$0")"
+BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) BIN="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --iterations) ITER="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --pocl-threads) POCL_MAX_PTHREAD_COUNT="$2"; export POCL_MAX_PTHREAD_COUNT; shift 2 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [ -d lib ]; then LD_LIBRARY_PATH="$PWD/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; export LD_LIBRARY_PATH; fi
+CODL_CACHE_DIR="$PWD/cl-cache"; export CODL_CACHE_DIR
+# Bundles carried without weights.bin run on synthetic weights (timing only).
+CODL_SYNTHETIC_WEIGHTS=1; export CODL_SYNTHETIC_WEIGHTS
+mkdir -p cl-cache logs
+while read -r name rest; do
+  set --
+  for i in $rest; do set -- "$@" --input "$i"; done
+  if "$BIN/codl_run_$name" --bundle "cases/$name" "$@" --warmup "$WARMUP" --iterations "$ITER" --threads "$THREADS" > "logs/$name.txt" 2>&1; then
+    echo "RESULT $name $(sed -n 's/^median latency: \\([0-9.]*\\) ms.*/\\1/p' "logs/$name.txt")"
+  else
+    echo "FAILED $name"; tail -3 "logs/$name.txt"
+  fi
+done < cases.txt
+`,
+);
+write(
+  path.join(out, "ort_bench.py"),
+  `# ONNX Runtime on the CPU, same models and inputs: python3 ort_bench.py [threads] [iterations]
+import sys, time, glob, os, numpy as np, onnx, onnxruntime as ort
+from onnx import numpy_helper
+threads = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+iters = int(sys.argv[2]) if len(sys.argv) > 2 else ${iterations}
+os.chdir(os.path.dirname(os.path.abspath(__file__)))
+for model in sorted(glob.glob("models/*.onnx")):
+    name = os.path.basename(model)[:-5]
+    so = ort.SessionOptions(); so.intra_op_num_threads = threads
+    m = onnx.load(model)
+    rng = np.random.default_rng(7)
+    for k, t in enumerate(m.graph.initializer):  # carried without weights: seeded values of the declared shape
+        if t.data_type == onnx.TensorProto.FLOAT and not t.raw_data and not t.float_data and len(t.dims) > 0:
+            a = (rng.random(tuple(t.dims), dtype=np.float32) - 0.5) * 0.04
+            if "running_var" in t.name or "var" in t.name.split(".")[-1]: a = np.abs(a) + 1.0
+            m.graph.initializer[k].CopyFrom(numpy_helper.from_array(a, t.name))
+    s = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    feeds = {i.name: np.load(f"inputs/{name}_{k}.npy") for k, i in enumerate(s.get_inputs())}
+    for _ in range(${warmup}): s.run(None, feeds)
+    t = []
+    for _ in range(iters):
+        a = time.perf_counter(); s.run(None, feeds); t.append((time.perf_counter() - a) * 1e3)
+    print(f"ORT {name} {float(np.median(t)):.3f}")
+`,
+);
+process.stderr.write(`wrote ${out} (${cases.length} cases)\n`);
+
+if (flag("run")) {
+  const prefix = spawnSync("bash", [path.join(root, "scripts/native-deps.sh")], { encoding: "utf8" }).stdout.trim();
+  const cmake = (a: string[]) => {
+    const r = spawnSync("cmake", a, { encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`cmake ${a.join(" ")}:\n${r.stdout.slice(-4000)}${r.stderr.slice(-4000)}`);
+  };
+  cmake(["-S", out, "-B", path.join(out, "build"), "-DCMAKE_BUILD_TYPE=Release", `-DCMAKE_PREFIX_PATH=${prefix}`]);
+  cmake(["--build", path.join(out, "build"), "-j2"]);
+  const codl = new Map<string, number>();
+  // Interleave: every case once per pass, three passes, median of the per-pass medians.
+  const passes = Number(opt("passes", "3"));
+  const perCase = new Map<string, number[]>();
+  for (let p = 0; p < passes; p++) {
+    const r = spawnSync("sh", [path.join(out, "run.sh"), "--pocl-threads", poclThreads], { encoding: "utf8", maxBuffer: 16 << 20 });
+    for (const line of r.stdout.split("\n")) {
+      const m = /^RESULT (\S+) ([0-9.]+)$/.exec(line);
+      if (m) perCase.set(m[1] as string, [...(perCase.get(m[1] as string) ?? []), Number(m[2])]);
+      else if (line.startsWith("FAILED")) process.stderr.write(`${line}\n`);
+    }
+  }
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  };
+  for (const [k, v] of perCase) codl.set(k, median(v));
+  const ortMs = new Map<FixtureName, number>();
+  for (const model of models) {
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(out, "models", `${model}.onnx`)), { intraOpNumThreads: ortThreads, logSeverityLevel: 3 });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const i of inputsOf.get(model) ?? []) feeds[i.name] = new ort.Tensor("float32", i.data, i.shape);
+    for (let w = 0; w < warmup; w++) await session.run(feeds);
+    const t: number[] = [];
+    for (let i = 0; i < iterations * passes; i++) {
+      const a = performance.now();
+      await session.run(feeds);
+      t.push(performance.now() - a);
+    }
+    ortMs.set(model, median(t));
+    await session.release();
+  }
+  console.log(`profile ${profile.id}, ${size} models; codl_run: ${threads} XNNPACK thread(s), POCL_MAX_PTHREAD_COUNT=${poclThreads}, ${warmup} warm-up + ${iterations} iterations, median of ${passes} interleaved passes; ORT: onnxruntime-node CPU, ${ortThreads} threads`);
+  console.log(`| model | ${strategies.join(" | ")} | ORT (${ortThreads} threads) |`);
+  console.log(`|---|${strategies.map(() => "---:").join("|")}|---:|`);
+  for (const model of models) {
+    const cells = strategies.map((s) => codl.get(`${model}_${s.replace(/-/g, "_")}`)?.toFixed(3) ?? "failed");
+    console.log(`| ${model} | ${cells.join(" | ")} | ${ortMs.get(model)?.toFixed(3)} |`);
+  }
+}
