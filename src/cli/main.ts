@@ -153,6 +153,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--device <profile>", "base profile: the GPU blocking parameters the kernels are generated for", "sd888")
     .option("--out <dir>", "harness folder (with --collect: the samples CSV to write)", "codl-profile")
     .option("--run", "build and run the harness on this machine, then write <out>/samples.csv")
+    .option("--build", "build the harness here (and copy its libraries into <out>/lib) without running it: to carry it elsewhere")
     .option("--threads <n>", "XNNPACK threads", "1")
     .option("--pocl-threads <n>", "PoCL worker threads (POCL_MAX_PTHREAD_COUNT)")
     .option("--rounds <n>", "measured rounds per case (default 7; 3 with --quick)")

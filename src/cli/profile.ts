@@ -39,6 +39,7 @@ export const profileOptionsSchema = z.object({
   device: z.string().default("sd888"),
   out: z.string().default("codl-profile"),
   run: z.boolean().default(false),
+  build: z.boolean().default(false),
   threads: count(1).default(1),
   poclThreads: count(1).optional(),
   rounds: count(1).optional(),
@@ -252,8 +253,8 @@ function steps(out: string, o: ProfileCliOptions, rounds: number, warmup: number
     `  adb pull /data/local/tmp/codl-profile/results ${out}/`,
     `  codl profile --collect ${out} --out ${out}/samples.csv`,
     "",
-    "Another Linux machine (no Node needed there): build here, then carry the folder",
-    `  (${out}/{run.sh,cases.txt,cases/,build/profile_run_*,lib/}; --run copies the libraries into lib/),`,
+    "Another Linux machine (no Node needed there): build here with --build (it copies the libraries into lib/),",
+    `  carry ${out}/{run.sh,cases.txt,cases/,build/profile_run_*,build/libcodl_profile_runtime.so,lib/},`,
     `  run 'sh run.sh ${runArgs}' there, bring results/ back and collect as above.`,
     "",
   ].join("\n");
@@ -307,18 +308,21 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
   let runSeconds: number | null = null;
   let samples: number | null = null;
   let csv: string | null = null;
-  if (!o.run) {
-    lines.push(steps(out, o, rounds, warmup));
-  } else {
+  if (o.build || o.run) {
     buildSeconds = buildHarness(out, 2);
     const first = prepared.cases[0];
     if (first !== undefined) carryLibraries(out, path.join(out, "build", `profile_run_${first.name}`));
+    lines.push(`built in ${formatDuration(buildSeconds)}`);
+  }
+  if (!o.run) {
+    lines.push(steps(out, o, rounds, warmup));
+  } else {
     const args = ["--threads", String(o.threads), "--rounds", String(rounds), "--warmup", String(warmup), ...(o.poclThreads === undefined ? [] : ["--pocl-threads", String(o.poclThreads)])];
     runSeconds = await runHarness(out, args, io, prepared.cases.length);
     csv = path.join(out, "samples.csv");
     const r = collectHarness(out, csv);
     samples = r.samples;
-    lines.push(`built in ${formatDuration(buildSeconds)}, ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${rounds} rounds, ${warmup} warm-up, ${o.threads} thread(s))`);
+    lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${rounds} rounds, ${warmup} warm-up, ${o.threads} thread(s))`);
     if (r.failed.length > 0) lines.push(`  ${r.failed.length} cases failed at run time: see ${out}/results/<case>.err`);
     lines.push(`wrote ${csv}: ${samples} samples`);
   }

@@ -16,8 +16,9 @@ describe("device profiles", () => {
   });
 
   it("loads every shipped profile by id, with honest provenance", () => {
-    const ids = listProfileIds(PROFILES);
-    expect(ids).toEqual(["kirin990", "sd855", "sd865", "sd888"]);
+    expect(listProfileIds(PROFILES)).toEqual(["host-pocl", "kirin990", "sd855", "sd865", "sd888"]);
+    expect(loadProfile("host-pocl", PROFILES).provenance.gpuKernels.kind).toBe("measured");
+    const ids = ["kirin990", "sd855", "sd865", "sd888"];
     for (const id of ids) {
       const p = loadProfile(id, PROFILES);
       expect(p.id).toBe(id);

@@ -22,7 +22,7 @@ import { writeNpy } from "../native/npy.js";
 
 const missing = nativeToolchainMissing();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "codl-profile-"));
-const BASE = path.resolve(__dirname, "host-pocl-base.json");
+const BASE = path.resolve(__dirname, "bases/host-pocl.json");
 const env = { ...process.env, POCL_MAX_PTHREAD_COUNT: "1", POCL_KERNEL_CACHE: "1", POCL_CACHE_DIR: path.join(tmp, "pocl-cache"), CODL_CACHE_DIR: path.join(tmp, "cl-cache") };
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
