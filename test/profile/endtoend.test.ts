@@ -1,5 +1,5 @@
 /**
- * Predicted vs measured end to end (bench/profile-results.md): every tiny
+ * Predicted vs measured end to end (BENCHMARKS.md, "Profiling and calibration"): every tiny
  * fixture compiled with `codl` for a profile, built in one CMake project,
  * run with --trace (PoCL 1 thread as the GPU, 1 XNNPACK thread), and laid
  * beside its plan with explain/measured.ts.

@@ -4,7 +4,7 @@
  * each) → `codl train` → `codl compile` with the trained profile → build and
  * run the bundle with --trace → `codl explain --trace` and
  * `codl train --from-trace`. It checks the loop closes, not accuracy
- * (bench/profile-results.md has the numbers).
+ * (BENCHMARKS.md, "Profiling and calibration" has the numbers).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
