@@ -161,7 +161,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--quick", "a small sweep (a few operators, two ratios): minutes, for CI")
     .option("--max-ops <n>", "sweep at most this many operators (evenly spread)")
     .option("--ratios <list>", "GPU shares to sweep per dimension (default 0.1,…,0.9; 0.3,0.7 with --quick)")
-    .option("--input-shape <name=dims>", "static shape for a dynamic input (repeatable)", collect, [])
+    .option("--input-shape <[file.onnx:]name=dims>", "static shape for a dynamic input; file.onnx: limits it to that model (repeatable)", collect, [])
     .option("--collect <dir>", "turn a harness folder's results/ into samples CSV")
     .action(async (options: unknown) => {
       result = await runProfile(options, { tty: process.stderr.isTTY === true, writeErr: (s) => process.stderr.write(s), env: process.env });

@@ -97,6 +97,24 @@ function spread<T>(items: readonly T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / Math.max(1, n - 1))]!);
 }
 
+/**
+ * The --input-shape values that apply to one model: unscoped ones
+ * (name=dims) apply to every model, scoped ones (file.onnx:name=dims) only to
+ * the model of that file name, so one sweep can fix a dynamic input of one
+ * model without touching another's static input of the same name.
+ */
+function inputShapesFor(values: readonly string[], file: string): string[] {
+  const out: string[] = [];
+  for (const value of values.flatMap((v) => v.split(","))) {
+    const colon = value.indexOf(":");
+    const eq = value.indexOf("=");
+    if (colon > 0 && (eq < 0 || colon < eq)) {
+      if (value.slice(0, colon) === file) out.push(value.slice(colon + 1));
+    } else out.push(value);
+  }
+  return out;
+}
+
 function baseOps(options: ProfileCliOptions): { ops: BaseOp[]; skipped: Map<string, number> } {
   if ((options.models === undefined) === (options.builtin === undefined)) {
     throw new CompilerError("CODL-E070", { cause: "give exactly one of --models and --builtin" });
@@ -105,11 +123,11 @@ function baseOps(options: ProfileCliOptions): { ops: BaseOp[]; skipped: Map<stri
     if (options.builtin !== "paper") throw new CompilerError("CODL-E070", { cause: `unknown --builtin '${options.builtin}' (known: paper)` });
     return { ops: paperBaseOps(), skipped: new Map() };
   }
-  const inputShapes = parseInputShapes(options.inputShape);
   const ops: BaseOp[] = [];
   const skipped = new Map<string, number>();
   const seen = new Set<string>();
   for (const file of (options.models ?? "").split(",").filter((s) => s !== "")) {
+    const inputShapes = parseInputShapes(inputShapesFor(options.inputShape, path.basename(file)));
     const { graph } = loadModel(readModelFile(file), { path: file, readExternal: externalDataReader(file), inputShapes });
     const r = baseOpsOfGraph(graph, path.basename(file));
     for (const op of r.ops) {

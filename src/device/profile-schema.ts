@@ -53,6 +53,12 @@ export const gpuSchema = z.object({
   clockMHz: z.number().positive(),
   imageSupport: z.boolean(),
   preferredStorage: z.enum(["image", "buffer"]),
+  /**
+   * CL_DEVICE_IMAGE2D_MAX_WIDTH and _HEIGHT. A model with a tensor whose
+   * image (width · ⌈C/4⌉ by N · H texels) exceeds them uses buffer storage.
+   * Absent: 16384, what current Adreno and Mali GPUs report.
+   */
+  image2dMax: z.tuple([positiveInt, positiveInt]).optional(),
   fp16: z.boolean(),
 });
 

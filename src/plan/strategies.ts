@@ -39,8 +39,18 @@ export interface PlanContext {
   readonly choices: readonly OpChoices[];
 }
 
+/** The default image2d limit when a profile gives none (profile-schema.ts). */
+const DEFAULT_IMAGE2D_MAX: readonly [number, number] = [16384, 16384];
+
+/** Whether every operator's input and output fits the device's image2d limit as an image. */
+function imagesFit(graph: PlanGraph, profile: DeviceProfile): boolean {
+  const [maxW, maxH] = profile.gpu.image2dMax ?? DEFAULT_IMAGE2D_MAX;
+  const fits = (n: number, c: number, h: number, w: number): boolean => w * Math.ceil(c / 4) <= maxW && n * h <= maxH;
+  return graph.ops.every(({ ir: { config: c } }) => fits(c.n, c.ic, c.ih, c.iw) && fits(c.n, c.oc, c.oh, c.ow));
+}
+
 export function createContext(graph: PlanGraph, profile: DeviceProfile, settings: SearchSettings): PlanContext {
-  const storage: Storage = profile.gpu.imageSupport && profile.gpu.preferredStorage === "image" ? "image" : "buffer";
+  const storage: Storage = profile.gpu.imageSupport && profile.gpu.preferredStorage === "image" && imagesFit(graph, profile) ? "image" : "buffer";
   const model = new CostModel(profile, { gpuStorage: storage, payTransform: storage === "image" });
   const choices = graph.ops.map((op) => opChoices(model, op, settings.ratios));
   return { graph, profile, settings, model, choices };

@@ -135,13 +135,16 @@ export function harnessCmake(names: readonly string[]): string {
  */
 export const RUN_SCRIPT = `#!/bin/sh
 # run.sh: measures every case of this codl profile harness.
-#   sh run.sh [--bin DIR] [--threads N] [--rounds N] [--warmup N] [--pocl-threads N] [--only NAME]
+#   sh run.sh [--bin DIR] [--threads N] [--rounds N] [--warmup N] [--pocl-threads N] [--jobs N] [--only NAME]
 # --bin: where the profile_run_<case> executables are (default: build).
 # --threads: XNNPACK threads; --pocl-threads: sets POCL_MAX_PTHREAD_COUNT (PoCL only).
+# --jobs N: first run every unmeasured case once, N at a time, unmeasured, so the
+#   OpenCL program builds (codl's program cache, the driver's own kernel cache)
+#   happen in parallel; the measuring pass after it runs one case at a time.
 # Libraries in ./lib (if present) are found through LD_LIBRARY_PATH.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=1; ROUNDS=5; WARMUP=2; ONLY=""
+BIN=build; THREADS=1; ROUNDS=5; WARMUP=2; JOBS=1; ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
@@ -149,6 +152,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --pocl-threads) POCL_MAX_PTHREAD_COUNT="$2"; export POCL_MAX_PTHREAD_COUNT; shift 2 ;;
+    --jobs) JOBS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -157,6 +161,13 @@ if [ -d lib ]; then LD_LIBRARY_PATH="$PWD/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PA
 CODL_CACHE_DIR="$PWD/cl-cache"; export CODL_CACHE_DIR
 mkdir -p results cl-cache
 total=$(wc -l < cases.txt | tr -d ' ')
+if [ "$JOBS" -gt 1 ]; then
+  mkdir -p prepare
+  while read -r name; do [ -f "results/$name.json" ] || echo "$name"; done < cases.txt |
+    BIN="$BIN" POCL_MAX_PTHREAD_COUNT=1 xargs -P "$JOBS" -I{} sh -c '"$BIN/profile_run_{}" --bundle "cases/{}" --warmup 0 --rounds 1 --threads 1 --out "prepare/{}.json" > /dev/null 2>&1; rm -f "prepare/{}.json"'
+  rmdir prepare 2> /dev/null
+  echo "PREPARED $total"
+fi
 done_n=0
 start=$(date +%s)
 while read -r name; do
