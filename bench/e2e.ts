@@ -34,6 +34,7 @@ import { buildFixture, describeFixture, FIXTURES, type FixtureName, type Fixture
 import { compileModel } from "../src/bundle/compile.js";
 import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
 import { loadProfile } from "../src/device/load-profile.js";
+import { caseName, type E2eMeta } from "./e2e-table.js";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const args = process.argv.slice(2);
@@ -107,6 +108,7 @@ interface Case {
   readonly inputs: string[];
 }
 const cases: Case[] = [];
+const meta: E2eMeta = { profile: profile.id, size, strategies, models, cases: [], splittable: {} };
 const inputsOf = new Map<FixtureName, { name: string; shape: number[]; data: Float32Array }[]>();
 for (const model of models) {
   const fixture = buildFixture(model, size);
@@ -119,17 +121,23 @@ for (const model of models) {
   });
   inputsOf.set(model, inputs);
   for (const strategy of strategies) {
-    const name = `${model}_${strategy.replace(/-/g, "_")}`;
+    const name = caseName(model, strategy);
     const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime });
     for (const [rel, bytes] of compiled.bundle.files) {
       if (rel.startsWith("src/runtime/") || (carry && rel === "weights.bin")) continue;
       write(path.join(out, "cases", name, rel), bytes);
     }
     cases.push({ name, model, strategy, inputs: inputs.map((inp, i) => `${inp.name}=inputs/${model}_${i}.npy`) });
+    (meta.cases as E2eMeta["cases"][number][]).push({ name, model, strategy, predictedMs: compiled.plan.totals.predictedMs });
+    if (strategy === "codl") {
+      const ops = compiled.plan.operators.filter((o) => o.alternatives.H !== null || o.alternatives.OC !== null);
+      (meta.splittable as Record<string, string[]>)[model] = ops.map((o) => String(o.id));
+    }
     process.stderr.write(`compiled ${name}: predicted ${compiled.plan.totals.predictedMs.toFixed(3)} ms\n`);
   }
 }
 for (const [rel, bytes] of runtime) write(path.join(out, "runtime", rel), bytes);
+write(path.join(out, "meta.json"), `${JSON.stringify(meta, null, 1)}\n`);
 
 const ref = (v: string): string => `\${${v}}`;
 write(
@@ -152,11 +160,16 @@ write(path.join(out, "cases.txt"), `${cases.map((c) => [c.name, ...c.inputs].joi
 write(
   path.join(out, "run.sh"),
   `#!/bin/sh
-# run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N]
+# run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N] [--jobs N] [--trace]
 # Prints "RESULT <case> <median ms>" per case (codl_run's median over the iterations).
+# --jobs N: first run every case once, N at a time, unmeasured, so OpenCL program
+#   builds (codl's program cache, the driver's kernel cache) happen in parallel.
+# --match RE: only the cases whose name matches the extended regular expression RE.
+# --trace: also write traces/<case>.json (per-operator CPU and GPU times); tracing
+#   adds events and waits, so its lines say TRACED, not RESULT.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}
+BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
@@ -164,6 +177,9 @@ while [ $# -gt 0 ]; do
     --iterations) ITER="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --pocl-threads) POCL_MAX_PTHREAD_COUNT="$2"; export POCL_MAX_PTHREAD_COUNT; shift 2 ;;
+    --jobs) JOBS="$2"; shift 2 ;;
+    --trace) TRACE=1; shift ;;
+    --match) MATCH="$2"; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -171,12 +187,19 @@ if [ -d lib ]; then LD_LIBRARY_PATH="$PWD/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PA
 CODL_CACHE_DIR="$PWD/cl-cache"; export CODL_CACHE_DIR
 # Bundles carried without weights.bin run on synthetic weights (timing only).
 CODL_SYNTHETIC_WEIGHTS=1; export CODL_SYNTHETIC_WEIGHTS
-mkdir -p cl-cache logs
+mkdir -p cl-cache logs traces
+if [ "$JOBS" -gt 1 ]; then
+  BIN="$BIN" POCL_MAX_PTHREAD_COUNT=1 xargs -P "$JOBS" -L 1 sh -c 'n=$1; shift; for i in "$@"; do set -- "$@" --input "$i"; shift; done
+    "$BIN/codl_run_$n" --bundle "cases/$n" "$@" --warmup 0 --iterations 1 --threads 1 > /dev/null 2>&1' sh < cases.txt
+fi
 while read -r name rest; do
+  if [ -n "$MATCH" ] && ! echo "$name" | grep -Eq "$MATCH"; then continue; fi
   set --
   for i in $rest; do set -- "$@" --input "$i"; done
+  word=RESULT
+  if [ "$TRACE" = 1 ]; then set -- "$@" --trace "traces/$name.json"; word=TRACED; fi
   if "$BIN/codl_run_$name" --bundle "cases/$name" "$@" --warmup "$WARMUP" --iterations "$ITER" --threads "$THREADS" > "logs/$name.txt" 2>&1; then
-    echo "RESULT $name $(sed -n 's/^median latency: \\([0-9.]*\\) ms.*/\\1/p' "logs/$name.txt")"
+    echo "$word $name $(sed -n 's/^median latency: \\([0-9.]*\\) ms.*/\\1/p' "logs/$name.txt")"
   else
     echo "FAILED $name"; tail -3 "logs/$name.txt"
   fi

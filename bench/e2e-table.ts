@@ -1,0 +1,153 @@
+/**
+ * The end-to-end table from a bench/e2e folder run elsewhere (issue 7):
+ *
+ *   node dist/bench/e2e-table.js DIR [--label text]
+ *
+ * DIR is the folder bench/e2e.ts wrote, with what its run brought back:
+ *   DIR/passes/*.txt   run.sh's output, one file per pass ("RESULT case ms")
+ *   DIR/ort.txt        ort_bench.py's output ("ORT model ms"), optional
+ *   DIR/traces/*.json  run.sh --trace's traces (codl_run --trace), optional
+ *   DIR/meta.json      written by bench/e2e.ts: per case the predicted total, per
+ *                      model the operators the planner may split
+ *
+ * Per case it takes the median of the per-pass medians and reports the spread
+ * (max − min over passes, % of the median) as run-to-run noise. The ideal bound
+ * is measured, not predicted: each operator's CPU time from the cpu strategy's
+ * trace and GPU time from the gpu strategy's, split at its best ratio with zero
+ * sharing cost (c·g/(c+g) for an operator the planner may split, min(c, g)
+ * otherwise), summed over operators.
+ */
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseTrace } from "../src/profile/trace.js";
+
+export interface E2eMeta {
+  readonly profile: string;
+  readonly size: string;
+  readonly strategies: readonly string[];
+  readonly models: readonly string[];
+  readonly cases: ReadonlyArray<{ readonly name: string; readonly model: string; readonly strategy: string; readonly predictedMs: number }>;
+  /** Per model, the ids of the operators with an H or OC alternative in the codl plan. */
+  readonly splittable: Readonly<Record<string, readonly string[]>>;
+}
+
+export const caseName = (model: string, strategy: string): string => `${model}_${strategy.replace(/-/g, "_")}`;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function linesOf(file: string): string[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n") : [];
+}
+
+/** Per-operator times of one trace: id → ms, for the given processor. */
+function opTimes(file: string, proc: "cpu" | "gpu"): Map<string, number> | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const trace = parseTrace(JSON.parse(fs.readFileSync(file, "utf8")), file);
+  const out = new Map<string, number>();
+  for (const op of trace.ops) {
+    const ms = proc === "cpu" ? op.cpu_ms : op.gpu_ms;
+    if (ms !== null) out.set(op.id, ms);
+  }
+  return out;
+}
+
+/** The measured ideal bound of one model, or undefined without both traces. */
+export function measuredIdeal(dir: string, model: string, splittable: ReadonlySet<string>): number | undefined {
+  const cpu = opTimes(path.join(dir, "traces", `${caseName(model, "cpu")}.json`), "cpu");
+  const gpu = opTimes(path.join(dir, "traces", `${caseName(model, "gpu")}.json`), "gpu");
+  if (cpu === undefined || gpu === undefined) return undefined;
+  let sum = 0;
+  for (const id of new Set([...cpu.keys(), ...gpu.keys()])) {
+    const c = cpu.get(id);
+    const g = gpu.get(id);
+    if (c === undefined || g === undefined) sum += c ?? g ?? 0;
+    else sum += splittable.has(id) && c + g > 0 ? (c * g) / (c + g) : Math.min(c, g);
+  }
+  return sum;
+}
+
+export interface CaseResult {
+  readonly medianMs: number;
+  readonly spreadPct: number;
+  readonly passes: number;
+}
+
+export function readPasses(dir: string): Map<string, CaseResult> {
+  const per = new Map<string, number[]>();
+  const passDir = path.join(dir, "passes");
+  const files = fs.existsSync(passDir) ? fs.readdirSync(passDir).filter((f) => f.endsWith(".txt")).sort() : [];
+  for (const f of files) {
+    for (const line of linesOf(path.join(passDir, f))) {
+      const m = /^RESULT (\S+) ([0-9.]+)$/.exec(line);
+      if (m) per.set(m[1] as string, [...(per.get(m[1] as string) ?? []), Number(m[2])]);
+    }
+  }
+  const out = new Map<string, CaseResult>();
+  for (const [k, v] of per) {
+    const med = median(v);
+    out.set(k, { medianMs: med, spreadPct: (100 * (Math.max(...v) - Math.min(...v))) / med, passes: v.length });
+  }
+  return out;
+}
+
+const fmt = (ms: number | undefined): string => (ms === undefined ? "–" : ms >= 100 ? ms.toFixed(1) : ms.toFixed(2));
+
+export function e2eTable(dir: string, label: string): string {
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")) as E2eMeta;
+  const results = readPasses(dir);
+  const ort = new Map<string, number>();
+  for (const line of linesOf(path.join(dir, "ort.txt"))) {
+    const m = /^ORT (\S+) ([0-9.]+)$/.exec(line);
+    if (m) ort.set(m[1] as string, Number(m[2]));
+  }
+  const rows: string[] = [];
+  const geo = { mulayer: [] as number[], greedy: [] as number[], best: [] as number[] };
+  const header = [...meta.strategies, "ideal (measured)", "ORT", "codl vs best single", "ideal gain captured", "codl vs codl-greedy", "codl vs mulayer", "codl predicted", "noise (max spread)"];
+  rows.push(`| model | ${header.join(" | ")} |`, `|---|${header.map(() => "---:").join("|")}|`);
+  for (const model of meta.models) {
+    const get = (s: string): CaseResult | undefined => results.get(caseName(model, s));
+    const ms = (s: string): number | undefined => get(s)?.medianMs;
+    const cells = meta.strategies.map((s) => fmt(ms(s)));
+    const ideal = measuredIdeal(dir, model, new Set(meta.splittable[model] ?? []));
+    const cpu = ms("cpu");
+    const gpu = ms("gpu");
+    const codl = ms("codl");
+    const best = cpu !== undefined && gpu !== undefined ? Math.min(cpu, gpu) : undefined;
+    const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "–" : `${(a / b).toFixed(2)}×`);
+    const captured = best !== undefined && codl !== undefined && ideal !== undefined && best > ideal ? `${((100 * (best - codl)) / (best - ideal)).toFixed(0)}%` : "–";
+    if (best !== undefined && codl !== undefined) geo.best.push(best / codl);
+    const greedy = ms("codl-greedy");
+    const mulayer = ms("mulayer");
+    if (greedy !== undefined && codl !== undefined) geo.greedy.push(greedy / codl);
+    if (mulayer !== undefined && codl !== undefined) geo.mulayer.push(mulayer / codl);
+    const predicted = meta.cases.find((c) => c.model === model && c.strategy === "codl")?.predictedMs;
+    const noise = Math.max(...meta.strategies.map((s) => get(s)?.spreadPct ?? 0));
+    rows.push(
+      `| ${model} | ${cells.join(" | ")} | ${fmt(ideal)} | ${fmt(ort.get(model))} | ${ratio(best, codl)} | ${captured} | ${ratio(greedy, codl)} | ${ratio(mulayer, codl)} | ${fmt(predicted)} | ${noise.toFixed(1)}% |`,
+    );
+  }
+  const gm = (xs: number[]): string => (xs.length === 0 ? "–" : `${Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length).toFixed(2)}×`);
+  const passes = Math.max(0, ...[...results.values()].map((r) => r.passes));
+  return [
+    `${label} (profile ${meta.profile}, ${meta.size} models; median of ${passes} pass medians, ms)`,
+    "",
+    ...rows,
+    "",
+    `Geometric means: codl vs best single ${gm(geo.best)}, vs codl-greedy ${gm(geo.greedy)}, vs mulayer ${gm(geo.mulayer)}.`,
+  ].join("\n");
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const dir = process.argv[2];
+  if (dir === undefined) {
+    process.stderr.write("usage: node dist/bench/e2e-table.js DIR [--label text]\n");
+    process.exit(2);
+  }
+  const i = process.argv.indexOf("--label");
+  console.log(e2eTable(dir, i >= 0 ? (process.argv[i + 1] ?? dir) : dir));
+}
