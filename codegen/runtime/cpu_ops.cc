@@ -148,7 +148,8 @@ xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t*
     case CpuKind::kClamp:
     case CpuKind::kSigmoid:
     case CpuKind::kLeakyRelu:
-    case CpuKind::kHardSwish: {
+    case CpuKind::kHardSwish:
+    case CpuKind::kPRelu: {
       expect_count(op, 1);
       ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
       if (in.chs != out.chs || in.rows != out.rows || in.t->w != out.t->w) bad(op, "unary views differ in shape");
@@ -156,6 +157,10 @@ xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t*
         case CpuKind::kClamp: st = xnn_create_clamp_nc_f32(in.chs, in.t->c, out.t->c, c.out_min, c.out_max, c.flags, &x); break;
         case CpuKind::kSigmoid: st = xnn_create_sigmoid_nc_f32(in.chs, in.t->c, out.t->c, c.flags, &x); break;
         case CpuKind::kLeakyRelu: st = xnn_create_leaky_relu_nc_f32(in.chs, in.t->c, out.t->c, c.post_alpha, c.flags, &x); break;
+        case CpuKind::kPRelu:
+          if (c.weights < 0 || m.weights[c.weights].bytes != sizeof(float) * size_t(in.chs)) bad(op, "PRelu needs one slope per channel");
+          st = xnn_create_prelu_nc_f32(in.chs, in.t->c, out.t->c, weights_ptr(m, c.weights, blob), c.flags, &x);
+          break;
         default: st = xnn_create_hardswish_nc_f32(in.chs, in.t->c, out.t->c, c.flags, &x); break;
       }
       break;
@@ -315,7 +320,8 @@ void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float
     case CpuKind::kClamp:
     case CpuKind::kSigmoid:
     case CpuKind::kLeakyRelu:
-    case CpuKind::kHardSwish: {
+    case CpuKind::kHardSwish:
+    case CpuKind::kPRelu: {
       ViewGeom in = geom(m, c.inputs[0]);
       bool whole = in.whole_rows();
       int32_t calls = whole ? 1 : N;
@@ -328,6 +334,7 @@ void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float
           case CpuKind::kClamp: st = xnn_setup_clamp_nc_f32(x, pixels, ip, op_, pool); break;
           case CpuKind::kSigmoid: st = xnn_setup_sigmoid_nc_f32(x, pixels, ip, op_, pool); break;
           case CpuKind::kLeakyRelu: st = xnn_setup_leaky_relu_nc_f32(x, pixels, ip, op_, pool); break;
+          case CpuKind::kPRelu: st = xnn_setup_prelu_nc_f32(x, pixels, ip, op_, pool); break;
           default: st = xnn_setup_hardswish_nc_f32(x, pixels, ip, op_, pool); break;
         }
         check(st, op, "setup");

@@ -144,6 +144,7 @@ enum class CpuKind : uint8_t {
   kSoftmax,         // xnn softmax_nc over runs of softmax_len contiguous elements of the whole tensor
   kResizeBilinear,  // xnn resize_bilinear2d_nhwc, whole tensors (flags: XNN_FLAG_ALIGN_CORNERS / _TENSORFLOW_LEGACY_MODE)
   kConstantPad,     // xnn constant_pad_nd_x32: pad_top/bottom/left/right rows and columns, pad_ch_* channels
+  kPRelu,           // xnn prelu_nc (weights: one slope per channel)
 };
 
 // A slab of an NHWC CPU tensor: rows [row0, row0 + rows) of every batch item,

@@ -128,6 +128,7 @@ export function xnnpackHalf(ctx: OpContext): CpuHalfSpec | undefined {
     case "Sigmoid":
     case "LeakyRelu":
     case "HardSwish":
+    case "PRelu":
       return unary(ctx);
     case "ConvTranspose":
       return deconv(ctx);
@@ -169,9 +170,25 @@ function unary(ctx: OpContext): CpuHalfSpec | undefined {
       return { kind: "kLeakyRelu", inputs: input, output, fields: { post_alpha: node.attrs.alpha } };
     case "HardSwish":
       return { kind: "kHardSwish", inputs: input, output, fields: {} };
+    case "PRelu": {
+      const slope = preluSlope(ctx);
+      return slope === undefined ? undefined : { kind: "kPRelu", inputs: input, output, fields: { weights: slope } };
+    }
     default:
       return undefined;
   }
+}
+
+/** PRelu's slope as one value per channel (XNNPACK's layout), when it varies along channels only. */
+function preluSlope(ctx: OpContext): number | undefined {
+  if (!ctx.isConst(1) || ctx.out.shape.length !== 4) return undefined;
+  const s = ctx.shape(1);
+  const aligned = [...new Array<number>(4 - s.length).fill(1), ...s];
+  if (s.length > 4 || aligned[0] !== 1 || aligned[2] !== 1 || aligned[3] !== 1) return undefined;
+  const values = ctx.constant(1);
+  const c = ctx.out.dims.c;
+  const perChannel = Float32Array.from({ length: c }, (_, i) => values[values.length === 1 ? 0 : i]!);
+  return ctx.weights.add(perChannel, "host", `${ctx.label()} CPU slope per channel`);
 }
 
 function conv(ctx: OpContext): CpuHalfSpec | undefined {

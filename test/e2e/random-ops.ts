@@ -70,12 +70,12 @@ export const RANDOM_OPS = [
  * forced split) through the paths that XNNPACK serves besides the common
  * ones: transposed convolution with groups, dilation and output padding,
  * softmax over each axis (opset 11 and 13 semantics), linear resize in every
- * coordinate mode, constant padding. Placements are CPU whole or a forced
+ * coordinate mode, constant padding, PRelu. Placements are CPU whole or a forced
  * split (the GPU half still runs), never GPU only.
  */
-export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish"] as const;
+export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu"] as const;
 export const RANDOM_CASES = 203;
-export const CPU_FOCUS_CASES = 60;
+export const CPU_FOCUS_CASES = 63;
 
 interface Built {
   nodes: NodeSpec[];
@@ -157,8 +157,11 @@ function build(kind: (typeof RANDOM_OPS)[number], r: Rng, focus = false): Built 
       return { nodes: [one(kind, { alpha: { float: r.pick([0.01, 0.1, 0.2]) } })], inputs: [x], inits: [], fusable: false };
     case "HardSigmoid":
       return { nodes: [one(kind, { alpha: { float: 0.25 }, beta: { float: 0.4 } })], inputs: [x], inits: [], fusable: false };
-    case "PRelu":
-      return { nodes: [one(kind, {}, ["slope"])], inputs: [x], inits: [floatTensor("slope", [c, 1, 1], r.floats(c, 0, 0.5))], fusable: false };
+    case "PRelu": {
+      const shape = focus ? r.pick([[c, 1, 1], [1], [1, 1, w]]) : [c, 1, 1];
+      const count = shape.reduce((a, b) => a * b, 1);
+      return { nodes: [one(kind, {}, ["slope"])], inputs: [x], inits: [floatTensor("slope", shape, r.floats(count, 0, 0.5))], fusable: false };
+    }
     case "Clip":
       return { nodes: [one(kind, {}, ["lo", "hi"])], inputs: [x], inits: [floatTensor("lo", [], [-0.4]), floatTensor("hi", [], [0.6])], fusable: false };
     case "Concat": {
