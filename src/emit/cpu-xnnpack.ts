@@ -102,10 +102,15 @@ export function xnnpackHalf(ctx: OpContext): CpuHalfSpec | undefined {
     case "MaxPool":
     case "AveragePool":
       return pool(ctx);
-    case "GlobalAveragePool": {
+    case "GlobalMaxPool":
+      return globalMaxPool(ctx);
+    case "GlobalAveragePool":
+    case "ReduceMean": {
       const clamp = clampOf(node.activation);
       const x = ctx.tensor(0);
-      if (clamp === undefined || x === undefined || ctx.out.shape.length !== 4) return undefined;
+      if (clamp === undefined || x === undefined || x.shape.length !== 4) return undefined;
+      // ReduceMean over H and W is a global average pool ([N, C] and [N, C, 1, 1] share one buffer layout).
+      if (node.op === "ReduceMean" && [...(node.attrs.axes ?? [])].map((v) => (v + 4) % 4).sort((p, q) => p - q).join() !== "2,3") return undefined;
       const { c0, c1 } = cpuPart(ctx);
       const whole = c0 === 0 && c1 === x.dims.c;
       return {
@@ -286,6 +291,21 @@ function pool(ctx: OpContext): CpuHalfSpec | undefined {
       dilation_w: ww.d,
       ...clamp,
     },
+  };
+}
+
+/** GlobalMaxPool as a max pooling whose window is the whole map (XNNPACK has no global max pooling; it refuses a 1×1 window). */
+function globalMaxPool(ctx: OpContext): CpuHalfSpec | undefined {
+  const clamp = clampOf(ctx.node.activation);
+  const x = ctx.tensor(0);
+  if (clamp === undefined || x === undefined || ctx.out.shape.length !== 4 || x.shape.length !== 4 || x.dims.h * x.dims.w < 2) return undefined;
+  const { c0, c1 } = cpuPart(ctx);
+  const whole = c0 === 0 && c1 === x.dims.c;
+  return {
+    kind: "kMaxPool2d",
+    inputs: [{ tensor: x.id, row0: 0, rows: 0, ch0: whole ? 0 : c0, chs: whole ? 0 : c1 - c0 }],
+    output: cpuOutputView(ctx),
+    fields: { kernel_h: x.dims.h, kernel_w: x.dims.w, stride_h: 1, stride_w: 1, dilation_h: 1, dilation_w: 1, ...clamp },
   };
 }
 

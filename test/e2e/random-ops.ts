@@ -70,12 +70,14 @@ export const RANDOM_OPS = [
  * forced split) through the paths that XNNPACK serves besides the common
  * ones: transposed convolution with groups, dilation and output padding,
  * softmax over each axis (opset 11 and 13 semantics), linear resize in every
- * coordinate mode, constant padding, PRelu. Placements are CPU whole or a forced
+ * coordinate mode, constant padding, PRelu, global max pooling and
+ * ReduceMean over H and W. Placements are CPU whole or a forced
  * split (the GPU half still runs), never GPU only.
  */
-export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu"] as const;
+export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu", "GlobalMaxPool", "ReduceMean"] as const;
 export const RANDOM_CASES = 203;
-export const CPU_FOCUS_CASES = 63;
+export const CPU_FOCUS_CASES = 72;
+type OpKind = (typeof RANDOM_OPS)[number] | (typeof CPU_FOCUS_OPS)[number];
 
 interface Built {
   nodes: NodeSpec[];
@@ -92,7 +94,7 @@ function convOut(i: number, k: number, s: number, d: number, p0: number, p1: num
   return Math.floor((i + p0 + p1 - ((k - 1) * d + 1)) / s) + 1;
 }
 
-function build(kind: (typeof RANDOM_OPS)[number], r: Rng, focus = false): Built {
+function build(kind: OpKind, r: Rng, focus = false): Built {
   const n = r.pick([1, 1, 2]);
   const c = r.int(1, 10);
   const h = r.int(3, 14);
@@ -132,7 +134,12 @@ function build(kind: (typeof RANDOM_OPS)[number], r: Rng, focus = false): Built 
     }
     case "GlobalAveragePool":
     case "GlobalMaxPool":
-      return { nodes: [one(kind)], inputs: [x], inits: [], fusable: false };
+    case "ReduceMean": {
+      // Focus cases have channels enough for a forced OC split to take.
+      const input = focus ? { name: "x", shape: [n, r.int(8, 24), h, w] } : x;
+      const attrs: NodeSpec["attrs"] = kind === "ReduceMean" ? { axes: r.pick([[2, 3], [-1, -2], [3, 2], [3], [1]]), keepdims: r.pick([1, 1, 0]) } : {};
+      return { nodes: [one(kind, attrs)], inputs: [input], inits: [], fusable: false };
+    }
     case "Add":
     case "Sub":
     case "Mul":
@@ -281,7 +288,8 @@ export function randomCase(index: number, profiles: { image: DeviceProfile; buff
   }
   const model = buildModel({ nodes, inputs: b.inputs, outputs: [{ name: "y" }], initializers: inits, opset: b.opset ?? 14 });
   // A forced OC split of an operator that splits only along H would leave it on the GPU.
-  const placement = r.pick(!focus ? ["cpu", "gpu", "H", "H", "OC", "OC"] : kind === "ConvTranspose" ? ["cpu", "H", "OC"] : ["cpu", "H"]);
+  const placements: Partial<Record<OpKind, string[]>> = { ConvTranspose: ["cpu", "H", "OC"], GlobalMaxPool: ["cpu", "cpu", "OC"], ReduceMean: ["cpu", "cpu", "OC"] };
+  const placement = r.pick(!focus ? ["cpu", "gpu", "H", "H", "OC", "OC"] : (placements[kind] ?? ["cpu", "H"]));
   const ratio = r.pick([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
   const buffer = r.next() < 0.3;
   const profile = buffer ? profiles.buffer : profiles.image;
