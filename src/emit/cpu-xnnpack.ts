@@ -10,11 +10,28 @@
  *   clipped to [lo, hi);  slab pad_top = lo − (a·s − pt),  pad_bottom = end − hi
  *
  * OC split: the CPU's output channels [c0, c1) with the weight rows of that
- * slice (whole groups for grouped convolutions; depthwise and pooling read
- * only their own input channels).
+ * slice (any slice of a one-group convolution, whole groups of a grouped one;
+ * depthwise and pooling read only their own input channels).
+ *
+ * What runs where (XNNPACK, and the forms that keep the C++ loop):
+ *   Conv, ConvTranspose           whole, H, OC (ConvTranspose H: not when the
+ *                                 stride exceeds the filter, see deconv)
+ *   MaxPool, AveragePool          whole, H, OC (not: 1×1 windows, average with
+ *                                 counted padding, dilation or ceil_mode)
+ *   GlobalAveragePool, ReduceMean over H·W, GlobalMaxPool   whole, OC
+ *   Gemm, MatMul (2-D, constant B)                          whole, OC
+ *   Add, Sub, Mul, Div of two tensors (4-D)                 whole, H
+ *   Relu, Clip, Sigmoid, LeakyRelu, HardSwish, PRelu        whole, H
+ *   Softmax (reduced axes contiguous in NHWC)               whole (CPU only)
+ *   Resize linear (exact coordinate modes)                  whole (H: loop)
+ *   Pad constant                                            whole, H
+ * XNNPACK (Feb 2022) has no Tanh, HardSigmoid, nearest Resize, reflect or
+ * edge Pad, transpose, or strided softmax: those stay loops, as do Concat
+ * and layout operators (copies).
  *
  * Weights in XNNPACK's layouts: convolution [groups][group_oc][kh][kw][group_ic]
- * (ONNX's OIHW per output channel, transposed to OHWI), fully connected [out][in].
+ * (ONNX's OIHW per output channel, transposed to OHWI), deconvolution the
+ * same from ONNX's [ic][oc/groups][kh][kw], fully connected [out][in].
  */
 
 import type { Activation } from "../ir/graph.js";
