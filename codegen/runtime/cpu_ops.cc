@@ -132,10 +132,15 @@ xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t*
     case CpuKind::kSubtract:
     case CpuKind::kMultiply:
     case CpuKind::kDivide: {
-      expect_count(op, 2);
-      for (const CpuView* v : {&c.inputs[0], &c.inputs[1], &c.output}) {
-        ViewGeom g = geom(m, *v);
+      expect_count(op, c.const_operand == 0 ? 2 : 1);
+      for (uint32_t i = 0; i <= c.num_inputs; i++) {
+        ViewGeom g = geom(m, i < c.num_inputs ? c.inputs[i] : c.output);
         if (g.chs != g.t->c) bad(op, "element-wise views must cover all channels");
+      }
+      if (c.const_operand > 2) bad(op, "const_operand must be 0, 1 or 2");
+      if (c.const_operand != 0) {
+        const uint32_t* s = c.const_shape;
+        if (c.weights < 0 || m.weights[c.weights].bytes != sizeof(float) * size_t(s[0]) * s[1] * s[2] * s[3]) bad(op, "the constant operand's weights do not match const_shape");
       }
       switch (c.kind) {
         case CpuKind::kAdd: st = xnn_create_add_nd_f32(c.out_min, c.out_max, c.flags, &x); break;
@@ -296,14 +301,31 @@ void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float
     case CpuKind::kSubtract:
     case CpuKind::kMultiply:
     case CpuKind::kDivide: {
-      ViewGeom a = geom(m, c.inputs[0]), b = geom(m, c.inputs[1]);
-      bool whole = a.whole_rows() && b.whole_rows() && out.whole_rows();
+      // Each operand is a view, or the constant (already the CPU's rows, contiguous) that const_operand names.
+      struct Operand {
+        size_t shape[4];
+        const float* base;
+        size_t batch_stride;
+      } operand[2];
+      bool whole = out.whole_rows();
+      for (uint32_t i = 0, v = 0; i < 2; i++) {
+        if (c.const_operand == i + 1) {
+          const uint32_t* s = c.const_shape;
+          operand[i] = {{s[0], s[1], s[2], s[3]}, weights_ptr(m, c.weights, blob), size_t(s[1]) * s[2] * s[3]};
+          continue;
+        }
+        ViewGeom g = geom(m, c.inputs[v]);
+        operand[i] = {{size_t(g.t->n), size_t(g.rows), size_t(g.t->w), size_t(g.t->c)}, ptr[c.inputs[v].tensor] + g.offset(), g.batch_stride()};
+        whole = whole && g.whole_rows();
+        v++;
+      }
       int32_t calls = whole ? 1 : N;
       for (int32_t n = 0; n < calls; n++) {
-        size_t sa[4] = {whole ? size_t(a.t->n) : 1, size_t(a.rows), size_t(a.t->w), size_t(a.t->c)};
-        size_t sb[4] = {whole ? size_t(b.t->n) : 1, size_t(b.rows), size_t(b.t->w), size_t(b.t->c)};
-        const float* pa = ptr[c.inputs[0].tensor] + (a.t->n > 1 ? n * a.batch_stride() : 0) + a.offset();
-        const float* pb = ptr[c.inputs[1].tensor] + (b.t->n > 1 ? n * b.batch_stride() : 0) + b.offset();
+        const Operand &a = operand[0], &b = operand[1];
+        size_t sa[4] = {whole ? a.shape[0] : 1, a.shape[1], a.shape[2], a.shape[3]};
+        size_t sb[4] = {whole ? b.shape[0] : 1, b.shape[1], b.shape[2], b.shape[3]};
+        const float* pa = a.base + (a.shape[0] > 1 ? n * a.batch_stride : 0);
+        const float* pb = b.base + (b.shape[0] > 1 ? n * b.batch_stride : 0);
         float* po = out_base + n * out.batch_stride() + out.offset();
         xnn_status st;
         switch (c.kind) {

@@ -132,7 +132,7 @@ enum class CpuKind : uint8_t {
   kAvgPool2d,       // xnn average_pooling2d_nhwc
   kGlobalAvgPool,   // xnn global_average_pooling_nwc (over H·W)
   kFullyConnected,  // xnn fully_connected_nc (input: N × (H·W·C) in NHWC order)
-  kAdd,             // xnn add_nd with broadcast (NHWC shapes of the two views)
+  kAdd,             // xnn add_nd with broadcast (NHWC shapes of the two views, or a view and a constant)
   kMultiply,        // xnn multiply_nd with broadcast
   kClamp,           // xnn clamp_nc (out_min, out_max)
   kSigmoid,         // xnn sigmoid_nc
@@ -206,6 +206,8 @@ struct CpuOpDesc {
   uint32_t softmax_len;                 // kSoftmax: elements per softmax row
   uint32_t pad_ch_begin, pad_ch_end;    // kConstantPad: channels before and after the input's
   float pad_value;                      // kConstantPad
+  uint32_t const_operand;               // kAdd … kDivide: 0, or which operand (1, 2) is `weights` instead of a view
+  uint32_t const_shape[4];              // ... its NHWC shape (n, rows, w, c), broadcast like a view's
 };
 
 // ---- operators and chains -------------------------------------------------

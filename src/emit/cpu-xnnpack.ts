@@ -20,7 +20,7 @@
  *                                 counted padding, dilation or ceil_mode)
  *   GlobalAveragePool, ReduceMean over H·W, GlobalMaxPool   whole, OC
  *   Gemm, MatMul (2-D, constant B)                          whole, OC
- *   Add, Sub, Mul, Div of two tensors (4-D)                 whole, H
+ *   Add, Sub, Mul, Div (4-D tensors, constants of rank ≤ 4) whole, H
  *   Relu, Clip, Sigmoid, LeakyRelu, HardSwish, PRelu        whole, H
  *   Softmax (reduced axes contiguous in NHWC)               whole (CPU only)
  *   Resize linear (exact coordinate modes)                  whole (H: loop)
@@ -38,7 +38,6 @@ import type { Activation } from "../ir/graph.js";
 import type { CpuHalfSpec, CpuViewSpec } from "./cpu.js";
 import { cpuOutputView } from "./cpu.js";
 import { inputRange } from "../kernels/from-ir.js";
-import { dims4 } from "./element.js";
 import type { OpContext } from "./op-context.js";
 
 /** A fused activation XNNPACK can apply (a clamp), or undefined. */
@@ -366,21 +365,41 @@ function fullyConnected(ctx: OpContext): CpuHalfSpec | undefined {
   return { kind: "kFullyConnected", inputs: [{ tensor: x.id, row0: 0, rows: 0, ch0: 0, chs: 0 }], output: cpuOutputView(ctx), fields: { weights, bias, ...clamp } };
 }
 
+/**
+ * Add, Sub, Mul, Div with broadcast, over the CPU's rows. Each operand is a
+ * 4-D tensor view, or a constant of rank ≤ 4 carried as host weights in
+ * NHWC order (only the CPU's rows of it when it has the output's height).
+ */
 function binary(ctx: OpContext): CpuHalfSpec | undefined {
   const node = ctx.node;
   const clamp = epilogueOf(node.activation);
-  const a = ctx.tensor(0);
-  const b = ctx.tensor(1);
-  if (clamp === undefined || a === undefined || b === undefined || ctx.op.dim === "OC") return undefined;
   const out = ctx.out;
-  if (out.shape.length !== 4 || a.shape.length !== 4 || b.shape.length !== 4) return undefined;
+  if (clamp === undefined || ctx.op.dim === "OC" || out.shape.length !== 4) return undefined;
   const { a: r0, b: r1 } = cpuPart(ctx);
-  const view = (t: typeof a) => {
-    const d = dims4(t.shape);
-    return d.h === out.dims.h ? rowsView(t.id, d.h, r0, r1) : { tensor: t.id, row0: 0, rows: 0, ch0: 0, chs: 0 };
-  };
+  const inputs: CpuViewSpec[] = [];
+  let constant: Record<string, number> = {};
+  for (const slot of [0, 1]) {
+    if (ctx.isConst(slot)) {
+      if (Object.keys(constant).length > 0) return undefined;
+      const s = ctx.shape(slot);
+      if (s.length > 4) return undefined;
+      const [n, c, h, w] = [...new Array<number>(4 - s.length).fill(1), ...s] as [number, number, number, number];
+      const [y0, y1] = h === out.dims.h && h > 1 ? [r0, r1] : [0, h];
+      const values = ctx.constant(slot);
+      const nhwc = new Float32Array(n * (y1 - y0) * w * c);
+      let k = 0;
+      for (let i = 0; i < n; i++) for (let y = y0; y < y1; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nhwc[k++] = values[((i * c + ch) * h + y) * w + x]!;
+      const weights = ctx.weights.add(nhwc, "host", `${ctx.label()} CPU operand ${slot} rows [${y0}, ${y1}) NHWC`);
+      constant = { const_operand: slot + 1, "const_shape[0]": n, "const_shape[1]": y1 - y0, "const_shape[2]": w, "const_shape[3]": c, weights };
+      continue;
+    }
+    const t = ctx.tensor(slot);
+    if (t === undefined || t.shape.length !== 4) return undefined;
+    inputs.push(t.dims.h === out.dims.h ? rowsView(t.id, t.dims.h, r0, r1) : { tensor: t.id, ...WHOLE });
+  }
+  if (inputs.length === 0) return undefined;
   const kind = { Add: "kAdd", Sub: "kSubtract", Mul: "kMultiply", Div: "kDivide" }[node.op as "Add" | "Sub" | "Mul" | "Div"];
-  return { kind, inputs: [view(a), view(b)], output: cpuOutputView(ctx), fields: { ...clamp } };
+  return { kind, inputs, output: cpuOutputView(ctx), fields: { ...constant, ...clamp } };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * ≥ 200 seeded random single-operator models (random shapes, attributes,
  * placement, ratio, GPU storage) through the same path as the fixtures:
- * compile, one CMake build, run, compare with onnxruntime-node; then 72
+ * compile, one CMake build, run, compare with onnxruntime-node; then 88
  * CPU-focused cases for the XNNPACK paths (random-ops.ts, CPU_FOCUS_OPS).
  * CODL_E2E_RANDOM=N changes the count; CODL_E2E_RANDOM_ONLY=i,j picks cases.
  */

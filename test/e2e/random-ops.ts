@@ -70,13 +70,13 @@ export const RANDOM_OPS = [
  * forced split) through the paths that XNNPACK serves besides the common
  * ones: transposed convolution with groups, dilation and output padding,
  * softmax over each axis (opset 11 and 13 semantics), linear resize in every
- * coordinate mode, constant padding, PRelu, global max pooling and
- * ReduceMean over H and W. Placements are CPU whole or a forced
+ * coordinate mode, constant padding, PRelu, global max pooling,
+ * ReduceMean over H and W, arithmetic with a constant operand. Placements are CPU whole or a forced
  * split (the GPU half still runs), never GPU only.
  */
-export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu", "GlobalMaxPool", "ReduceMean"] as const;
+export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu", "GlobalMaxPool", "ReduceMean", "Sub", "Div"] as const;
 export const RANDOM_CASES = 203;
-export const CPU_FOCUS_CASES = 72;
+export const CPU_FOCUS_CASES = 88;
 type OpKind = (typeof RANDOM_OPS)[number] | (typeof CPU_FOCUS_OPS)[number];
 
 interface Built {
@@ -146,7 +146,7 @@ function build(kind: OpKind, r: Rng, focus = false): Built {
     case "Div": {
       const shapes = [[n, c, h, w], [1, c, 1, 1], [c, 1, 1], [1, 1, h, w], [w], [n, c, 1, w]];
       const bShape = r.pick(shapes);
-      const constant = kind === "Div" || r.next() < 0.3;
+      const constant = kind === "Div" || focus || r.next() < 0.3;
       const count = bShape.reduce((a, b) => a * b, 1);
       return {
         nodes: [one(kind, {}, ["b"])],
