@@ -434,8 +434,9 @@ function deconv(ctx: OpContext): CpuHalfSpec | undefined {
   const [sh, sw] = [at.strides?.[0] ?? 1, at.strides?.[1] ?? 1];
   const [dh, dw] = [at.dilations?.[0] ?? 1, at.dilations?.[1] ?? 1];
   const pads = at.pads ?? [0, 0, 0, 0];
-  const [adjW, outPadH] = [at.outputPadding?.[1] ?? 0, at.outputPadding?.[0] ?? 0];
-  if (adjW >= sw || outPadH >= sh) return undefined;
+  // ONNX allows output_padding up to the dilation; XNNPACK's adjustment stays below the stride.
+  const adjW = at.outputPadding?.[1] ?? 0;
+  if (adjW >= sw) return undefined;
   const fEff = (kh - 1) * dh + 1;
   const padTop = pads[0] ?? 0;
   const [lo, hi] = inputRange({ kind: "transposed", fEff, stride: sh, padTop, inRows: x.dims.h }, r0, r1);
