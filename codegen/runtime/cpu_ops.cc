@@ -129,23 +129,74 @@ xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t*
       break;
     }
     case CpuKind::kAdd:
-    case CpuKind::kMultiply: {
-      expect_count(op, 2);
-      for (const CpuView* v : {&c.inputs[0], &c.inputs[1], &c.output}) {
-        ViewGeom g = geom(m, *v);
+    case CpuKind::kSubtract:
+    case CpuKind::kMultiply:
+    case CpuKind::kDivide: {
+      expect_count(op, c.const_operand == 0 ? 2 : 1);
+      for (uint32_t i = 0; i <= c.num_inputs; i++) {
+        ViewGeom g = geom(m, i < c.num_inputs ? c.inputs[i] : c.output);
         if (g.chs != g.t->c) bad(op, "element-wise views must cover all channels");
       }
-      st = c.kind == CpuKind::kAdd ? xnn_create_add_nd_f32(c.out_min, c.out_max, c.flags, &x)
-                                   : xnn_create_multiply_nd_f32(c.out_min, c.out_max, c.flags, &x);
+      if (c.const_operand > 2) bad(op, "const_operand must be 0, 1 or 2");
+      if (c.const_operand != 0) {
+        const uint32_t* s = c.const_shape;
+        if (c.weights < 0 || m.weights[c.weights].bytes != sizeof(float) * size_t(s[0]) * s[1] * s[2] * s[3]) bad(op, "the constant operand's weights do not match const_shape");
+      }
+      switch (c.kind) {
+        case CpuKind::kAdd: st = xnn_create_add_nd_f32(c.out_min, c.out_max, c.flags, &x); break;
+        case CpuKind::kSubtract: st = xnn_create_subtract_nd_f32(c.out_min, c.out_max, c.flags, &x); break;
+        case CpuKind::kMultiply: st = xnn_create_multiply_nd_f32(c.out_min, c.out_max, c.flags, &x); break;
+        default: st = xnn_create_divide_nd_f32(c.out_min, c.out_max, c.flags, &x); break;
+      }
       break;
     }
     case CpuKind::kClamp:
-    case CpuKind::kSigmoid: {
+    case CpuKind::kSigmoid:
+    case CpuKind::kLeakyRelu:
+    case CpuKind::kHardSwish:
+    case CpuKind::kPRelu: {
       expect_count(op, 1);
       ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
       if (in.chs != out.chs || in.rows != out.rows || in.t->w != out.t->w) bad(op, "unary views differ in shape");
-      st = c.kind == CpuKind::kClamp ? xnn_create_clamp_nc_f32(in.chs, in.t->c, out.t->c, c.out_min, c.out_max, c.flags, &x)
-                                     : xnn_create_sigmoid_nc_f32(in.chs, in.t->c, out.t->c, c.flags, &x);
+      switch (c.kind) {
+        case CpuKind::kClamp: st = xnn_create_clamp_nc_f32(in.chs, in.t->c, out.t->c, c.out_min, c.out_max, c.flags, &x); break;
+        case CpuKind::kSigmoid: st = xnn_create_sigmoid_nc_f32(in.chs, in.t->c, out.t->c, c.flags, &x); break;
+        case CpuKind::kLeakyRelu: st = xnn_create_leaky_relu_nc_f32(in.chs, in.t->c, out.t->c, c.post_alpha, c.flags, &x); break;
+        case CpuKind::kPRelu:
+          if (c.weights < 0 || m.weights[c.weights].bytes != sizeof(float) * size_t(in.chs)) bad(op, "PRelu needs one slope per channel");
+          st = xnn_create_prelu_nc_f32(in.chs, in.t->c, out.t->c, weights_ptr(m, c.weights, blob), c.flags, &x);
+          break;
+        default: st = xnn_create_hardswish_nc_f32(in.chs, in.t->c, out.t->c, c.flags, &x); break;
+      }
+      break;
+    }
+    case CpuKind::kSoftmax: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      size_t total = size_t(in.t->n) * in.t->h * in.t->w * in.t->c;
+      if (!in.whole_rows() || in.chs != in.t->c || !out.whole_rows() || out.chs != out.t->c) bad(op, "softmax needs whole tensors");
+      if (c.softmax_len == 0 || total % c.softmax_len != 0) bad(op, "softmax_len does not divide the tensor");
+      st = xnn_create_softmax_nc_f32(c.softmax_len, c.softmax_len, c.softmax_len, c.flags, &x);
+      break;
+    }
+    case CpuKind::kResizeBilinear: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      if (!in.whole_rows() || !out.whole_rows() || in.chs != in.t->c || out.chs != out.t->c || in.t->c != out.t->c || in.t->n != out.t->n) {
+        bad(op, "bilinear resize needs whole tensors with the same batch and channels");
+      }
+      st = xnn_create_resize_bilinear2d_nhwc_f32(in.chs, in.t->c, out.t->c, c.flags, &x);
+      break;
+    }
+    case CpuKind::kConstantPad: {
+      expect_count(op, 1);
+      ViewGeom in = geom(m, c.inputs[0]), out = geom(m, c.output);
+      if (in.chs != in.t->c || out.chs != out.t->c || in.t->n != out.t->n || c.pad_top + in.rows + c.pad_bottom != uint32_t(out.rows) ||
+          c.pad_left + in.t->w + c.pad_right != uint32_t(out.t->w) || c.pad_ch_begin + in.t->c + c.pad_ch_end != uint32_t(out.t->c)) {
+        bad(op, "padding does not take the input view to the output view");
+      }
+      static_assert(sizeof(float) == sizeof(uint32_t), "x32 padding value");
+      st = xnn_create_constant_pad_nd_x32(&c.pad_value, c.flags, &x);
       break;
     }
   }
@@ -247,25 +298,52 @@ void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float
       return;
     }
     case CpuKind::kAdd:
-    case CpuKind::kMultiply: {
-      ViewGeom a = geom(m, c.inputs[0]), b = geom(m, c.inputs[1]);
-      bool whole = a.whole_rows() && b.whole_rows() && out.whole_rows();
+    case CpuKind::kSubtract:
+    case CpuKind::kMultiply:
+    case CpuKind::kDivide: {
+      // Each operand is a view, or the constant (already the CPU's rows, contiguous) that const_operand names.
+      struct Operand {
+        size_t shape[4];
+        const float* base;
+        size_t batch_stride;
+      } operand[2];
+      bool whole = out.whole_rows();
+      for (uint32_t i = 0, v = 0; i < 2; i++) {
+        if (c.const_operand == i + 1) {
+          const uint32_t* s = c.const_shape;
+          operand[i] = {{s[0], s[1], s[2], s[3]}, weights_ptr(m, c.weights, blob), size_t(s[1]) * s[2] * s[3]};
+          continue;
+        }
+        ViewGeom g = geom(m, c.inputs[v]);
+        operand[i] = {{size_t(g.t->n), size_t(g.rows), size_t(g.t->w), size_t(g.t->c)}, ptr[c.inputs[v].tensor] + g.offset(), g.batch_stride()};
+        whole = whole && g.whole_rows();
+        v++;
+      }
       int32_t calls = whole ? 1 : N;
       for (int32_t n = 0; n < calls; n++) {
-        size_t sa[4] = {whole ? size_t(a.t->n) : 1, size_t(a.rows), size_t(a.t->w), size_t(a.t->c)};
-        size_t sb[4] = {whole ? size_t(b.t->n) : 1, size_t(b.rows), size_t(b.t->w), size_t(b.t->c)};
-        const float* pa = ptr[c.inputs[0].tensor] + (a.t->n > 1 ? n * a.batch_stride() : 0) + a.offset();
-        const float* pb = ptr[c.inputs[1].tensor] + (b.t->n > 1 ? n * b.batch_stride() : 0) + b.offset();
+        const Operand &a = operand[0], &b = operand[1];
+        size_t sa[4] = {whole ? a.shape[0] : 1, a.shape[1], a.shape[2], a.shape[3]};
+        size_t sb[4] = {whole ? b.shape[0] : 1, b.shape[1], b.shape[2], b.shape[3]};
+        const float* pa = a.base + (a.shape[0] > 1 ? n * a.batch_stride : 0);
+        const float* pb = b.base + (b.shape[0] > 1 ? n * b.batch_stride : 0);
         float* po = out_base + n * out.batch_stride() + out.offset();
-        xnn_status st = c.kind == CpuKind::kAdd ? xnn_setup_add_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool)
-                                                : xnn_setup_multiply_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool);
+        xnn_status st;
+        switch (c.kind) {
+          case CpuKind::kAdd: st = xnn_setup_add_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool); break;
+          case CpuKind::kSubtract: st = xnn_setup_subtract_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool); break;
+          case CpuKind::kMultiply: st = xnn_setup_multiply_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool); break;
+          default: st = xnn_setup_divide_nd_f32(x, 4, sa, 4, sb, pa, pb, po, pool); break;
+        }
         check(st, op, "setup");
         check(xnn_run_operator(x, pool), op, "run");
       }
       return;
     }
     case CpuKind::kClamp:
-    case CpuKind::kSigmoid: {
+    case CpuKind::kSigmoid:
+    case CpuKind::kLeakyRelu:
+    case CpuKind::kHardSwish:
+    case CpuKind::kPRelu: {
       ViewGeom in = geom(m, c.inputs[0]);
       bool whole = in.whole_rows();
       int32_t calls = whole ? 1 : N;
@@ -273,9 +351,45 @@ void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, xnn_operator* x, float
       for (int32_t n = 0; n < calls; n++) {
         const float* ip = ptr[c.inputs[0].tensor] + n * in.batch_stride() + in.offset();
         float* op_ = out_base + n * out.batch_stride() + out.offset();
-        xnn_status st = c.kind == CpuKind::kClamp ? xnn_setup_clamp_nc_f32(x, pixels, ip, op_, pool)
-                                                  : xnn_setup_sigmoid_nc_f32(x, pixels, ip, op_, pool);
+        xnn_status st;
+        switch (c.kind) {
+          case CpuKind::kClamp: st = xnn_setup_clamp_nc_f32(x, pixels, ip, op_, pool); break;
+          case CpuKind::kSigmoid: st = xnn_setup_sigmoid_nc_f32(x, pixels, ip, op_, pool); break;
+          case CpuKind::kLeakyRelu: st = xnn_setup_leaky_relu_nc_f32(x, pixels, ip, op_, pool); break;
+          case CpuKind::kPRelu: st = xnn_setup_prelu_nc_f32(x, pixels, ip, op_, pool); break;
+          default: st = xnn_setup_hardswish_nc_f32(x, pixels, ip, op_, pool); break;
+        }
         check(st, op, "setup");
+        check(xnn_run_operator(x, pool), op, "run");
+      }
+      return;
+    }
+    case CpuKind::kSoftmax: {
+      ViewGeom in = geom(m, c.inputs[0]);
+      size_t rows = size_t(in.t->n) * in.t->h * in.t->w * in.t->c / c.softmax_len;
+      check(xnn_setup_softmax_nc_f32(x, rows, ptr[c.inputs[0].tensor], out_base, pool), op, "setup");
+      check(xnn_run_operator(x, pool), op, "run");
+      return;
+    }
+    case CpuKind::kResizeBilinear: {
+      ViewGeom in = geom(m, c.inputs[0]);
+      check(xnn_setup_resize_bilinear2d_nhwc_f32(x, N, in.t->h, in.t->w, out.t->h, out.t->w, ptr[c.inputs[0].tensor], out_base, pool), op,
+            "setup");
+      check(xnn_run_operator(x, pool), op, "run");
+      return;
+    }
+    case CpuKind::kConstantPad: {
+      // The output view is the CPU's rows; pad_top/pad_bottom are the padded rows inside it.
+      ViewGeom in = geom(m, c.inputs[0]);
+      bool whole = in.whole_rows() && out.whole_rows();
+      int32_t calls = whole ? 1 : N;
+      const size_t shape[4] = {whole ? size_t(N) : 1, size_t(in.rows), size_t(in.t->w), size_t(in.t->c)};
+      const size_t pre[4] = {0, c.pad_top, c.pad_left, c.pad_ch_begin};
+      const size_t post[4] = {0, c.pad_bottom, c.pad_right, c.pad_ch_end};
+      for (int32_t n = 0; n < calls; n++) {
+        const float* ip = ptr[c.inputs[0].tensor] + n * in.batch_stride() + in.offset();
+        float* op_ = out_base + n * out.batch_stride() + out.offset();
+        check(xnn_setup_constant_pad_nd_x32(x, 4, shape, pre, post, ip, op_, pool), op, "setup");
         check(xnn_run_operator(x, pool), op, "run");
       }
       return;

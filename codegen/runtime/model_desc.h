@@ -132,11 +132,19 @@ enum class CpuKind : uint8_t {
   kAvgPool2d,       // xnn average_pooling2d_nhwc
   kGlobalAvgPool,   // xnn global_average_pooling_nwc (over H·W)
   kFullyConnected,  // xnn fully_connected_nc (input: N × (H·W·C) in NHWC order)
-  kAdd,             // xnn add_nd with broadcast (NHWC shapes of the two views)
+  kAdd,             // xnn add_nd with broadcast (NHWC shapes of the two views, or a view and a constant)
   kMultiply,        // xnn multiply_nd with broadcast
   kClamp,           // xnn clamp_nc (out_min, out_max)
   kSigmoid,         // xnn sigmoid_nc
   kCustom,          // a small C++ kernel generated into model.cc
+  kSubtract,        // xnn subtract_nd with broadcast
+  kDivide,          // xnn divide_nd with broadcast
+  kLeakyRelu,       // xnn leaky_relu_nc (post_alpha is the slope)
+  kHardSwish,       // xnn hardswish_nc
+  kSoftmax,         // xnn softmax_nc over runs of softmax_len contiguous elements of the whole tensor
+  kResizeBilinear,  // xnn resize_bilinear2d_nhwc, whole tensors (flags: XNN_FLAG_ALIGN_CORNERS / _TENSORFLOW_LEGACY_MODE)
+  kConstantPad,     // xnn constant_pad_nd_x32: pad_top/bottom/left/right rows and columns, pad_ch_* channels
+  kPRelu,           // xnn prelu_nc (weights: one slope per channel)
 };
 
 // A slab of an NHWC CPU tensor: rows [row0, row0 + rows) of every batch item,
@@ -194,7 +202,12 @@ struct CpuOpDesc {
   const float* params;                  // constants for a custom kernel
   uint32_t num_params;
   PostAct post;                         // applied after an XNNPACK operator (kNone: nothing)
-  float post_alpha;                     // kLeakyRelu's slope
+  float post_alpha;                     // kLeakyRelu's slope (PostAct and CpuKind)
+  uint32_t softmax_len;                 // kSoftmax: elements per softmax row
+  uint32_t pad_ch_begin, pad_ch_end;    // kConstantPad: channels before and after the input's
+  float pad_value;                      // kConstantPad
+  uint32_t const_operand;               // kAdd … kDivide: 0, or which operand (1, 2) is `weights` instead of a view
+  uint32_t const_shape[4];              // ... its NHWC shape (n, rows, w, c), broadcast like a view's
 };
 
 // ---- operators and chains -------------------------------------------------

@@ -10,17 +10,34 @@
  *   clipped to [lo, hi);  slab pad_top = lo − (a·s − pt),  pad_bottom = end − hi
  *
  * OC split: the CPU's output channels [c0, c1) with the weight rows of that
- * slice (whole groups for grouped convolutions; depthwise and pooling read
- * only their own input channels).
+ * slice (any slice of a one-group convolution, whole groups of a grouped one;
+ * depthwise and pooling read only their own input channels).
+ *
+ * What runs where (XNNPACK, and the forms that keep the C++ loop):
+ *   Conv, ConvTranspose           whole, H, OC (ConvTranspose H: not when the
+ *                                 stride exceeds the filter, see deconv)
+ *   MaxPool, AveragePool          whole, H, OC (not: 1×1 windows, average with
+ *                                 counted padding, dilation or ceil_mode)
+ *   GlobalAveragePool, ReduceMean over H·W, GlobalMaxPool   whole, OC
+ *   Gemm, MatMul (2-D, constant B)                          whole, OC
+ *   Add, Sub, Mul, Div (4-D tensors, constants of rank ≤ 4) whole, H
+ *   Relu, Clip, Sigmoid, LeakyRelu, HardSwish, PRelu        whole, H
+ *   Softmax (reduced axes contiguous in NHWC)               whole (CPU only)
+ *   Resize linear (exact coordinate modes)                  whole (H: loop)
+ *   Pad constant                                            whole, H
+ * XNNPACK (Feb 2022) has no Tanh, HardSigmoid, nearest Resize, reflect or
+ * edge Pad, transpose, or strided softmax: those stay loops, as do Concat
+ * and layout operators (copies).
  *
  * Weights in XNNPACK's layouts: convolution [groups][group_oc][kh][kw][group_ic]
- * (ONNX's OIHW per output channel, transposed to OHWI), fully connected [out][in].
+ * (ONNX's OIHW per output channel, transposed to OHWI), deconvolution the
+ * same from ONNX's [ic][oc/groups][kh][kw], fully connected [out][in].
  */
 
 import type { Activation } from "../ir/graph.js";
 import type { CpuHalfSpec, CpuViewSpec } from "./cpu.js";
 import { cpuOutputView } from "./cpu.js";
-import { dims4 } from "./element.js";
+import { inputRange } from "../kernels/from-ir.js";
 import type { OpContext } from "./op-context.js";
 
 /** A fused activation XNNPACK can apply (a clamp), or undefined. */
@@ -52,6 +69,17 @@ function epilogueOf(a: Activation | undefined): Record<string, number | string> 
     default:
       return undefined;
   }
+}
+
+/**
+ * The groups of the CPU's output channels [c0, c1): with one group, any slice
+ * of its channels (XNNPACK writes group_oc channels at the output's stride);
+ * with several, whole groups only.
+ */
+function groupSlice(g: number, ocg: number, c0: number, c1: number): { g0: number; groups: number; groupOc: number } | undefined {
+  if (g === 1) return { g0: 0, groups: 1, groupOc: c1 - c0 };
+  if (c0 % ocg !== 0 || c1 % ocg !== 0) return undefined;
+  return { g0: c0 / ocg, groups: (c1 - c0) / ocg, groupOc: ocg };
 }
 
 interface Window {
@@ -90,10 +118,15 @@ export function xnnpackHalf(ctx: OpContext): CpuHalfSpec | undefined {
     case "MaxPool":
     case "AveragePool":
       return pool(ctx);
-    case "GlobalAveragePool": {
+    case "GlobalMaxPool":
+      return globalMaxPool(ctx);
+    case "GlobalAveragePool":
+    case "ReduceMean": {
       const clamp = clampOf(node.activation);
       const x = ctx.tensor(0);
-      if (clamp === undefined || x === undefined || ctx.out.shape.length !== 4) return undefined;
+      if (clamp === undefined || x === undefined || x.shape.length !== 4) return undefined;
+      // ReduceMean over H and W is a global average pool ([N, C] and [N, C, 1, 1] share one buffer layout).
+      if (node.op === "ReduceMean" && [...(node.attrs.axes ?? [])].map((v) => (v + 4) % 4).sort((p, q) => p - q).join() !== "2,3") return undefined;
       const { c0, c1 } = cpuPart(ctx);
       const whole = c0 === 0 && c1 === x.dims.c;
       return {
@@ -107,21 +140,76 @@ export function xnnpackHalf(ctx: OpContext): CpuHalfSpec | undefined {
     case "MatMul":
       return fullyConnected(ctx);
     case "Add":
+    case "Sub":
     case "Mul":
+    case "Div":
       return binary(ctx);
     case "Relu":
     case "Clip":
-    case "Sigmoid": {
-      const x = ctx.tensor(0);
-      if (x === undefined || node.activation !== undefined || x.shape.join() !== ctx.out.shape.join()) return undefined;
-      const { a, b } = cpuPart(ctx);
-      if (ctx.op.dim === "OC") return undefined;
-      const fields: Record<string, number> = node.op === "Relu" ? { out_min: 0, out_max: Number.POSITIVE_INFINITY } : node.op === "Clip" ? { out_min: node.attrs.min, out_max: node.attrs.max } : {};
-      return { kind: node.op === "Sigmoid" ? "kSigmoid" : "kClamp", inputs: [rowsView(x.id, x.dims.h, a, b)], output: cpuOutputView(ctx), fields };
+    case "Sigmoid":
+    case "LeakyRelu":
+    case "HardSwish":
+    case "PRelu":
+      return unary(ctx);
+    case "ConvTranspose":
+      return deconv(ctx);
+    case "Softmax":
+      return softmax(ctx);
+    case "Resize":
+      return resizeBilinear(ctx);
+    case "Pad":
+      return constantPad(ctx);
+    default:
+      return undefined;
+  }
+}
+
+/** True when the CPU computes the whole output (no split, or a split that left it everything). */
+function cpuWhole(ctx: OpContext): boolean {
+  const { a, b, c0, c1 } = cpuPart(ctx);
+  const d = ctx.out.dims;
+  return a === 0 && b === d.h && c0 === 0 && c1 === d.c;
+}
+
+const WHOLE = { row0: 0, rows: 0, ch0: 0, chs: 0 } as const;
+
+function unary(ctx: OpContext): CpuHalfSpec | undefined {
+  const node = ctx.node;
+  const x = ctx.tensor(0);
+  if (x === undefined || node.activation !== undefined || x.shape.join() !== ctx.out.shape.join() || ctx.op.dim === "OC") return undefined;
+  const { a, b } = cpuPart(ctx);
+  const input = [rowsView(x.id, x.dims.h, a, b)];
+  const output = cpuOutputView(ctx);
+  switch (node.op) {
+    case "Relu":
+      return { kind: "kClamp", inputs: input, output, fields: { out_min: 0, out_max: Number.POSITIVE_INFINITY } };
+    case "Clip":
+      return { kind: "kClamp", inputs: input, output, fields: { out_min: node.attrs.min, out_max: node.attrs.max } };
+    case "Sigmoid":
+      return { kind: "kSigmoid", inputs: input, output, fields: {} };
+    case "LeakyRelu":
+      return { kind: "kLeakyRelu", inputs: input, output, fields: { post_alpha: node.attrs.alpha } };
+    case "HardSwish":
+      return { kind: "kHardSwish", inputs: input, output, fields: {} };
+    case "PRelu": {
+      const slope = preluSlope(ctx);
+      return slope === undefined ? undefined : { kind: "kPRelu", inputs: input, output, fields: { weights: slope } };
     }
     default:
       return undefined;
   }
+}
+
+/** PRelu's slope as one value per channel (XNNPACK's layout), when it varies along channels only. */
+function preluSlope(ctx: OpContext): number | undefined {
+  if (!ctx.isConst(1) || ctx.out.shape.length !== 4) return undefined;
+  const s = ctx.shape(1);
+  const aligned = [...new Array<number>(4 - s.length).fill(1), ...s];
+  if (s.length > 4 || aligned[0] !== 1 || aligned[2] !== 1 || aligned[3] !== 1) return undefined;
+  const values = ctx.constant(1);
+  const c = ctx.out.dims.c;
+  const perChannel = Float32Array.from({ length: c }, (_, i) => values[values.length === 1 ? 0 : i]!);
+  return ctx.weights.add(perChannel, "host", `${ctx.label()} CPU slope per channel`);
 }
 
 function conv(ctx: OpContext): CpuHalfSpec | undefined {
@@ -135,16 +223,15 @@ function conv(ctx: OpContext): CpuHalfSpec | undefined {
   const [oc, icg, kh, kw] = wShape as [number, number, number, number];
   const a = node.attrs;
   const g = a.group;
-  const ocg = oc / g;
   const { a: r0, b: r1, c0, c1 } = cpuPart(ctx);
-  if (c0 % ocg !== 0 || c1 % ocg !== 0) return undefined;
+  const part = groupSlice(g, oc / g, c0, c1);
+  if (part === undefined) return undefined;
+  const { g0, groups, groupOc } = part;
   const d = x.dims;
   const hw: Window = { k: kh, s: a.strides?.[0] ?? 1, d: a.dilations?.[0] ?? 1, pad: a.pads?.[0] ?? 0 };
   const ww: Window = { k: kw, s: a.strides?.[1] ?? 1, d: a.dilations?.[1] ?? 1, pad: a.pads?.[1] ?? 0 };
   const rows = slab(hw, d.h, r0, r1);
   const cols = slab(ww, d.w, 0, ctx.out.dims.w);
-  const g0 = c0 / ocg;
-  const groups = (c1 - c0) / ocg;
   const W = ctx.constant(1);
   const packed = new Float32Array((c1 - c0) * kh * kw * icg);
   let k = 0;
@@ -172,7 +259,7 @@ function conv(ctx: OpContext): CpuHalfSpec | undefined {
       dilation_w: ww.d,
       groups,
       group_ic: icg,
-      group_oc: ocg,
+      group_oc: groupOc,
       weights,
       bias,
       ...clamp,
@@ -223,6 +310,21 @@ function pool(ctx: OpContext): CpuHalfSpec | undefined {
   };
 }
 
+/** GlobalMaxPool as a max pooling whose window is the whole map (XNNPACK has no global max pooling; it refuses a 1×1 window). */
+function globalMaxPool(ctx: OpContext): CpuHalfSpec | undefined {
+  const clamp = clampOf(ctx.node.activation);
+  const x = ctx.tensor(0);
+  if (clamp === undefined || x === undefined || ctx.out.shape.length !== 4 || x.shape.length !== 4 || x.dims.h * x.dims.w < 2) return undefined;
+  const { c0, c1 } = cpuPart(ctx);
+  const whole = c0 === 0 && c1 === x.dims.c;
+  return {
+    kind: "kMaxPool2d",
+    inputs: [{ tensor: x.id, row0: 0, rows: 0, ch0: whole ? 0 : c0, chs: whole ? 0 : c1 - c0 }],
+    output: cpuOutputView(ctx),
+    fields: { kernel_h: x.dims.h, kernel_w: x.dims.w, stride_h: 1, stride_w: 1, dilation_h: 1, dilation_w: 1, ...clamp },
+  };
+}
+
 function fullyConnected(ctx: OpContext): CpuHalfSpec | undefined {
   const node = ctx.node;
   const clamp = clampOf(node.activation);
@@ -263,18 +365,206 @@ function fullyConnected(ctx: OpContext): CpuHalfSpec | undefined {
   return { kind: "kFullyConnected", inputs: [{ tensor: x.id, row0: 0, rows: 0, ch0: 0, chs: 0 }], output: cpuOutputView(ctx), fields: { weights, bias, ...clamp } };
 }
 
+/**
+ * Add, Sub, Mul, Div with broadcast, over the CPU's rows. Each operand is a
+ * 4-D tensor view, or a constant of rank ≤ 4 carried as host weights in
+ * NHWC order (only the CPU's rows of it when it has the output's height).
+ */
 function binary(ctx: OpContext): CpuHalfSpec | undefined {
   const node = ctx.node;
   const clamp = epilogueOf(node.activation);
-  const a = ctx.tensor(0);
-  const b = ctx.tensor(1);
-  if (clamp === undefined || a === undefined || b === undefined || ctx.op.dim === "OC") return undefined;
   const out = ctx.out;
-  if (out.shape.length !== 4 || a.shape.length !== 4 || b.shape.length !== 4) return undefined;
+  if (clamp === undefined || ctx.op.dim === "OC" || out.shape.length !== 4) return undefined;
   const { a: r0, b: r1 } = cpuPart(ctx);
-  const view = (t: typeof a) => {
-    const d = dims4(t.shape);
-    return d.h === out.dims.h ? rowsView(t.id, d.h, r0, r1) : { tensor: t.id, row0: 0, rows: 0, ch0: 0, chs: 0 };
+  const inputs: CpuViewSpec[] = [];
+  let constant: Record<string, number> = {};
+  for (const slot of [0, 1]) {
+    if (ctx.isConst(slot)) {
+      if (Object.keys(constant).length > 0) return undefined;
+      const s = ctx.shape(slot);
+      if (s.length > 4) return undefined;
+      const [n, c, h, w] = [...new Array<number>(4 - s.length).fill(1), ...s] as [number, number, number, number];
+      const [y0, y1] = h === out.dims.h && h > 1 ? [r0, r1] : [0, h];
+      const values = ctx.constant(slot);
+      const nhwc = new Float32Array(n * (y1 - y0) * w * c);
+      let k = 0;
+      for (let i = 0; i < n; i++) for (let y = y0; y < y1; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nhwc[k++] = values[((i * c + ch) * h + y) * w + x]!;
+      const weights = ctx.weights.add(nhwc, "host", `${ctx.label()} CPU operand ${slot} rows [${y0}, ${y1}) NHWC`);
+      constant = { const_operand: slot + 1, "const_shape[0]": n, "const_shape[1]": y1 - y0, "const_shape[2]": w, "const_shape[3]": c, weights };
+      continue;
+    }
+    const t = ctx.tensor(slot);
+    if (t === undefined || t.shape.length !== 4) return undefined;
+    inputs.push(t.dims.h === out.dims.h ? rowsView(t.id, t.dims.h, r0, r1) : { tensor: t.id, ...WHOLE });
+  }
+  if (inputs.length === 0) return undefined;
+  const kind = { Add: "kAdd", Sub: "kSubtract", Mul: "kMultiply", Div: "kDivide" }[node.op as "Add" | "Sub" | "Mul" | "Div"];
+  return { kind, inputs, output: cpuOutputView(ctx), fields: { ...constant, ...clamp } };
+}
+
+/**
+ * ConvTranspose as XNNPACK's deconvolution, whose geometry is ONNX's: output
+ * row o = i·s + t·d − pad_top, and output_padding appends rows at the bottom
+ * (XNNPACK's adjustment, which must stay below the stride).
+ *
+ * H split: output rows [a, b) read input rows [lo, hi) (inputRange, as the
+ * planner's halo). Over that slab XNNPACK's rows start at lo·s − pad_top, so
+ * the slab's pad_top is a + pad_top − lo·s, and its last row ends either
+ * past b (cropped by pad_bottom) or before it (the missing rows, which only
+ * the bias reaches, become the adjustment). When the stride exceeds the
+ * filter, output row a can fall in a gap that no input row reaches and the
+ * slab would need a negative pad_top: that form keeps the C++ loop.
+ */
+function deconv(ctx: OpContext): CpuHalfSpec | undefined {
+  const node = ctx.node;
+  if (node.op !== "ConvTranspose") return undefined;
+  const post = epilogueOf(node.activation);
+  const x = ctx.tensor(0);
+  const hasBias = node.inputs[2] !== undefined && node.inputs[2] !== "";
+  if (post === undefined || x === undefined || !ctx.isConst(1) || (hasBias && !ctx.isConst(2))) return undefined;
+  const wShape = ctx.shape(1);
+  if (wShape.length !== 4 || ctx.out.shape.length !== 4) return undefined;
+  const [ic, ocg, kh, kw] = wShape as [number, number, number, number];
+  const at = node.attrs;
+  const g = at.group;
+  const icg = ic / g;
+  const { a: r0, b: r1, c0, c1 } = cpuPart(ctx);
+  const part = groupSlice(g, ocg, c0, c1);
+  if (part === undefined) return undefined;
+  const [sh, sw] = [at.strides?.[0] ?? 1, at.strides?.[1] ?? 1];
+  const [dh, dw] = [at.dilations?.[0] ?? 1, at.dilations?.[1] ?? 1];
+  const pads = at.pads ?? [0, 0, 0, 0];
+  // ONNX allows output_padding up to the dilation; XNNPACK's adjustment stays below the stride.
+  const adjW = at.outputPadding?.[1] ?? 0;
+  if (adjW >= sw) return undefined;
+  const fEff = (kh - 1) * dh + 1;
+  const padTop = pads[0] ?? 0;
+  const [lo, hi] = inputRange({ kind: "transposed", fEff, stride: sh, padTop, inRows: x.dims.h }, r0, r1);
+  const slabTop = r0 + padTop - lo * sh;
+  if (hi <= lo || slabTop < 0) return undefined;
+  const slabEnd = (hi - 1) * sh + fEff - 1;
+  const lastRow = r1 - 1 + padTop;
+  const slabBottom = Math.max(0, slabEnd - lastRow);
+  const adjH = Math.max(0, lastRow - slabEnd);
+  if (adjH >= sh) return undefined;
+  const W = ctx.constant(1);
+  const packed = new Float32Array((c1 - c0) * kh * kw * icg);
+  let k = 0;
+  // ONNX's [ic][oc/groups][kh][kw] to XNNPACK's [groups][group_oc][kh][kw][group_ic], output channel by channel.
+  for (let oc = c0; oc < c1; oc++) {
+    const gi = Math.floor(oc / ocg);
+    const o = oc - gi * ocg;
+    for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++) for (let i = 0; i < icg; i++) packed[k++] = W[(((gi * icg + i) * ocg + o) * kh + y) * kw + xx]!;
+  }
+  const weights = ctx.weights.add(packed, "host", `${ctx.label()} CPU weights [${c0}, ${c1}) GOHWI`);
+  const bias = hasBias ? ctx.weights.add(ctx.constant(2).slice(c0, c1), "host", `${ctx.label()} CPU bias [${c0}, ${c1})`) : -1;
+  const wholeCh = part.g0 === 0 && part.groups === g;
+  const input: CpuViewSpec = { ...rowsView(x.id, x.dims.h, lo, hi), ch0: wholeCh ? 0 : part.g0 * icg, chs: wholeCh ? 0 : part.groups * icg };
+  return {
+    kind: "kDeconv2d",
+    inputs: [input],
+    output: cpuOutputView(ctx),
+    fields: {
+      pad_top: slabTop,
+      pad_right: pads[3] ?? 0,
+      pad_bottom: slabBottom,
+      pad_left: pads[1] ?? 0,
+      kernel_h: kh,
+      kernel_w: kw,
+      stride_h: sh,
+      stride_w: sw,
+      dilation_h: dh,
+      dilation_w: dw,
+      groups: part.groups,
+      group_ic: icg,
+      group_oc: part.groupOc,
+      adj_h: adjH,
+      adj_w: adjW,
+      weights,
+      bias,
+      ...post,
+    },
   };
-  return { kind: node.op === "Add" ? "kAdd" : "kMultiply", inputs: [view(a), view(b)], output: cpuOutputView(ctx), fields: { ...clamp } };
+}
+
+/**
+ * Softmax on XNNPACK when the reduced elements of every softmax row are one
+ * contiguous run of the NHWC buffer: the reduced axes (one axis, or opset <
+ * 13's flattened tail) must come after every other non-trivial axis in
+ * N, H, W, C order, e.g. axis 1 of a 4-D tensor, or the last axis of [N, K].
+ * Order inside the run does not matter to a softmax. Softmax has no GPU
+ * kernel, so the CPU always computes it whole.
+ */
+function softmax(ctx: OpContext): CpuHalfSpec | undefined {
+  const node = ctx.node;
+  const x = ctx.tensor(0);
+  const shape = ctx.out.shape;
+  const r = shape.length;
+  if (node.op !== "Softmax" || x === undefined || node.activation !== undefined || r < 1 || r > 4 || !cpuWhole(ctx)) return undefined;
+  const axis = node.attrs.axis < 0 ? node.attrs.axis + r : node.attrs.axis;
+  const reduced = (i: number) => (node.attrs.legacy ? i >= axis : i === axis);
+  // Logical axes 0..3 are n, c, h, w (dims4); the buffer runs n, h, w, c.
+  let inRun = false;
+  for (const i of [0, 2, 3, 1]) {
+    if (i >= r || shape[i] === 1) continue;
+    if (reduced(i)) inRun = true;
+    else if (inRun) return undefined;
+  }
+  const len = shape.reduce((p, v, i) => (reduced(i) ? p * v : p), 1);
+  return { kind: "kSoftmax", inputs: [{ tensor: x.id, ...WHOLE }], output: cpuOutputView(ctx), fields: { softmax_len: len } };
+}
+
+/**
+ * Resize linear on XNNPACK's bilinear resize, whose sampling is ONNX's for
+ * three coordinate modes: half_pixel (and pytorch_half_pixel when no axis
+ * resizes to 1) with default flags, align_corners, and asymmetric as
+ * TensorFlow's legacy mode. XNNPACK takes the scale as in/out, ONNX as
+ * 1/scale: they agree only when out = in · scale exactly (or sizes were
+ * given), except for align_corners, which both derive from the sizes.
+ * H split keeps the C++ loop: XNNPACK derives its grid from the heights it
+ * is given, so a row slab would resample at a different scale.
+ */
+function resizeBilinear(ctx: OpContext): CpuHalfSpec | undefined {
+  const node = ctx.node;
+  const x = ctx.tensor(0);
+  if (node.op !== "Resize" || x === undefined || node.activation !== undefined || node.attrs.mode !== "linear" || !cpuWhole(ctx)) return undefined;
+  const out = ctx.out;
+  if (out.shape.length !== 4 || x.shape.length !== 4 || x.dims.n !== out.dims.n || x.dims.c !== out.dims.c) return undefined;
+  const scales = node.attrs.scales;
+  const exact = scales === undefined || (scales[2] === out.dims.h / x.dims.h && scales[3] === out.dims.w / x.dims.w);
+  const ct = node.attrs.coordinateTransformationMode;
+  let flags: string;
+  if (ct === "align_corners") flags = "0x8u /* XNN_FLAG_ALIGN_CORNERS */";
+  else if (!exact) return undefined;
+  else if (ct === "half_pixel" || (ct === "pytorch_half_pixel" && out.dims.h > 1 && out.dims.w > 1)) flags = "0";
+  else if (ct === "asymmetric") flags = "0x4u /* XNN_FLAG_TENSORFLOW_LEGACY_MODE */";
+  else return undefined;
+  return { kind: "kResizeBilinear", inputs: [{ tensor: x.id, ...WHOLE }], output: cpuOutputView(ctx), fields: { flags } };
+}
+
+/**
+ * Pad in constant mode on XNNPACK's constant_pad_nd (non-negative pads; the
+ * batch axis unpadded). H split: output rows [a, b) hold input rows [lo, hi)
+ * shifted by the top padding, with the padded rows of [a, b) above and below
+ * them; a slab of padding rows only keeps the C++ loop.
+ */
+function constantPad(ctx: OpContext): CpuHalfSpec | undefined {
+  const node = ctx.node;
+  const x = ctx.tensor(0);
+  if (node.op !== "Pad" || x === undefined || node.activation !== undefined || node.attrs.mode !== "constant" || ctx.op.dim === "OC") return undefined;
+  const p = node.attrs.pads ?? [];
+  if (ctx.out.shape.length !== 4 || x.shape.length !== 4 || p.length !== 8 || p.some((v) => v < 0) || p[0] !== 0 || p[4] !== 0) return undefined;
+  const [top, left, right] = [p[2]!, p[3]!, p[7]!];
+  const { a, b } = cpuPart(ctx);
+  const [lo, hi] = inputRange({ kind: "pad", top, mode: "constant", inRows: x.dims.h }, a, b);
+  if (hi <= lo) return undefined;
+  const rowsTop = lo + top - a;
+  const rowsBottom = b - (hi + top);
+  if (rowsTop < 0 || rowsBottom < 0) return undefined;
+  return {
+    kind: "kConstantPad",
+    inputs: [rowsView(x.id, x.dims.h, lo, hi)],
+    output: cpuOutputView(ctx),
+    fields: { pad_top: rowsTop, pad_bottom: rowsBottom, pad_left: left, pad_right: right, pad_ch_begin: p[1]!, pad_ch_end: p[5]!, pad_value: node.attrs.value },
+  };
 }

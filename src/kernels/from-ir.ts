@@ -42,8 +42,11 @@ export type RowMap =
   | { readonly kind: "transposed"; readonly fEff: number; readonly stride: number; readonly padTop: number; readonly inRows: number }
   | { readonly kind: "identity"; readonly inRows: number }
   | { readonly kind: "pad"; readonly top: number; readonly mode: "constant" | "reflect" | "edge" | "wrap"; readonly inRows: number }
-  | { readonly kind: "scale"; readonly scale: number; readonly linear: boolean; readonly halfPixel: boolean; readonly inRows: number }
+  | { readonly kind: "scale"; readonly scale: number; readonly linear: boolean; readonly coord: ResizeCoord; readonly inRows: number }
   | { readonly kind: "all"; readonly inRows: number };
+
+/** Resize's source row of output row o: (o + ½)/scale − ½, o/scale, or o·(in − 1)/(out − 1). */
+export type ResizeCoord = "half_pixel" | "asymmetric" | "align_corners";
 
 export interface IrOp {
   readonly opClass: IrOpClass;
@@ -220,8 +223,9 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
     case "Resize": {
       const linear = node.attrs.mode !== "nearest";
       const scale = out.h / Math.max(1, x.h);
-      const halfPixel = node.attrs.coordinateTransformationMode !== "asymmetric";
-      const rowMap: RowMap = outShape.length === 4 && x.n === out.n && x.c === out.c ? { kind: "scale", scale, linear, halfPixel, inRows: x.h } : all;
+      const ct = node.attrs.coordinateTransformationMode;
+      const coord: ResizeCoord = ct === "asymmetric" || ct === "align_corners" ? ct : "half_pixel";
+      const rowMap: RowMap = outShape.length === 4 && x.n === out.n && x.c === out.c ? { kind: "scale", scale, linear, coord, inRows: x.h } : all;
       return build("resize", eltwiseConfig(out), rowMap, out);
     }
     case "Pad": {
@@ -295,11 +299,17 @@ export function inputRange(map: RowMap, a: number, b: number): readonly [number,
       return clip(lo, hi);
     }
     case "scale": {
-      const src = (o: number): number => (map.halfPixel ? (o + 0.5) / map.scale - 0.5 : o / map.scale);
+      if (map.coord === "align_corners") {
+        // The kernels compute o·(in − 1)/(out − 1) in float32, which may land just below an integer: one row of margin each side.
+        const step = (n - 1) / Math.max(1, Math.round(map.scale * n) - 1);
+        return clip(Math.floor(a * step) - 1, Math.floor((b - 1) * step) + (map.linear ? 3 : 2));
+      }
+      const halfPixel = map.coord === "half_pixel";
+      const src = (o: number): number => (halfPixel ? (o + 0.5) / map.scale - 0.5 : o / map.scale);
       const lo = Math.floor(src(a));
       const hi = Math.floor(src(b - 1)) + (map.linear ? 2 : 1);
       // Nearest rounding modes may round up: one extra row keeps the slab a superset.
-      return clip(lo, map.linear ? hi : hi + (map.halfPixel ? 1 : 0));
+      return clip(lo, map.linear ? hi : hi + (halfPixel ? 1 : 0));
     }
     case "all":
       return [0, n];

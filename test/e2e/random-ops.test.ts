@@ -1,7 +1,8 @@
 /**
  * ≥ 200 seeded random single-operator models (random shapes, attributes,
  * placement, ratio, GPU storage) through the same path as the fixtures:
- * compile, one CMake build, run, compare with onnxruntime-node.
+ * compile, one CMake build, run, compare with onnxruntime-node; then 88
+ * CPU-focused cases for the XNNPACK paths (random-ops.ts, CPU_FOCUS_OPS).
  * CODL_E2E_RANDOM=N changes the count; CODL_E2E_RANDOM_ONLY=i,j picks cases.
  */
 
@@ -9,9 +10,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../../src/device/load-profile.js";
 import { nativeToolchainMissing } from "../native/bundle.js";
 import { buildCases, type CaseResult, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
-import { type RandomCase, randomCase } from "./random-ops.js";
+import { CPU_FOCUS_CASES, RANDOM_CASES, type RandomCase, randomCase } from "./random-ops.js";
 
-const COUNT = Number(process.env.CODL_E2E_RANDOM ?? 203);
+const COUNT = Number(process.env.CODL_E2E_RANDOM ?? RANDOM_CASES + CPU_FOCUS_CASES);
 const only = (process.env.CODL_E2E_RANDOM_ONLY ?? "").split(",").filter((s) => s !== "").map(Number);
 const missing = nativeToolchainMissing();
 const PROJECT = "random-ops";

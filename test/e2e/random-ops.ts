@@ -65,12 +65,27 @@ export const RANDOM_OPS = [
   "Flatten",
 ] as const;
 
+/**
+ * Cases past RANDOM_OPS' 203 run on the CPU (whole, or the CPU half of a
+ * forced split) through the paths that XNNPACK serves besides the common
+ * ones: transposed convolution with groups, dilation and output padding,
+ * softmax over each axis (opset 11 and 13 semantics), linear resize in every
+ * coordinate mode, constant padding, PRelu, global max pooling,
+ * ReduceMean over H and W, arithmetic with a constant operand. Placements are CPU whole or a forced
+ * split (the GPU half still runs), never GPU only.
+ */
+export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu", "GlobalMaxPool", "ReduceMean", "Sub", "Div"] as const;
+export const RANDOM_CASES = 203;
+export const CPU_FOCUS_CASES = 88;
+type OpKind = (typeof RANDOM_OPS)[number] | (typeof CPU_FOCUS_OPS)[number];
+
 interface Built {
   nodes: NodeSpec[];
   inputs: Array<{ name: string; shape: number[] }>;
   inits: Onnx.ITensorProto[];
   /** The activation node may follow (conv-like and element-wise ops). */
   fusable: boolean;
+  opset?: number;
 }
 
 const ACTS = ["Relu", "Clip6", "LeakyRelu", "HardSwish", "Sigmoid"] as const;
@@ -79,7 +94,7 @@ function convOut(i: number, k: number, s: number, d: number, p0: number, p1: num
   return Math.floor((i + p0 + p1 - ((k - 1) * d + 1)) / s) + 1;
 }
 
-function build(kind: (typeof RANDOM_OPS)[number], r: Rng): Built {
+function build(kind: OpKind, r: Rng, focus = false): Built {
   const n = r.pick([1, 1, 2]);
   const c = r.int(1, 10);
   const h = r.int(3, 14);
@@ -119,14 +134,19 @@ function build(kind: (typeof RANDOM_OPS)[number], r: Rng): Built {
     }
     case "GlobalAveragePool":
     case "GlobalMaxPool":
-      return { nodes: [one(kind)], inputs: [x], inits: [], fusable: false };
+    case "ReduceMean": {
+      // Focus cases have channels enough for a forced OC split to take.
+      const input = focus ? { name: "x", shape: [n, r.int(8, 24), h, w] } : x;
+      const attrs: NodeSpec["attrs"] = kind === "ReduceMean" ? { axes: r.pick([[2, 3], [-1, -2], [3, 2], [3], [1]]), keepdims: r.pick([1, 1, 0]) } : {};
+      return { nodes: [one(kind, attrs)], inputs: [input], inits: [], fusable: false };
+    }
     case "Add":
     case "Sub":
     case "Mul":
     case "Div": {
       const shapes = [[n, c, h, w], [1, c, 1, 1], [c, 1, 1], [1, 1, h, w], [w], [n, c, 1, w]];
       const bShape = r.pick(shapes);
-      const constant = kind === "Div" || r.next() < 0.3;
+      const constant = kind === "Div" || focus || r.next() < 0.3;
       const count = bShape.reduce((a, b) => a * b, 1);
       return {
         nodes: [one(kind, {}, ["b"])],
@@ -144,8 +164,11 @@ function build(kind: (typeof RANDOM_OPS)[number], r: Rng): Built {
       return { nodes: [one(kind, { alpha: { float: r.pick([0.01, 0.1, 0.2]) } })], inputs: [x], inits: [], fusable: false };
     case "HardSigmoid":
       return { nodes: [one(kind, { alpha: { float: 0.25 }, beta: { float: 0.4 } })], inputs: [x], inits: [], fusable: false };
-    case "PRelu":
-      return { nodes: [one(kind, {}, ["slope"])], inputs: [x], inits: [floatTensor("slope", [c, 1, 1], r.floats(c, 0, 0.5))], fusable: false };
+    case "PRelu": {
+      const shape = focus ? r.pick([[c, 1, 1], [1], [1, 1, w]]) : [c, 1, 1];
+      const count = shape.reduce((a, b) => a * b, 1);
+      return { nodes: [one(kind, {}, ["slope"])], inputs: [x], inits: [floatTensor("slope", shape, r.floats(count, 0, 0.5))], fusable: false };
+    }
     case "Clip":
       return { nodes: [one(kind, {}, ["lo", "hi"])], inputs: [x], inits: [floatTensor("lo", [], [-0.4]), floatTensor("hi", [], [0.6])], fusable: false };
     case "Concat": {
@@ -154,7 +177,7 @@ function build(kind: (typeof RANDOM_OPS)[number], r: Rng): Built {
       return { nodes: [{ op: "Concat", inputs: ins.map((i) => i.name), outputs: ["y"], name: "op", attrs: { axis: 1 } }], inputs: ins, inits: [], fusable: false };
     }
     case "Resize": {
-      const mode = r.pick(["nearest", "linear"]);
+      const mode = focus ? "linear" : r.pick(["nearest", "linear"]);
       const ct = mode === "nearest" ? r.pick(["asymmetric", "half_pixel"]) : r.pick(["half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel"]);
       const scale = r.pick([2, 2, 3]);
       return {
@@ -165,7 +188,7 @@ function build(kind: (typeof RANDOM_OPS)[number], r: Rng): Built {
       };
     }
     case "Pad": {
-      const mode = r.pick(["constant", "reflect", "edge"]);
+      const mode = focus ? "constant" : r.pick(["constant", "reflect", "edge"]);
       const p = [0, 0, r.int(0, 2), r.int(0, 2), 0, 0, r.int(0, 2), r.int(0, 2)];
       return { nodes: [one("Pad", { mode }, ["pads", ...(mode === "constant" ? ["v"] : [])])], inputs: [x], inits: [int64Tensor("pads", p), ...(mode === "constant" ? [floatTensor("v", [], [0.25])] : [])], fusable: false };
     }
@@ -189,20 +212,40 @@ function build(kind: (typeof RANDOM_OPS)[number], r: Rng): Built {
       return { nodes: [{ op: "MatMul", inputs: ["a", "b"], outputs: ["y"], name: "op" }], inputs: [{ name: "a", shape: a }], inits: [floatTensor("b", [k, nOut], r.floats(k * nOut))], fusable: false };
     }
     case "Softmax": {
+      if (focus) {
+        const shape = r.pick([[n, r.int(2, 30)], [n, c + 1, h], [n, c + 1, h, w], [1, 1, h, w]]);
+        const opset = r.pick([11, 13]);
+        const axis = r.int(-1, shape.length - 1);
+        return { nodes: [one("Softmax", { axis })], inputs: [{ name: "x", shape }], inits: [], fusable: false, opset };
+      }
       const rank4 = r.next() < 0.5;
       return { nodes: [one("Softmax", { axis: rank4 ? 1 : -1 })], inputs: [rank4 ? x : { name: "x", shape: [n, r.int(2, 30)] }], inits: [], fusable: false };
     }
     case "ConvTranspose": {
-      const k = r.pick([2, 3]);
-      const s = r.pick([1, 2]);
-      const p = r.int(0, k - 1);
+      const k = r.pick(focus ? [1, 2, 3, 4] : [2, 3]);
+      const s = r.pick(focus ? [1, 2, 2, 3] : [1, 2]);
+      const d = focus && k > 1 ? r.pick([1, 1, 2]) : 1;
+      const group = focus ? r.pick([1, 1, 2, 3]) : 1;
+      const fEff = (k - 1) * d + 1;
+      const ph = r.int(0, fEff - 1);
+      const pw = focus ? r.int(0, fEff - 1) : ph;
       const op = s > 1 ? r.int(0, s - 1) : 0;
-      const oc = r.int(1, 8);
+      const icg = focus ? r.int(1, 4) : c;
+      const ocg = r.int(1, 8);
+      const bias = !focus || r.next() < 0.7;
       return {
-        nodes: [{ op: "ConvTranspose", inputs: ["x", "w", "b"], outputs: ["y"], name: "op", attrs: { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], output_padding: [op, op] } }],
-        inputs: [x],
-        inits: [floatTensor("w", [c, oc, k, k], r.floats(c * oc * k * k, -0.5, 0.5)), floatTensor("b", [oc], r.floats(oc))],
-        fusable: false,
+        nodes: [
+          {
+            op: "ConvTranspose",
+            inputs: ["x", "w", ...(bias ? ["b"] : [])],
+            outputs: ["y"],
+            name: "op",
+            attrs: { kernel_shape: [k, k], strides: [s, s], dilations: [d, d], pads: [ph, pw, ph, pw], output_padding: [op, op], group },
+          },
+        ],
+        inputs: [{ name: "x", shape: [n, icg * group, h, w] }],
+        inits: [floatTensor("w", [icg * group, ocg, k, k], r.floats(icg * group * ocg * k * k, -0.5, 0.5)), ...(bias ? [floatTensor("b", [ocg * group], r.floats(ocg * group))] : [])],
+        fusable: focus,
       };
     }
     case "BatchNormalization":
@@ -229,8 +272,9 @@ export interface RandomCase {
 
 export function randomCase(index: number, profiles: { image: DeviceProfile; buffer: DeviceProfile }): RandomCase {
   const r = new Rng(0xc0d1 + index * 7919);
-  const kind = RANDOM_OPS[index % RANDOM_OPS.length]!;
-  const b = build(kind, r);
+  const focus = index >= RANDOM_CASES;
+  const kind = focus ? CPU_FOCUS_OPS[(index - RANDOM_CASES) % CPU_FOCUS_OPS.length]! : RANDOM_OPS[index % RANDOM_OPS.length]!;
+  const b = build(kind, r, focus);
   const nodes = [...b.nodes];
   const inits = [...b.inits];
   let act = "";
@@ -242,8 +286,10 @@ export function randomCase(index: number, profiles: { image: DeviceProfile; buff
       inits.push(floatTensor("lo6", [], [0]), floatTensor("hi6", [], [6]));
     } else nodes.push({ op: act, inputs: ["t"], outputs: ["y"], name: "act", attrs: act === "LeakyRelu" ? { alpha: { float: 0.1 } } : {} });
   }
-  const model = buildModel({ nodes, inputs: b.inputs, outputs: [{ name: "y" }], initializers: inits, opset: 14 });
-  const placement = r.pick(["cpu", "gpu", "H", "H", "OC", "OC"]);
+  const model = buildModel({ nodes, inputs: b.inputs, outputs: [{ name: "y" }], initializers: inits, opset: b.opset ?? 14 });
+  // A forced OC split of an operator that splits only along H would leave it on the GPU.
+  const placements: Partial<Record<OpKind, string[]>> = { ConvTranspose: ["cpu", "H", "OC"], GlobalMaxPool: ["cpu", "cpu", "OC"], ReduceMean: ["cpu", "cpu", "OC"] };
+  const placement = r.pick(!focus ? ["cpu", "gpu", "H", "H", "OC", "OC"] : (placements[kind] ?? ["cpu", "H"]));
   const ratio = r.pick([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
   const buffer = r.next() < 0.3;
   const profile = buffer ? profiles.buffer : profiles.image;

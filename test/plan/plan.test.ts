@@ -58,9 +58,15 @@ describe("row maps", () => {
     expect(inputRange(m, 8, 10)).toEqual([3, 5]);
   });
   it("nearest 2× resize reads half the rows", () => {
-    const m: RowMap = { kind: "scale", scale: 2, linear: false, halfPixel: false, inRows: 8 };
+    const m: RowMap = { kind: "scale", scale: 2, linear: false, coord: "asymmetric", inRows: 8 };
     expect(inputRange(m, 0, 4)).toEqual([0, 2]);
     expect(inputRange(m, 4, 16)).toEqual([2, 8]);
+  });
+  it("align_corners resize reads the rows o·(in − 1)/(out − 1) needs, with a row of margin", () => {
+    // 9 → 27 rows: output rows [16, 27) sample 4.92 … 8, so they read rows 4 … 8.
+    const m: RowMap = { kind: "scale", scale: 3, linear: true, coord: "align_corners", inRows: 9 };
+    expect(inputRange(m, 16, 27)).toEqual([3, 9]);
+    expect(inputRange(m, 0, 16)).toEqual([0, 7]);
   });
 });
 
