@@ -14,6 +14,8 @@ export interface Sample {
   readonly kernel: string;
   readonly config: OpConfig;
   readonly latencyMs: number;
+  /** Spread over the measured rounds (the optional `stdev_ms` column); undefined when absent. */
+  readonly stdevMs?: number;
 }
 
 const INT_COLUMNS = ["n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "groups"] as const;
@@ -77,7 +79,10 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
       sw: ints.sw!,
       groups: ints.groups!,
     };
-    samples.push({ line: row.line, processor, kernel, config, latencyMs });
+    const sdText = index.has("stdev_ms") ? cell("stdev_ms") : "";
+    const stdevMs = sdText === "" ? Number.NaN : Number(sdText);
+    if (sdText !== "" && !(stdevMs >= 0)) throw new CompilerError("CODL-E062", { path, line: row.line, column: "stdev_ms", cause: `expected a non-negative number, got '${sdText}'` });
+    samples.push({ line: row.line, processor, kernel, config, latencyMs, ...(sdText === "" ? {} : { stdevMs }) });
   }
   return samples;
 }
