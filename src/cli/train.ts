@@ -30,7 +30,7 @@ import type { DeviceProfile, KernelModel } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
 import { accuracy } from "../predict/metrics.js";
 import { parseSamplesCsv } from "../predict/samples.js";
-import { DEFAULT_TRAIN, isQuiet, type KernelResult, trainKernelModels } from "../predict/train.js";
+import { DEFAULT_TRAIN, isQuiet, QUIET_REL_STDEV, type KernelResult, trainKernelModels } from "../predict/train.js";
 import { workOf } from "../predict/work.js";
 import { configKey } from "../kernels/op-config.js";
 import type { CommandResult } from "./result.js";
@@ -140,7 +140,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
     for (const [kernel, keys] of configs) if (keys.size < MIN_TRACE_CONFIGS) sparse.push(kernel);
     samples = samples.filter((s) => !sparse.includes(s.kernel));
   }
-  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, source: `measured: trained by codl train on ${inputName}` });
+  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor, source: `measured: trained by codl train on ${inputName}` });
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
   const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels }, options.out);
@@ -190,16 +190,14 @@ function buildReport(results: readonly KernelResult[], profile: DeviceProfile): 
 const pct = (x: number): string => (Number.isNaN(x) ? "    -" : (100 * x).toFixed(1).padStart(5));
 
 export function formatTrainReport(report: TrainReport, out: string): string {
-  const lines = [
-    "                                             all held-out rows                       quiet rows (sd < 5%)",
-    "kernel                       n_train n_test  ±10%  ±20%  med|e|%  FLOPs-linear ±10%  n_quiet  ±10%  FLOPs ±10%",
-  ];
+  const lines = ["kernel                       n_train n_test  ±10%  ±20%  med|e|%  FLOPs-linear ±10%  n_quiet quiet ±10% (FLOPs)"];
   for (const r of [...report.rows, report.total]) {
     const med = Number.isNaN(r.medianAbsErrPct) ? "-" : r.medianAbsErrPct.toFixed(1);
     lines.push(
-      `${r.kernel.padEnd(28)} ${String(r.nTrain).padStart(7)} ${String(r.nTest).padStart(6)} ${pct(r.acc10)} ${pct(r.acc20)} ${med.padStart(8)}  ${pct(r.flopsAcc10).padStart(17)}  ${String(r.nQuiet).padStart(7)} ${pct(r.quietAcc10)} ${pct(r.quietFlopsAcc10).padStart(11)}`,
+      `${r.kernel.padEnd(28)} ${String(r.nTrain).padStart(7)} ${String(r.nTest).padStart(6)} ${pct(r.acc10)} ${pct(r.acc20)} ${med.padStart(8)}  ${pct(r.flopsAcc10).padStart(17)}  ${String(r.nQuiet).padStart(7)} ${pct(r.quietAcc10).padStart(10)} (${pct(r.quietFlopsAcc10).trim()})`,
     );
   }
+  lines.push(`quiet: held-out rows whose spread over rounds is below ${100 * QUIET_REL_STDEV}% of their median (every row is trained on and scored above)`);
   if (report.sharing.length > 0) {
     const s = report.profile.sharing;
     lines.push(`sharing (in-sample): transform ${s.transform.interceptMs.toFixed(4)} ms + ${(s.transform.perByteMs * 1e6).toFixed(4)} ms/MB, map ${s.map.interceptMs.toFixed(4)} ms + ${(s.map.perByteMs * 1e6).toFixed(4)} ms/MB, sync ${s.syncMs.toFixed(4)} ms`);

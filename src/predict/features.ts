@@ -11,6 +11,13 @@
  *   loop*occ_rounds(F,k)  loop × batches of work-groups resident together on a CU (F fibers fit at once)
  *   work_groups, work_items, rounds, input/output/weight_bytes
  *
+ * On a CPU-backed OpenCL device (PoCL) each work-group is a loop over its
+ * items on one worker thread (a "compute unit"), so time follows the items
+ * and reads per thread, not waves:
+ *   cu_items, loop*cu_items             items per thread, × serial loop
+ *   loop*cu_items*pixels / *slices      input texel / weight reads per thread
+ *   cu_work                             outputs per thread
+ *
  * CPU features count XNNPACK tasks on the busiest thread:
  *   rounds, rounds*micro (micro-kernel calls), rounds*micro*steps (inner steps)
  */
@@ -92,6 +99,11 @@ export type FeatureFn = (w: Work) => number;
 const FIXED: Readonly<Record<string, FeatureFn>> = {
   "loop*block": (w) => w.loop * w.block,
   "loop*cu_work": (w) => w.loop * w.cuWork,
+  cu_work: (w) => w.cuWork,
+  cu_items: (w) => w.cuWork / w.block,
+  "loop*cu_items": (w) => (w.loop * w.cuWork) / w.block,
+  "loop*cu_items*pixels": (w) => (w.loop * w.cuWork * w.pixels) / w.block,
+  "loop*cu_items*slices": (w) => (w.loop * w.cuWork) / w.pixels,
   work_groups: (w) => w.workGroups,
   work_items: (w) => w.workItems,
   rounds: (w) => w.rounds,

@@ -4,8 +4,8 @@
  * FLOPs-linear baseline on the same split, and score both on the held-out
  * part. Shared by `codl train` and the real-data bench.
  *
- * Each processor has a launch floor, the fixed cost of any launch: the 1st
- * percentile of its training rows. Every model of that processor (and its
+ * Each processor has a launch floor, the fixed cost of any launch: its fastest
+ * row in training. Every model of that processor (and its
  * baseline) predicts at least that. Rows whose spread over the measured
  * rounds exceeds QUIET_REL_STDEV of their median are kept in training and in
  * the score; the score is also reported over the quiet rows alone.
@@ -46,6 +46,8 @@ export interface TrainOptions {
   /** Names the input in errors. */
   readonly path: string;
   readonly source?: string;
+  /** The profile's GPU vendor: "pocl" picks the CPU-backed OpenCL feature sets (feature-sets.ts). */
+  readonly gpuVendor?: string;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, "path"> = { holdout: 0.3, seed: 66, ridge: 1e-6, reweightRounds: 5, folds: 5 };
@@ -67,14 +69,14 @@ export interface KernelResult {
   readonly testFlopsPred: readonly number[];
 }
 
-/** Per processor: the 1st percentile of its training latencies (a launch never costs less). */
+/** Per processor: its fastest training row (no launch costs less). */
 export function launchFloors(train: readonly TrainSample[]): Map<"cpu" | "gpu", number> {
   const floors = new Map<"cpu" | "gpu", number>();
   for (const p of ["cpu", "gpu"] as const) {
     const ys = train.filter((s) => s.processor === p).map((s) => s.latencyMs);
     if (ys.length === 0) continue;
     ys.sort((a, b) => a - b);
-    floors.set(p, ys[Math.floor(0.01 * (ys.length - 1))]!);
+    floors.set(p, ys[0]!);
   }
   return floors;
 }
@@ -102,7 +104,7 @@ export function trainKernelModels(samples: readonly TrainSample[], options: Trai
     const folds = foldsByKey(tr, (s) => s.key, Math.min(options.folds, new Set(tr.map((s) => s.key)).size), options.seed + 1);
     const work = tr.map((s) => s.work);
     const y = tr.map((s) => s.latencyMs);
-    const sel = selectAndFit(candidatesFor(processor, tr.length, kernel), work, y, folds, fit);
+    const sel = selectAndFit(candidatesFor(processor, tr.length, kernel, options.gpuVendor), work, y, folds, fit);
     const flopsModel = fitKernelModel(FLOPS_LINEAR.features, work, y, { ...fit, kernel: `${kernel}#flops-linear` });
     const testPred = te.map((s) => evaluateModel(sel.model, s.work));
     const testFlopsPred = te.map((s) => evaluateModel(flopsModel, s.work));
