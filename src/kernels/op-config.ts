@@ -19,7 +19,8 @@ export const OP_KINDS = [
 ] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
-export type Activation = "none" | "relu" | "relu6" | "other";
+export const ACTIVATIONS = ["none", "relu", "relu6", "other"] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface OpConfig {
   readonly op: OpKind;

@@ -37,6 +37,8 @@ export type SyntheticOp =
       readonly group: number;
       readonly dilation: number;
       readonly relu: boolean;
+      /** An activation XNNPACK cannot fuse as a clamp, run after the conv (the model's own; absent: none). */
+      readonly post?: "LeakyRelu" | "HardSwish" | "Sigmoid";
     }
   | {
       readonly kind: "MaxPool" | "AveragePool";
@@ -127,7 +129,10 @@ export function encodeSyntheticModel(op: SyntheticOp, name: string, seed = 1): U
       const w = tensor("w", [op.oc, op.ic / op.group, op.kh, op.kw], floats(op.oc * fanIn, 1 / Math.sqrt(fanIn), rand));
       const b = tensor("b", [op.oc], floats(op.oc, 0.05, rand));
       const attrs = [ints("kernel_shape", [op.kh, op.kw]), ints("strides", [op.sh, op.sw]), ints("dilations", [op.dilation, op.dilation]), ints("pads", [op.pads[0], op.pads[1], op.pads[2], op.pads[3]]), int("group", op.group)];
-      if (op.relu) {
+      if (op.post !== undefined) {
+        nodes.push({ name: "conv", opType: "Conv", input: ["x", w, b], output: ["pre"], attribute: attrs });
+        nodes.push({ name: "act", opType: op.post, input: ["pre"], output: [out], attribute: op.post === "LeakyRelu" ? [float("alpha", 0.1)] : [] });
+      } else if (op.relu) {
         nodes.push({ name: "conv", opType: "Conv", input: ["x", w, b], output: ["pre"], attribute: attrs });
         nodes.push({ name: "relu", opType: "Relu", input: ["pre"], output: [out] });
       } else nodes.push({ name: "conv", opType: "Conv", input: ["x", w, b], output: [out], attribute: attrs });

@@ -89,6 +89,8 @@ export const POCL_CANDIDATES: readonly Candidate[] = [
 export const CPU_CANDIDATES: readonly Candidate[] = [
   { name: "tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps"] },
   { name: "tiles-bytes", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes"] },
+  { name: "tiles-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "post_elements"] },
+  { name: "tiles-bytes-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes", "post_elements"] },
 ];
 
 export const FLOPS_LINEAR: Candidate = { name: "flops-linear", features: ["flops"] };

@@ -20,6 +20,8 @@
  *
  * CPU features count XNNPACK tasks on the busiest thread:
  *   rounds, rounds*micro (micro-kernel calls), rounds*micro*steps (inner steps)
+ *   post_elements   outputs of an activation XNNPACK cannot fuse (LeakyRelu,
+ *                   HardSwish, Sigmoid), applied by the runtime in a pass of its own
  */
 
 import type { CpuTiling } from "../kernels/cpu-xnnpack.js";
@@ -47,6 +49,8 @@ export interface Work {
   /** Input bytes fetched by all work-groups: every group of output slices re-reads the input. */
   readonly inputTraffic: number;
   readonly flops: number;
+  /** CPU: output elements of the runtime's separate activation pass (0 when XNNPACK fuses it, and on the GPU). */
+  readonly postElements: number;
 }
 
 export function gpuWork(l: GpuLaunch, flops: number, taps = 1): Work {
@@ -70,10 +74,11 @@ export function gpuWork(l: GpuLaunch, flops: number, taps = 1): Work {
     weightTraffic: l.workGroups * l.weightBytes * sliceShare,
     inputTraffic: l.inputBytes * zGroups,
     flops,
+    postElements: 0,
   };
 }
 
-export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number): Work {
+export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number, postElements = 0): Work {
   return {
     loop: t.steps,
     block: t.mr * t.nr,
@@ -91,6 +96,7 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     weightTraffic: bytes.weights,
     inputTraffic: bytes.input,
     flops,
+    postElements,
   };
 }
 
@@ -117,6 +123,7 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   weight_traffic: (w) => w.weightTraffic,
   input_traffic: (w) => w.inputTraffic,
   flops: (w) => w.flops,
+  post_elements: (w) => w.postElements,
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;

@@ -55,6 +55,20 @@ export interface BaseOp {
   readonly dims: readonly SplitDim[];
 }
 
+/** The model's own fused activation when XNNPACK cannot apply it as a clamp (SyntheticOp Conv `post`). */
+function postActivation(node: Node): { post?: "LeakyRelu" | "HardSwish" | "Sigmoid" } {
+  switch (node.activation?.kind) {
+    case "leakyRelu":
+      return { post: "LeakyRelu" };
+    case "hardSwish":
+      return { post: "HardSwish" };
+    case "sigmoid":
+      return { post: "Sigmoid" };
+    default:
+      return {};
+  }
+}
+
 const pads4 = (p: readonly number[] | undefined): [number, number, number, number] => [p?.[0] ?? 0, p?.[1] ?? 0, p?.[2] ?? 0, p?.[3] ?? 0];
 
 /** The synthetic op standing for an IR node, or a reason it is not swept. */
@@ -79,8 +93,9 @@ export function baseOpOf(graph: Graph, node: Node, source: string): BaseOp | str
         pads: pads4(a.pads),
         group: c.groups,
         dilation: c.dilation ?? 1,
-        // XNNPACK applies relu/relu6 as a clamp; other activations are not what cpu.gemm measures (see the report).
+        // XNNPACK applies relu/relu6 as a clamp; LeakyRelu, HardSwish and Sigmoid run after it as a pass of their own.
         relu: c.activation === "relu" || c.activation === "relu6",
+        ...postActivation(node),
       };
       return { op, source, dims: depthwise || c.groups === 1 ? ["H", "OC"] : ["H"] };
     }
