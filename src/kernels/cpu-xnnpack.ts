@@ -6,9 +6,10 @@
  *     nc = nr·k chosen so that every thread gets about 5 tiles;
  *     rounds = ceil(tiles / threads), each tile = ceil(nc/nr) micro-kernels of K steps.
  *   depthwise / pool: one output row per task, channels in cr-wide vectors.
- *   custom: operators XNNPACK does not have (Concat, Resize, Pad, Softmax,
- *     layout, most activations) run as generated C++ loops on one thread,
- *     element by element: rounds = rows, micro = elements per row.
+ *   custom: operators XNNPACK does not have run as generated C++ loops on one
+ *     thread, element by element: rounds = rows, micro = elements per row.
+ *     Concat and Resize (index maths per element) are `cpu.concat` and
+ *     `cpu.resize`; Pad, Softmax, layout and most activations `cpu.custom`.
  *
  * mr, nr, cr and threads are profile parameters.
  */
@@ -23,7 +24,7 @@ export interface CpuSpec {
   readonly cr: number;
 }
 
-export const CPU_KERNELS = ["cpu.gemm", "cpu.dwconv", "cpu.pool", "cpu.eltwise", "cpu.custom"] as const;
+export const CPU_KERNELS = ["cpu.gemm", "cpu.dwconv", "cpu.pool", "cpu.eltwise", "cpu.concat", "cpu.resize", "cpu.custom"] as const;
 export type CpuKernelId = (typeof CPU_KERNELS)[number];
 
 export interface CpuTiling {
@@ -48,7 +49,8 @@ export function selectCpuKernel(c: OpConfig): CpuKernelId {
   if (c.op === "depthwise_conv2d" || (c.op === "conv2d" && c.groups > 1 && c.groups === c.ic && c.groups === c.oc)) return "cpu.dwconv";
   if (c.op === "pool") return "cpu.pool";
   if (c.op === "conv2d" || c.op === "fc") return "cpu.gemm";
-  return c.onnxOp === undefined || XNNPACK_ELTWISE.has(c.onnxOp) ? "cpu.eltwise" : "cpu.custom";
+  if (c.onnxOp === undefined || XNNPACK_ELTWISE.has(c.onnxOp)) return "cpu.eltwise";
+  return c.onnxOp === "Concat" ? "cpu.concat" : c.onnxOp === "Resize" ? "cpu.resize" : "cpu.custom";
 }
 
 export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selectCpuKernel(c)): CpuTiling {
@@ -68,7 +70,7 @@ export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selec
     return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr: cpu.mr, nr: cpu.nr, nc };
   }
   const rows = c.n * c.oh;
-  if (kernel === "cpu.custom") return { kernel, tiles: rows, rounds: rows, microPerTile: c.ow * c.oc, steps: 1, mr: 1, nr: 1, nc: c.oc };
+  if (kernel === "cpu.custom" || kernel === "cpu.concat" || kernel === "cpu.resize") return { kernel, tiles: rows, rounds: rows, microPerTile: c.ow * c.oc, steps: 1, mr: 1, nr: 1, nc: c.oc };
   const steps = kernel === "cpu.eltwise" ? 1 : c.kh * c.kw;
   return {
     kernel,

@@ -86,7 +86,14 @@ export function findModel(profile: DeviceProfile, kernel: string): KernelModel |
  * Kernel ids split off an older one. A profile trained before the split has
  * no model for them and prices them as before, with the older id's model.
  */
-const SPLIT_FROM: Readonly<Record<string, string>> = { "cpu.custom": "cpu.eltwise", "gpu.element": "gpu.eltwise" };
+const SPLIT_FROM: Readonly<Record<string, string>> = {
+  "cpu.custom": "cpu.eltwise",
+  "cpu.concat": "cpu.eltwise",
+  "cpu.resize": "cpu.eltwise",
+  "gpu.element": "gpu.eltwise",
+  "gpu.concat": "gpu.eltwise",
+  "gpu.resize": "gpu.eltwise",
+};
 
 /** The kernel id whose model prices `kernel` on this profile. */
 export function pricedKernel(profile: DeviceProfile, kernel: string): string {
