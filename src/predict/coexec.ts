@@ -90,6 +90,8 @@ const SPLIT_FROM: Readonly<Record<string, string>> = {
   "cpu.custom": "cpu.eltwise",
   "cpu.concat": "cpu.eltwise",
   "cpu.resize": "cpu.eltwise",
+  "cpu.pad": "cpu.eltwise",
+  "cpu.math": "cpu.eltwise",
   "gpu.element": "gpu.eltwise",
   "gpu.concat": "gpu.eltwise",
   "gpu.resize": "gpu.eltwise",

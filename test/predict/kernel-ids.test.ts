@@ -18,7 +18,9 @@ describe("element-wise kernel ids", () => {
     expect([selectCpuKernel(elt("LeakyRelu")), selectGpuKernel(elt("LeakyRelu"))]).toEqual(["cpu.custom", "gpu.eltwise"]);
     expect([selectCpuKernel(elt("Concat")), selectGpuKernel(elt("Concat"))]).toEqual(["cpu.concat", "gpu.concat"]);
     expect([selectCpuKernel(elt("Resize")), selectGpuKernel(elt("Resize"))]).toEqual(["cpu.resize", "gpu.resize"]);
-    expect([selectCpuKernel(elt("Pad")), selectGpuKernel(elt("Pad"))]).toEqual(["cpu.custom", "gpu.element"]);
+    expect([selectCpuKernel(elt("Pad")), selectGpuKernel(elt("Pad"))]).toEqual(["cpu.pad", "gpu.element"]);
+    expect([selectCpuKernel(elt("Tanh")), selectGpuKernel(elt("Tanh"))]).toEqual(["cpu.math", "gpu.eltwise"]);
+    expect([selectCpuKernel(elt("HardSwish")), selectGpuKernel(elt("HardSwish"))]).toEqual(["cpu.custom", "gpu.eltwise"]);
     expect([selectCpuKernel(elt()), selectGpuKernel(elt())]).toEqual(["cpu.eltwise", "gpu.eltwise"]);
   });
 
