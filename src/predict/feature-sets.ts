@@ -97,7 +97,7 @@ export const FLOPS_LINEAR: Candidate = { name: "flops-linear", features: ["flops
 
 export function candidatesFor(processor: "cpu" | "gpu", samples: number, kernel = "", gpuVendor = "other"): readonly Candidate[] {
   if (processor === "cpu") return CPU_CANDIDATES;
-  if (gpuVendor === "pocl") return samples >= 40 ? [...POCL_CANDIDATES, ...GPU_SMALL_CANDIDATES] : GPU_SMALL_CANDIDATES;
+  if (gpuVendor === "pocl") return samples >= 20 ? [...POCL_CANDIDATES, ...GPU_SMALL_CANDIDATES] : GPU_SMALL_CANDIDATES;
   if (kernel.endsWith("fully_connected") || kernel.endsWith(".fc")) return samples >= 150 ? [...GEMV_CANDIDATES, ...GPU_CANDIDATES] : GEMV_CANDIDATES;
   return samples >= 150 ? GPU_CANDIDATES : GPU_SMALL_CANDIDATES;
 }
