@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   f << "\", \"warmup\": " << warmup << ", \"threads\": " << threads << ", \"wall_ms\": [";
   for (size_t i = 0; i < wall.size(); i++) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", wall[i]);
+    std::snprintf(buf, sizeof buf, "%.6f", wall[i]);
     f << (i ? ", " : "") << buf;
   }
   f << "],\n\"rounds\": [\n";

@@ -104,10 +104,11 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
+// Milliseconds to the nanosecond: many single-operator times are below a microsecond.
 std::string num(double v) {
   if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
   return buf;
 }
 

@@ -160,6 +160,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--warmup <n>", "warm-up rounds per case (default 2; 1 with --quick)")
     .option("--quick", "a small sweep (a few operators, two ratios): minutes, for CI")
     .option("--max-ops <n>", "sweep at most this many operators (evenly spread)")
+    .option("--only <ops>", "sweep only nodes of these ONNX operator types, e.g. Pad,Tanh (comma-separated)")
     .option("--ratios <list>", "GPU shares to sweep per dimension (default 0.1,…,0.9; 0.3,0.7 with --quick)")
     .option("--input-shape <[file.onnx:]name=dims>", "static shape for a dynamic input; file.onnx: limits it to that model (repeatable)", collect, [])
     .option("--collect <dir>", "turn a harness folder's results/ into samples CSV")

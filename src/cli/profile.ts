@@ -48,6 +48,7 @@ export const profileOptionsSchema = z.object({
   collect: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
   maxOps: count(1).optional(),
+  only: z.string().optional(),
   ratios: z.string().optional(),
 });
 export type ProfileCliOptions = z.infer<typeof profileOptionsSchema>;
@@ -123,13 +124,14 @@ function baseOps(options: ProfileCliOptions): { ops: BaseOp[]; skipped: Map<stri
     if (options.builtin !== "paper") throw new CompilerError("CODL-E070", { cause: `unknown --builtin '${options.builtin}' (known: paper)` });
     return { ops: paperBaseOps(), skipped: new Map() };
   }
+  const only = options.only === undefined ? undefined : new Set(options.only.split(",").filter((s) => s !== ""));
   const ops: BaseOp[] = [];
   const skipped = new Map<string, number>();
   const seen = new Set<string>();
   for (const file of (options.models ?? "").split(",").filter((s) => s !== "")) {
     const inputShapes = parseInputShapes(inputShapesFor(options.inputShape, path.basename(file)));
     const { graph } = loadModel(readModelFile(file), { path: file, readExternal: externalDataReader(file), inputShapes });
-    const r = baseOpsOfGraph(graph, path.basename(file));
+    const r = baseOpsOfGraph(graph, path.basename(file), only);
     for (const op of r.ops) {
       const key = JSON.stringify(op.op);
       if (!seen.has(key)) {

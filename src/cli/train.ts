@@ -5,7 +5,10 @@
  * Fits one model per kernel implementation in the samples CSV (70/30 split by
  * configuration, feature set chosen by cross-validation on the 70%), prints
  * one row per model beside the FLOPs-linear baseline, and writes the base
- * profile with those models replaced (held-out accuracy included).
+ * profile with those models replaced (held-out accuracy included). Accuracy
+ * is also printed over the quiet held-out rows (spread over rounds below 5%
+ * of the median, when the CSV has `stdev_ms`): noisy rows are trained on and
+ * scored, never dropped.
  * Rows of the sharing ops (transform_*, map_*, sync; `codl profile` writes
  * them) fit the profile's sharing models instead (predict/sharing-fit.ts).
  * `--from-trace` adds rows from `codl_run --trace` runs of bundles compiled
@@ -27,7 +30,7 @@ import type { DeviceProfile, KernelModel } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
 import { accuracy } from "../predict/metrics.js";
 import { parseSamplesCsv } from "../predict/samples.js";
-import { DEFAULT_TRAIN, type KernelResult, trainKernelModels } from "../predict/train.js";
+import { DEFAULT_TRAIN, isQuiet, QUIET_REL_STDEV, type KernelResult, trainKernelModels } from "../predict/train.js";
 import { workOf } from "../predict/work.js";
 import { configKey } from "../kernels/op-config.js";
 import type { CommandResult } from "./result.js";
@@ -45,10 +48,24 @@ export const trainOptionsSchema = z.object({
 export type TrainCliOptions = z.infer<typeof trainOptionsSchema>;
 
 export interface TrainReport {
-  readonly rows: ReadonlyArray<{ kernel: string; nTrain: number; nTest: number; acc10: number; acc20: number; medianAbsErrPct: number; flopsAcc10: number; features: string }>;
-  readonly total: { nTrain: number; nTest: number; acc10: number; acc20: number; medianAbsErrPct: number; flopsAcc10: number };
+  readonly rows: ReadonlyArray<ReportRow & { features: string }>;
+  readonly total: ReportRow;
   readonly profile: DeviceProfile;
   readonly sharing: SharingFit["parts"];
+}
+
+interface ReportRow {
+  readonly kernel: string;
+  readonly nTrain: number;
+  readonly nTest: number;
+  readonly acc10: number;
+  readonly acc20: number;
+  readonly medianAbsErrPct: number;
+  readonly flopsAcc10: number;
+  /** Over the quiet held-out rows only (predict/train.ts isQuiet). */
+  readonly nQuiet: number;
+  readonly quietAcc10: number;
+  readonly quietFlopsAcc10: number;
 }
 
 const MIN_TRACE_CONFIGS = 4;
@@ -112,6 +129,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
     processor: s.processor,
     work: workOf(s.kernel, s.config, base),
     latencyMs: s.latencyMs,
+    ...(s.stdevMs === undefined ? {} : { stdevMs: s.stdevMs }),
   }));
   // A trace holds few operators per kernel: with traces, kernels seen in fewer than
   // MIN_TRACE_CONFIGS configurations keep the base profile's model (reported) instead of failing.
@@ -122,7 +140,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
     for (const [kernel, keys] of configs) if (keys.size < MIN_TRACE_CONFIGS) sparse.push(kernel);
     samples = samples.filter((s) => !sparse.includes(s.kernel));
   }
-  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, source: `measured: trained by codl train on ${inputName}` });
+  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor, source: `measured: trained by codl train on ${inputName}` });
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
   const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels }, options.out);
@@ -141,24 +159,30 @@ function buildReport(results: readonly KernelResult[], profile: DeviceProfile): 
     acc20: r.test.acc20,
     medianAbsErrPct: r.test.medianAbsErrPct,
     flopsAcc10: r.flopsTest.acc10,
+    nQuiet: r.quietTest.n,
+    quietAcc10: r.quietTest.acc10,
+    quietFlopsAcc10: r.quietFlopsTest.acc10,
     features: r.candidate,
   }));
-  const truth = results.flatMap((r) => r.testSamples.map((s) => s.latencyMs));
-  const all = accuracy(
-    results.flatMap((r) => r.testPred),
-    truth,
-  );
-  const flops = accuracy(
-    results.flatMap((r) => r.testFlopsPred),
-    truth,
-  );
+  const held = results.flatMap((r) => r.testSamples.map((s, i) => ({ s, pred: r.testPred[i]!, flops: r.testFlopsPred[i]! })));
+  const quiet = held.filter((h) => isQuiet(h.s));
+  const score = (hs: typeof held, which: "pred" | "flops") =>
+    accuracy(
+      hs.map((h) => h[which]),
+      hs.map((h) => h.s.latencyMs),
+    );
+  const all = score(held, "pred");
   const total = {
+    kernel: "total",
     nTrain: results.reduce((s, r) => s + r.nTrain, 0),
     nTest: all.n,
     acc10: all.acc10,
     acc20: all.acc20,
     medianAbsErrPct: all.medianAbsErrPct,
-    flopsAcc10: flops.acc10,
+    flopsAcc10: score(held, "flops").acc10,
+    nQuiet: quiet.length,
+    quietAcc10: score(quiet, "pred").acc10,
+    quietFlopsAcc10: score(quiet, "flops").acc10,
   };
   return { rows, total, profile };
 }
@@ -166,11 +190,14 @@ function buildReport(results: readonly KernelResult[], profile: DeviceProfile): 
 const pct = (x: number): string => (Number.isNaN(x) ? "    -" : (100 * x).toFixed(1).padStart(5));
 
 export function formatTrainReport(report: TrainReport, out: string): string {
-  const lines = ["kernel                       n_train n_test  ±10%  ±20%  med|e|%  FLOPs-linear ±10%"];
-  for (const r of [...report.rows, { kernel: "total", ...report.total, features: "" }]) {
+  const lines = ["kernel                       n_train n_test  ±10%  ±20%  med|e|%  FLOPs-linear ±10%  n_quiet quiet ±10% (FLOPs)"];
+  for (const r of [...report.rows, report.total]) {
     const med = Number.isNaN(r.medianAbsErrPct) ? "-" : r.medianAbsErrPct.toFixed(1);
-    lines.push(`${r.kernel.padEnd(28)} ${String(r.nTrain).padStart(7)} ${String(r.nTest).padStart(6)} ${pct(r.acc10)} ${pct(r.acc20)} ${med.padStart(8)}  ${pct(r.flopsAcc10).padStart(17)}`);
+    lines.push(
+      `${r.kernel.padEnd(28)} ${String(r.nTrain).padStart(7)} ${String(r.nTest).padStart(6)} ${pct(r.acc10)} ${pct(r.acc20)} ${med.padStart(8)}  ${pct(r.flopsAcc10).padStart(17)}  ${String(r.nQuiet).padStart(7)} ${pct(r.quietAcc10).padStart(10)} (${pct(r.quietFlopsAcc10).trim()})`,
+    );
   }
+  lines.push(`quiet: held-out rows whose spread over rounds is below ${100 * QUIET_REL_STDEV}% of their median (every row is trained on and scored above)`);
   if (report.sharing.length > 0) {
     const s = report.profile.sharing;
     lines.push(`sharing (in-sample): transform ${s.transform.interceptMs.toFixed(4)} ms + ${(s.transform.perByteMs * 1e6).toFixed(4)} ms/MB, map ${s.map.interceptMs.toFixed(4)} ms + ${(s.map.perByteMs * 1e6).toFixed(4)} ms/MB, sync ${s.syncMs.toFixed(4)} ms`);

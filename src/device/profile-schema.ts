@@ -43,7 +43,8 @@ export const cpuSchema = z.object({
 
 export const gpuSchema = z.object({
   name: z.string().min(1),
-  vendor: z.enum(["adreno", "mali", "other"]),
+  /** `pocl`: an OpenCL device that runs work-groups as loops on CPU threads (PoCL's pthread device). */
+  vendor: z.enum(["adreno", "mali", "pocl", "other"]),
   computeUnits: positiveInt,
   /** Threads per wave/warp. */
   waveSize: positiveInt,
@@ -86,6 +87,8 @@ export const kernelModelSchema = z
     nSamples: z.int().nonnegative(),
     /** Share of held-out samples within ±10%; null when nothing was held out. */
     heldOutAcc10: z.number().min(0).max(1).nullable(),
+    /** The fixed cost of one launch on this processor: no prediction goes below it (1 µs when absent). */
+    floorMs: nonNegative.optional(),
     source: z.string().optional(),
   })
   .refine((m) => m.means.length === m.features.length && m.stds.length === m.features.length && m.coefficients.length === m.features.length, {

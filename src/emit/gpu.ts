@@ -86,7 +86,7 @@ export function genericKernel(ctx: OpContext): GpuKernelSpec {
   const cb0 = Math.floor(part.c0 / 4);
   const cbs = Math.ceil(part.c1 / 4) - cb0;
   const grid: Dim3 = [d.w, d.n * part.rows, cbs];
-  const launch = summariseLaunch(gpuSpec(ctx), { kernel: "gpu.eltwise", block: [1, 1, 1], grid, local: pickSimpleWorkGroup(grid, Math.min(256, ctx.profile.gpu.maxWorkGroupSize)), loop: 1, inputBytes: 0, outputBytes: 0, weightBytes: 0 });
+  const launch = summariseLaunch(gpuSpec(ctx), { kernel: "gpu.element", block: [1, 1, 1], grid, local: pickSimpleWorkGroup(grid, Math.min(256, ctx.profile.gpu.maxWorkGroupSize)), loop: 1, inputBytes: 0, outputBytes: 0, weightBytes: 0 });
   const entry = ctx.label();
   const kernel = [
     `__kernel void ${entry}(${params.join(", ")}) {`,

@@ -6,6 +6,12 @@
  *     nc = nr·k chosen so that every thread gets about 5 tiles;
  *     rounds = ceil(tiles / threads), each tile = ceil(nc/nr) micro-kernels of K steps.
  *   depthwise / pool: one output row per task, channels in cr-wide vectors.
+ *   custom: operators XNNPACK does not have run as generated C++ loops on one
+ *     thread, element by element: rounds = rows, micro = elements per row.
+ *     Concat, Resize and Pad (index maths per element) are `cpu.concat`,
+ *     `cpu.resize` and `cpu.pad`; loops that call libm per element (Tanh,
+ *     Exp, Log, Erf, Softmax) `cpu.math`; the rest (LeakyRelu, HardSwish,
+ *     layout, …) `cpu.custom`.
  *
  * mr, nr, cr and threads are profile parameters.
  */
@@ -20,7 +26,7 @@ export interface CpuSpec {
   readonly cr: number;
 }
 
-export const CPU_KERNELS = ["cpu.gemm", "cpu.dwconv", "cpu.pool", "cpu.eltwise"] as const;
+export const CPU_KERNELS = ["cpu.gemm", "cpu.dwconv", "cpu.pool", "cpu.eltwise", "cpu.concat", "cpu.resize", "cpu.pad", "cpu.math", "cpu.custom"] as const;
 export type CpuKernelId = (typeof CPU_KERNELS)[number];
 
 export interface CpuTiling {
@@ -38,11 +44,18 @@ export interface CpuTiling {
   readonly nc: number;
 }
 
+/** Element-wise operators the runtime runs on XNNPACK (emit/cpu-xnnpack.ts); the rest are generated loops. */
+const XNNPACK_ELTWISE: ReadonlySet<string> = new Set(["Add", "Mul", "Relu", "Clip", "Sigmoid"]);
+/** Generated loops whose per-element work is a libm call, several times a multiply-add. */
+const MATH_ELTWISE: ReadonlySet<string> = new Set(["Tanh", "Exp", "Log", "Erf", "Softmax", "Pow", "Sqrt"]);
+const LOOP_KERNELS: Readonly<Record<string, CpuKernelId>> = { Concat: "cpu.concat", Resize: "cpu.resize", Pad: "cpu.pad" };
+
 export function selectCpuKernel(c: OpConfig): CpuKernelId {
   if (c.op === "depthwise_conv2d" || (c.op === "conv2d" && c.groups > 1 && c.groups === c.ic && c.groups === c.oc)) return "cpu.dwconv";
   if (c.op === "pool") return "cpu.pool";
   if (c.op === "conv2d" || c.op === "fc") return "cpu.gemm";
-  return "cpu.eltwise";
+  if (c.onnxOp === undefined || XNNPACK_ELTWISE.has(c.onnxOp)) return "cpu.eltwise";
+  return LOOP_KERNELS[c.onnxOp] ?? (MATH_ELTWISE.has(c.onnxOp) ? "cpu.math" : "cpu.custom");
 }
 
 export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selectCpuKernel(c)): CpuTiling {
@@ -62,6 +75,7 @@ export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selec
     return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr: cpu.mr, nr: cpu.nr, nc };
   }
   const rows = c.n * c.oh;
+  if (kernel !== "cpu.eltwise" && kernel !== "cpu.dwconv" && kernel !== "cpu.pool") return { kernel, tiles: rows, rounds: rows, microPerTile: c.ow * c.oc, steps: 1, mr: 1, nr: 1, nc: c.oc };
   const steps = kernel === "cpu.eltwise" ? 1 : c.kh * c.kw;
   return {
     kernel,

@@ -90,8 +90,12 @@ function activationOf(node: Node): Activation {
 }
 
 /** An element-wise record over a tensor of `out` (input the same extent). */
-function eltwiseConfig(out: Nchw, activation: Activation = "none"): OpConfig {
-  return { op: "eltwise", n: out.n, ih: out.h, iw: out.w, ic: out.c, oh: out.h, ow: out.w, oc: out.c, kh: 1, kw: 1, sh: 1, sw: 1, groups: 1, activation };
+function eltwiseConfig(node: Node, out: Nchw, activation: Activation = "none"): OpConfig {
+  return { op: "eltwise", n: out.n, ih: out.h, iw: out.w, ic: out.c, oh: out.h, ow: out.w, oc: out.c, kh: 1, kw: 1, sh: 1, sw: 1, groups: 1, activation, onnxOp: onnxOpOf(node) };
+}
+
+function onnxOpOf(node: Node): string {
+  return node.op === "Unknown" ? node.onnxOp : node.op;
 }
 
 function build(opClass: IrOpClass, config: OpConfig, rowMap: RowMap, out: Nchw, channelsPerGroup = 1): IrOp {
@@ -218,7 +222,7 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
       const axis = node.attrs.axis < 0 ? node.attrs.axis + rank : node.attrs.axis;
       // Concatenating channels keeps rows aligned; along H or W it does not.
       const rowMap: RowMap = axis === 1 && rank === 4 ? { kind: "identity", inRows: out.h } : all;
-      return build("concat", eltwiseConfig(out), rowMap, out);
+      return build("concat", eltwiseConfig(node, out), rowMap, out);
     }
     case "Resize": {
       const linear = node.attrs.mode !== "nearest";
@@ -226,27 +230,27 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
       const ct = node.attrs.coordinateTransformationMode;
       const coord: ResizeCoord = ct === "asymmetric" || ct === "align_corners" ? ct : "half_pixel";
       const rowMap: RowMap = outShape.length === 4 && x.n === out.n && x.c === out.c ? { kind: "scale", scale, linear, coord, inRows: x.h } : all;
-      return build("resize", eltwiseConfig(out), rowMap, out);
+      return build("resize", eltwiseConfig(node, out), rowMap, out);
     }
     case "Pad": {
       const pads = node.attrs.pads ?? [];
       const rank = outShape.length;
       const onlySpatial = rank === 4 && [0, 1, 4, 5].every((i) => (pads[i] ?? 0) === 0);
       const rowMap: RowMap = onlySpatial ? { kind: "pad", top: pads[2] ?? 0, mode: node.attrs.mode, inRows: x.h } : all;
-      return build("pad", eltwiseConfig(out), rowMap, out);
+      return build("pad", eltwiseConfig(node, out), rowMap, out);
     }
     case "Softmax":
-      return build("softmax", eltwiseConfig(out), all, out);
+      return build("softmax", eltwiseConfig(node, out), all, out);
     case "Transpose":
     case "Reshape":
     case "Flatten":
     case "Squeeze":
     case "Unsqueeze":
-      return build("layout", { ...eltwiseConfig({ n: 1, c: elementCount(outShape), h: 1, w: 1 }) }, all, { n: 1, c: elementCount(outShape), h: 1, w: 1 });
+      return build("layout", { ...eltwiseConfig(node, { n: 1, c: elementCount(outShape), h: 1, w: 1 }) }, all, { n: 1, c: elementCount(outShape), h: 1, w: 1 });
     default: {
       // Element-wise: activations, binary arithmetic (broadcast), BatchNormalization, PRelu.
       const same = out.h === x.h && outShape.length === 4;
-      return build("eltwise", eltwiseConfig(out, act), same ? { kind: "identity", inRows: x.h } : all, out);
+      return build("eltwise", eltwiseConfig(node, out, act), same ? { kind: "identity", inRows: x.h } : all, out);
     }
   }
 }

@@ -15,7 +15,7 @@ export type Dim3 = readonly [number, number, number];
 
 /** The GPU parameters blocking depends on (a subset of a profile's `gpu`). */
 export interface GpuSpec {
-  readonly vendor: "adreno" | "mali" | "other";
+  readonly vendor: "adreno" | "mali" | "pocl" | "other";
   readonly computeUnits: number;
   readonly waveSize: number;
   readonly maxWorkGroupSize: number;

@@ -14,6 +14,11 @@
  * waves, so small layers still fill the GPU and large ones reuse registers:
  *
  *   waves/CU ≤ 4 → 1×1×1 · ≤ 12 → 2×1×1 · ≤ 24 → 2×1×2 · else 4×1×2 (1×1 conv) or 2×1×2
+ *
+ * Element-wise operators with a vectorised kernel (emit/gpu-conv-kernels.ts)
+ * are `gpu.eltwise`; the rest run the generic element kernel (emit/gpu.ts), one
+ * pixel per item and a scalar loop over its 4 lanes, loop = 4: `gpu.concat`,
+ * `gpu.resize`, and `gpu.element` for the others (Pad, …).
  */
 
 import { type Dim3, type GpuLaunch, type GpuSpec, pickConvWorkGroup, pickSimpleWorkGroup, summariseLaunch } from "./gpu-blocking.js";
@@ -26,11 +31,17 @@ export const GPU_KERNELS = [
   "gpu.pool",
   "gpu.fc",
   "gpu.eltwise",
+  "gpu.concat",
+  "gpu.resize",
+  "gpu.element",
   "gpu.transform",
 ] as const;
 export type GpuKernelId = (typeof GPU_KERNELS)[number];
 
 const ELEMENT_BYTES = 2; // fp16 storage
+
+/** Element-wise operators with a vectorised GPU kernel (emit/gpu-conv-kernels.ts specialisedGpuKernel). */
+const VECTOR_ELTWISE: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh"]);
 
 export function selectGpuKernel(c: OpConfig): GpuKernelId {
   switch (c.op) {
@@ -44,7 +55,8 @@ export function selectGpuKernel(c: OpConfig): GpuKernelId {
     case "fc":
       return "gpu.fc";
     case "eltwise":
-      return "gpu.eltwise";
+      if (c.onnxOp === undefined || VECTOR_ELTWISE.has(c.onnxOp)) return "gpu.eltwise";
+      return c.onnxOp === "Concat" ? "gpu.concat" : c.onnxOp === "Resize" ? "gpu.resize" : "gpu.element";
     default:
       return "gpu.transform";
   }
@@ -114,7 +126,7 @@ export function gpuLaunch(c: OpConfig, gpu: GpuSpec, kernel: GpuKernelId = selec
         block: [1, 1, 1],
         grid,
         local: pickSimpleWorkGroup(grid, Math.min(256, gpu.maxWorkGroupSize)),
-        loop: 1,
+        loop: kernel === "gpu.concat" || kernel === "gpu.resize" || kernel === "gpu.element" ? 4 : 1,
         inputBytes,
         outputBytes,
         weightBytes: 0,

@@ -19,7 +19,8 @@ export const OP_KINDS = [
 ] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
-export type Activation = "none" | "relu" | "relu6" | "other";
+export const ACTIVATIONS = ["none", "relu", "relu6", "other"] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface OpConfig {
   readonly op: OpKind;
@@ -40,6 +41,12 @@ export interface OpConfig {
   /** Top padding in rows; needed to place H-split halos exactly (0 when absent). */
   readonly padTop?: number;
   readonly activation?: Activation;
+  /**
+   * The ONNX operator an `eltwise` record stands for (Add, Concat, Resize, …).
+   * It picks the implementation: XNNPACK or a generated C++ loop on the CPU,
+   * the vectorised or the generic element kernel on the GPU. Absent: Add.
+   */
+  readonly onnxOp?: string;
 }
 
 export function ceilDiv(a: number, b: number): number {

@@ -37,6 +37,8 @@ export type SyntheticOp =
       readonly group: number;
       readonly dilation: number;
       readonly relu: boolean;
+      /** An activation XNNPACK cannot fuse as a clamp, run after the conv (the model's own; absent: none). */
+      readonly post?: "LeakyRelu" | "HardSwish" | "Sigmoid";
     }
   | {
       readonly kind: "MaxPool" | "AveragePool";
@@ -52,7 +54,26 @@ export type SyntheticOp =
     }
   | { readonly kind: "GlobalAveragePool"; readonly n: number; readonly c: number; readonly ih: number; readonly iw: number }
   | { readonly kind: "Gemm"; readonly n: number; readonly k: number; readonly oc: number }
-  | { readonly kind: "Add" | "LeakyRelu"; readonly n: number; readonly c: number; readonly h: number; readonly w: number }
+  | { readonly kind: "Add"; readonly n: number; readonly c: number; readonly h: number; readonly w: number }
+  | {
+      readonly kind: "LeakyRelu";
+      readonly n: number;
+      readonly c: number;
+      readonly h: number;
+      readonly w: number;
+      /** The model's own unary activation, when it is not LeakyRelu (absent: LeakyRelu). */
+      readonly opType?: "Relu" | "Sigmoid" | "HardSigmoid" | "HardSwish" | "Tanh";
+    }
+  | {
+      readonly kind: "Pad";
+      readonly n: number;
+      readonly c: number;
+      readonly h: number;
+      readonly w: number;
+      /** [top, left, bottom, right] */
+      readonly pads: readonly [number, number, number, number];
+      readonly mode: "constant" | "reflect" | "edge";
+    }
   | { readonly kind: "Concat"; readonly n: number; readonly c0: number; readonly c1: number; readonly h: number; readonly w: number }
   | { readonly kind: "Resize"; readonly n: number; readonly c: number; readonly h: number; readonly w: number; readonly scale: number };
 
@@ -106,6 +127,8 @@ export function syntheticOutputShape(op: SyntheticOp): number[] {
       return [op.n, op.c0 + op.c1, op.h, op.w];
     case "Resize":
       return [op.n, op.c, op.h * op.scale, op.w * op.scale];
+    case "Pad":
+      return [op.n, op.c, op.h + op.pads[0] + op.pads[2], op.w + op.pads[1] + op.pads[3]];
   }
 }
 
@@ -127,7 +150,10 @@ export function encodeSyntheticModel(op: SyntheticOp, name: string, seed = 1): U
       const w = tensor("w", [op.oc, op.ic / op.group, op.kh, op.kw], floats(op.oc * fanIn, 1 / Math.sqrt(fanIn), rand));
       const b = tensor("b", [op.oc], floats(op.oc, 0.05, rand));
       const attrs = [ints("kernel_shape", [op.kh, op.kw]), ints("strides", [op.sh, op.sw]), ints("dilations", [op.dilation, op.dilation]), ints("pads", [op.pads[0], op.pads[1], op.pads[2], op.pads[3]]), int("group", op.group)];
-      if (op.relu) {
+      if (op.post !== undefined) {
+        nodes.push({ name: "conv", opType: "Conv", input: ["x", w, b], output: ["pre"], attribute: attrs });
+        nodes.push({ name: "act", opType: op.post, input: ["pre"], output: [out], attribute: op.post === "LeakyRelu" ? [float("alpha", 0.1)] : [] });
+      } else if (op.relu) {
         nodes.push({ name: "conv", opType: "Conv", input: ["x", w, b], output: ["pre"], attribute: attrs });
         nodes.push({ name: "relu", opType: "Relu", input: ["pre"], output: [out] });
       } else nodes.push({ name: "conv", opType: "Conv", input: ["x", w, b], output: [out], attribute: attrs });
@@ -161,8 +187,14 @@ export function encodeSyntheticModel(op: SyntheticOp, name: string, seed = 1): U
       break;
     case "LeakyRelu":
       inputs.push(value("x", [op.n, op.c, op.h, op.w]));
-      nodes.push({ name: "act", opType: "LeakyRelu", input: ["x"], output: [out], attribute: [float("alpha", 0.1)] });
+      nodes.push({ name: "act", opType: op.opType ?? "LeakyRelu", input: ["x"], output: [out], attribute: op.opType === undefined ? [float("alpha", 0.1)] : [] });
       break;
+    case "Pad": {
+      const pads = tensor("pads", [8], new Uint8Array(new BigInt64Array([0, 0, op.pads[0], op.pads[1], 0, 0, op.pads[2], op.pads[3]].map(BigInt)).buffer), 7);
+      inputs.push(value("x", [op.n, op.c, op.h, op.w]));
+      nodes.push({ name: "pad", opType: "Pad", input: ["x", pads], output: [out], attribute: [str("mode", op.mode)] });
+      break;
+    }
     case "Concat":
       inputs.push(value("x", [op.n, op.c0, op.h, op.w]), value("x2", [op.n, op.c1, op.h, op.w]));
       nodes.push({ name: "concat", opType: "Concat", input: ["x", "x2"], output: [out], attribute: [int("axis", 1)] });

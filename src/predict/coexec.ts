@@ -50,7 +50,7 @@ export function sliceRows(c: OpConfig, a: number, b: number): OpConfig {
 
 /** A copy with new rows/channels, written out field by field (spreads are slow on this hot path). */
 function withShape(c: OpConfig, ih: number, oh: number, ic: number, oc: number, groups: number, padTop: number): OpConfig {
-  return { op: c.op, n: c.n, ih, iw: c.iw, ic, oh, ow: c.ow, oc, kh: c.kh, kw: c.kw, sh: c.sh, sw: c.sw, groups, dilation: c.dilation ?? 1, padTop, activation: c.activation ?? "none" };
+  return { op: c.op, n: c.n, ih, iw: c.iw, ic, oh, ow: c.ow, oc, kh: c.kh, kw: c.kw, sh: c.sh, sw: c.sw, groups, dilation: c.dilation ?? 1, padTop, activation: c.activation ?? "none", onnxOp: c.onnxOp };
 }
 
 /** The operator restricted to `oc` output channels (depthwise also slices its input). */
@@ -82,15 +82,36 @@ export function findModel(profile: DeviceProfile, kernel: string): KernelModel |
   return idx.get(kernel);
 }
 
+/**
+ * Kernel ids split off an older one. A profile trained before the split has
+ * no model for them and prices them as before, with the older id's model.
+ */
+const SPLIT_FROM: Readonly<Record<string, string>> = {
+  "cpu.custom": "cpu.eltwise",
+  "cpu.concat": "cpu.eltwise",
+  "cpu.resize": "cpu.eltwise",
+  "cpu.pad": "cpu.eltwise",
+  "cpu.math": "cpu.eltwise",
+  "gpu.element": "gpu.eltwise",
+  "gpu.concat": "gpu.eltwise",
+  "gpu.resize": "gpu.eltwise",
+};
+
+/** The kernel id whose model prices `kernel` on this profile. */
+export function pricedKernel(profile: DeviceProfile, kernel: string): string {
+  const older = SPLIT_FROM[kernel];
+  return older !== undefined && findModel(profile, kernel) === undefined ? older : kernel;
+}
+
 export function predictGpuMs(profile: DeviceProfile, c: OpConfig): number {
   if (c.oh <= 0 || c.oc <= 0) return 0;
-  const kernel = selectGpuKernel(c);
+  const kernel = pricedKernel(profile, selectGpuKernel(c));
   return evaluateModel(modelFor(profile, kernel), workOf(kernel, c, profile));
 }
 
 export function predictCpuMs(profile: DeviceProfile, c: OpConfig): number {
   if (c.oh <= 0 || c.oc <= 0) return 0;
-  const kernel = selectCpuKernel(c);
+  const kernel = pricedKernel(profile, selectCpuKernel(c));
   return evaluateModel(modelFor(profile, kernel), workOf(kernel, c, profile));
 }
 

@@ -73,15 +73,31 @@ export const GPU_SMALL_CANDIDATES: readonly Candidate[] = [
   { name: "flops-bytes", features: ["flops", "input_bytes", "output_bytes", "weight_bytes"] },
 ];
 
+/**
+ * A CPU-backed OpenCL device (profile gpu.vendor "pocl"): work-groups run as
+ * loops on worker threads, so items, loop iterations and reads per thread
+ * set the time; a launch and each work-group cost a fixed amount.
+ */
+const POCL_BASE = ["loop*cu_work", "loop*cu_items", "cu_items", "rounds", "input_bytes", "output_bytes"];
+export const POCL_CANDIDATES: readonly Candidate[] = [
+  { name: "pocl-items", features: POCL_BASE },
+  { name: "pocl-items-weights", features: [...POCL_BASE, "weight_bytes"] },
+  { name: "pocl-reads", features: [...POCL_BASE, "loop*cu_items*pixels", "loop*cu_items*slices", "cu_work"] },
+  { name: "pocl-reads-weights", features: [...POCL_BASE, "loop*cu_items*pixels", "loop*cu_items*slices", "cu_work", "weight_bytes"] },
+];
+
 export const CPU_CANDIDATES: readonly Candidate[] = [
   { name: "tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps"] },
   { name: "tiles-bytes", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes"] },
+  { name: "tiles-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "post_elements"] },
+  { name: "tiles-bytes-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes", "post_elements"] },
 ];
 
 export const FLOPS_LINEAR: Candidate = { name: "flops-linear", features: ["flops"] };
 
-export function candidatesFor(processor: "cpu" | "gpu", samples: number, kernel = ""): readonly Candidate[] {
+export function candidatesFor(processor: "cpu" | "gpu", samples: number, kernel = "", gpuVendor = "other"): readonly Candidate[] {
   if (processor === "cpu") return CPU_CANDIDATES;
+  if (gpuVendor === "pocl") return samples >= 20 ? [...POCL_CANDIDATES, ...GPU_SMALL_CANDIDATES] : GPU_SMALL_CANDIDATES;
   if (kernel.endsWith("fully_connected") || kernel.endsWith(".fc")) return samples >= 150 ? [...GEMV_CANDIDATES, ...GPU_CANDIDATES] : GEMV_CANDIDATES;
   return samples >= 150 ? GPU_CANDIDATES : GPU_SMALL_CANDIDATES;
 }

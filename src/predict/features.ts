@@ -11,8 +11,17 @@
  *   loop*occ_rounds(F,k)  loop × batches of work-groups resident together on a CU (F fibers fit at once)
  *   work_groups, work_items, rounds, input/output/weight_bytes
  *
+ * On a CPU-backed OpenCL device (PoCL) each work-group is a loop over its
+ * items on one worker thread (a "compute unit"), so time follows the items
+ * and reads per thread, not waves:
+ *   cu_items, loop*cu_items             items per thread, × serial loop
+ *   loop*cu_items*pixels / *slices      input texel / weight reads per thread
+ *   cu_work                             outputs per thread
+ *
  * CPU features count XNNPACK tasks on the busiest thread:
  *   rounds, rounds*micro (micro-kernel calls), rounds*micro*steps (inner steps)
+ *   post_elements   outputs of an activation XNNPACK cannot fuse (LeakyRelu,
+ *                   HardSwish, Sigmoid), applied by the runtime in a pass of its own
  */
 
 import type { CpuTiling } from "../kernels/cpu-xnnpack.js";
@@ -40,6 +49,8 @@ export interface Work {
   /** Input bytes fetched by all work-groups: every group of output slices re-reads the input. */
   readonly inputTraffic: number;
   readonly flops: number;
+  /** CPU: output elements of the runtime's separate activation pass (0 when XNNPACK fuses it, and on the GPU). */
+  readonly postElements: number;
 }
 
 export function gpuWork(l: GpuLaunch, flops: number, taps = 1): Work {
@@ -63,10 +74,11 @@ export function gpuWork(l: GpuLaunch, flops: number, taps = 1): Work {
     weightTraffic: l.workGroups * l.weightBytes * sliceShare,
     inputTraffic: l.inputBytes * zGroups,
     flops,
+    postElements: 0,
   };
 }
 
-export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number): Work {
+export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number, postElements = 0): Work {
   return {
     loop: t.steps,
     block: t.mr * t.nr,
@@ -84,6 +96,7 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     weightTraffic: bytes.weights,
     inputTraffic: bytes.input,
     flops,
+    postElements,
   };
 }
 
@@ -92,6 +105,11 @@ export type FeatureFn = (w: Work) => number;
 const FIXED: Readonly<Record<string, FeatureFn>> = {
   "loop*block": (w) => w.loop * w.block,
   "loop*cu_work": (w) => w.loop * w.cuWork,
+  cu_work: (w) => w.cuWork,
+  cu_items: (w) => w.cuWork / w.block,
+  "loop*cu_items": (w) => (w.loop * w.cuWork) / w.block,
+  "loop*cu_items*pixels": (w) => (w.loop * w.cuWork * w.pixels) / w.block,
+  "loop*cu_items*slices": (w) => (w.loop * w.cuWork) / w.pixels,
   work_groups: (w) => w.workGroups,
   work_items: (w) => w.workItems,
   rounds: (w) => w.rounds,
@@ -105,6 +123,7 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   weight_traffic: (w) => w.weightTraffic,
   input_traffic: (w) => w.inputTraffic,
   flops: (w) => w.flops,
+  post_elements: (w) => w.postElements,
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;

@@ -42,18 +42,23 @@ export function compileModel(m: KernelModel): CompiledModel {
   return c;
 }
 
-/** Predicted milliseconds; never below a microsecond (a launch is never free). */
+/** A launch is never free: without a measured floor, no prediction goes below a microsecond. */
+export const DEFAULT_FLOOR_MS = 1e-3;
+
+/** Predicted milliseconds, never below the model's launch floor. */
 export function evaluateModel(m: KernelModel, w: Work): number {
   const c = compileModel(m);
   let t = c.bias;
   for (let i = 0; i < c.fns.length; i++) t += c.weights[i]! * c.fns[i]!(w);
-  return Math.max(t, 1e-3);
+  return Math.max(t, m.floorMs ?? DEFAULT_FLOOR_MS);
 }
 
 export interface FitOptions extends LeastSquaresOptions {
   readonly kernel: string;
   readonly processor: "cpu" | "gpu";
   readonly source?: string;
+  /** The processor's launch floor (train.ts launchFloors); predictions never go below it. */
+  readonly floorMs?: number;
 }
 
 export function fitKernelModel(features: readonly string[], work: readonly Work[], latencyMs: readonly number[], options: FitOptions): KernelModel {
@@ -82,6 +87,7 @@ export function fitKernelModel(features: readonly string[], work: readonly Work[
     intercept: beta[0] ?? 0,
     nSamples: work.length,
     heldOutAcc10: null,
+    ...(options.floorMs === undefined ? {} : { floorMs: options.floorMs }),
     ...(options.source === undefined ? {} : { source: options.source }),
   };
 }

@@ -5,7 +5,7 @@
  */
 
 import { CompilerError } from "../diag/errors.js";
-import { OP_KINDS, type OpConfig, type OpKind } from "../kernels/op-config.js";
+import { ACTIVATIONS, type Activation, OP_KINDS, type OpConfig, type OpKind } from "../kernels/op-config.js";
 import { parseCsv } from "./csv.js";
 
 export interface Sample {
@@ -14,6 +14,8 @@ export interface Sample {
   readonly kernel: string;
   readonly config: OpConfig;
   readonly latencyMs: number;
+  /** Spread over the measured rounds (the optional `stdev_ms` column); undefined when absent. */
+  readonly stdevMs?: number;
 }
 
 const INT_COLUMNS = ["n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "groups"] as const;
@@ -62,6 +64,10 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
       throw new CompilerError("CODL-E062", { path, line: row.line, column: "latency_ms", cause: `expected a number, got '${latText}'` });
     }
     if (latencyMs <= 0) throw new CompilerError("CODL-E062", { path, line: row.line, column: "latency_ms", cause: `latency must be positive, got ${latText}` });
+    const activation = index.has("activation") ? cell("activation") : "";
+    if (activation !== "" && !(ACTIVATIONS as readonly string[]).includes(activation)) {
+      throw new CompilerError("CODL-E062", { path, line: row.line, column: "activation", cause: `expected one of ${ACTIVATIONS.join(", ")}, got '${activation}'` });
+    }
     const config: OpConfig = {
       op: op as OpKind,
       n: ints.n!,
@@ -76,8 +82,12 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
       sh: ints.sh!,
       sw: ints.sw!,
       groups: ints.groups!,
+      ...(activation === "" ? {} : { activation: activation as Activation }),
     };
-    samples.push({ line: row.line, processor, kernel, config, latencyMs });
+    const sdText = index.has("stdev_ms") ? cell("stdev_ms") : "";
+    const stdevMs = sdText === "" ? Number.NaN : Number(sdText);
+    if (sdText !== "" && !(stdevMs >= 0)) throw new CompilerError("CODL-E062", { path, line: row.line, column: "stdev_ms", cause: `expected a non-negative number, got '${sdText}'` });
+    samples.push({ line: row.line, processor, kernel, config, latencyMs, ...(sdText === "" ? {} : { stdevMs }) });
   }
   return samples;
 }

@@ -24,7 +24,9 @@ export function gpuSpecOf(gpu: GpuSection): GpuSpec {
 export function workOf(kernel: string, c: OpConfig, p: Processors): Work {
   if (kernel.startsWith("cpu.")) {
     const t = cpuTiling(c, { threads: p.cpu.threads, mr: p.cpu.xnnpack.mr, nr: p.cpu.xnnpack.nr, cr: p.cpu.xnnpack.cr }, kernel as CpuKernelId);
-    return cpuWork(t, tensorBytes(c, 4), flops(c));
+    // An activation XNNPACK does not fuse ("other": LeakyRelu, HardSwish, Sigmoid) is a pass over the outputs.
+    const post = (kernel === "cpu.gemm" || kernel === "cpu.dwconv") && c.activation === "other" ? c.n * c.oh * c.ow * c.oc : 0;
+    return cpuWork(t, tensorBytes(c, 4), flops(c), post);
   }
   if (kernel.startsWith("tflite.")) return gpuWork(tfliteLaunch(kernel, c, p.gpu), flops(c), c.kh * c.kw);
   return gpuWork(gpuLaunch(c, p.gpu, kernel as GpuKernelId), flops(c), c.kh * c.kw);

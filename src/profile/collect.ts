@@ -32,7 +32,8 @@ export interface ProfileSample {
   readonly source: string;
 }
 
-const MIN_MS = 1e-4;
+/** The trace's resolution (a nanosecond): no row is faster. */
+const MIN_MS = 1e-6;
 
 function shapeConfig(op: OpKind, n: number, h: number, w: number, c: number): OpConfig {
   return { op, n, ih: Math.max(1, h), iw: Math.max(1, w), ic: Math.max(1, c), oh: Math.max(1, h), ow: Math.max(1, w), oc: Math.max(1, c), kh: 1, kw: 1, sh: 1, sw: 1, groups: 1 };
@@ -105,7 +106,7 @@ export function collectSamples(cases: readonly CaseMeta[], results: ReadonlyMap<
   return { samples, missing };
 }
 
-export const SAMPLE_COLUMNS = ["processor", "op", "kernel", "n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "groups", "latency_ms", "dim", "ratio", "rounds", "stdev_ms", "pad_top", "dilation", "case", "source"] as const;
+export const SAMPLE_COLUMNS = ["processor", "op", "kernel", "n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "groups", "latency_ms", "dim", "ratio", "rounds", "stdev_ms", "pad_top", "dilation", "activation", "case", "source"] as const;
 
 const csvCell = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const num = (x: number): string => String(Number(x.toPrecision(6)));
@@ -139,6 +140,7 @@ export function formatProfileCsv(samples: readonly ProfileSample[]): string {
         num(s.stdevMs),
         c.padTop ?? 0,
         c.dilation ?? 1,
+        c.activation ?? "none",
         csvCell(s.caseName),
         csvCell(s.source),
       ].join(","),

@@ -55,6 +55,20 @@ export interface BaseOp {
   readonly dims: readonly SplitDim[];
 }
 
+/** The model's own fused activation when XNNPACK cannot apply it as a clamp (SyntheticOp Conv `post`). */
+function postActivation(node: Node): { post?: "LeakyRelu" | "HardSwish" | "Sigmoid" } {
+  switch (node.activation?.kind) {
+    case "leakyRelu":
+      return { post: "LeakyRelu" };
+    case "hardSwish":
+      return { post: "HardSwish" };
+    case "sigmoid":
+      return { post: "Sigmoid" };
+    default:
+      return {};
+  }
+}
+
 const pads4 = (p: readonly number[] | undefined): [number, number, number, number] => [p?.[0] ?? 0, p?.[1] ?? 0, p?.[2] ?? 0, p?.[3] ?? 0];
 
 /** The synthetic op standing for an IR node, or a reason it is not swept. */
@@ -79,8 +93,9 @@ export function baseOpOf(graph: Graph, node: Node, source: string): BaseOp | str
         pads: pads4(a.pads),
         group: c.groups,
         dilation: c.dilation ?? 1,
-        // XNNPACK applies relu/relu6 as a clamp; other activations are not what cpu.gemm measures (see the report).
+        // XNNPACK applies relu/relu6 as a clamp; LeakyRelu, HardSwish and Sigmoid run after it as a pass of their own.
         relu: c.activation === "relu" || c.activation === "relu6",
+        ...postActivation(node),
       };
       return { op, source, dims: depthwise || c.groups === 1 ? ["H", "OC"] : ["H"] };
     }
@@ -120,9 +135,23 @@ export function baseOpOf(graph: Graph, node: Node, source: string): BaseOp | str
     case "HardSwish":
     case "Tanh":
     case "BatchNormalization":
-    case "PRelu":
+    case "PRelu": {
       if (ir.rowMap.kind !== "identity") return "element-wise operator over a reshaped tensor";
-      return { op: { kind: "LeakyRelu", n: c.n, c: c.oc, h: c.oh, w: c.ow }, source, dims: ["H", "OC"] };
+      // The model's own unary op where it needs no extra inputs; Clip, BatchNormalization and PRelu stand as LeakyRelu.
+      const own = node.op === "Relu" || node.op === "Sigmoid" || node.op === "HardSigmoid" || node.op === "HardSwish" || node.op === "Tanh" ? { opType: node.op } : {};
+      return { op: { kind: "LeakyRelu", n: c.n, c: c.oc, h: c.oh, w: c.ow, ...own }, source, dims: ["H", "OC"] };
+    }
+    case "Pad": {
+      const p = node.attrs.pads ?? [];
+      const rank = p.length / 2;
+      if (rank !== 4 || [0, 1, 4, 5].some((i) => (p[i] ?? 0) !== 0) || p.some((v) => v < 0) || node.attrs.mode === "wrap") return "Pad of other than H and W";
+      const x = graph.tensors.get(node.inputs[0] ?? "")?.shape;
+      const h = typeof x?.[2] === "number" ? x[2] : 0;
+      const w = typeof x?.[3] === "number" ? x[3] : 0;
+      if (h <= 0 || w <= 0) return "Pad of an unknown shape";
+      // Measured whole on each processor: a reflected slab is not a Pad of its own.
+      return { op: { kind: "Pad", n: c.n, c: c.oc, h, w, pads: [p[2] ?? 0, p[3] ?? 0, p[6] ?? 0, p[7] ?? 0], mode: node.attrs.mode }, source, dims: [] };
+    }
     default:
       return `${node.op} is not swept`;
   }
@@ -149,6 +178,8 @@ function extent(op: SyntheticOp): { rows: number; channels: number } {
       return { rows: op.h, channels: op.c0 + op.c1 };
     case "Resize":
       return { rows: op.h * op.scale, channels: op.c };
+    case "Pad":
+      return { rows: op.h + op.pads[0] + op.pads[2], channels: op.c };
   }
 }
 
@@ -200,6 +231,7 @@ export function sliceOpChannels(op: SyntheticOp, k: number): SyntheticOp {
     case "Add":
     case "LeakyRelu":
     case "Resize":
+    case "Pad":
       return { ...op, c: k };
     case "Gemm":
       return { ...op, oc: k };
@@ -260,11 +292,15 @@ export function buildSweep(ops: readonly BaseOp[], options: SweepOptions, salt =
 }
 
 /** Base ops of every sweepable node of a lowered graph, de-duplicated; also what was skipped and why. */
-export function baseOpsOfGraph(graph: Graph, modelName: string): { ops: BaseOp[]; skipped: Map<string, number> } {
+export function baseOpsOfGraph(graph: Graph, modelName: string, only?: ReadonlySet<string>): { ops: BaseOp[]; skipped: Map<string, number> } {
   const ops: BaseOp[] = [];
   const skipped = new Map<string, number>();
   const seen = new Set<string>();
   for (const node of graph.nodes) {
+    if (only !== undefined && !only.has(node.op)) {
+      skipped.set("not in --only", (skipped.get("not in --only") ?? 0) + 1);
+      continue;
+    }
     const b = baseOpOf(graph, node, `${modelName}:${node.name}`);
     if (typeof b === "string") {
       skipped.set(b, (skipped.get(b) ?? 0) + 1);

@@ -21,6 +21,13 @@ describe("samples CSV", () => {
     expect(s).toHaveLength(1);
     expect(s[0]!.config.oc).toBe(64);
     expect(s[0]!.latencyMs).toBe(0.05);
+    expect(s[0]!.stdevMs).toBe(0.001);
+  });
+
+  it("reads the optional activation column, and refuses an unknown one", () => {
+    const s = parseSamplesCsv(`${HEADER},activation\n${ROW},other\n`, "s.csv");
+    expect(s[0]!.config.activation).toBe("other");
+    expect(err(`${HEADER},activation\n${ROW},gelu\n`).details).toMatchObject({ column: "activation" });
   });
 
   it("names a missing column", () => {

@@ -1,0 +1,105 @@
+/**
+ * Predicted vs measured end to end (BENCHMARKS.md, "Profiling and calibration"):
+ * every tiny fixture compiled with one strategy for a measured profile, built in
+ * one CMake project, run with --trace (PoCL on 1 thread as the GPU, 1 XNNPACK
+ * thread), and laid beside its plan with explain/measured.ts. Prints a markdown
+ * table; the target is ±15% per fixture under `codl`.
+ *
+ *   npx tsc -p . && node dist/bench/profile-e2e.js [--profile profiles/host-pocl.json] [--strategy codl]
+ *     [--out build/profile-e2e] [--warmup 3] [--iterations 15]
+ *
+ * Per fixture: build/profile-e2e/<strategy>/io/<fixture>/{trace.json,explain.txt}.
+ */
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildFixture, FIXTURES, fixtureInputShapes } from "../fixtures/index.js";
+import { compileModel } from "../src/bundle/compile.js";
+import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
+import { loadProfile } from "../src/device/load-profile.js";
+import { buildMeasuredReport, formatMeasuredText } from "../src/explain/measured.js";
+import { parseTrace } from "../src/profile/trace.js";
+
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+
+function opt(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+function write(file: string, bytes: Uint8Array | string): void {
+  const next = typeof bytes === "string" ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (fs.existsSync(file) && fs.readFileSync(file).equals(next)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, next);
+}
+
+function npy(shape: readonly number[], data: Float32Array): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
+  while ((10 + header.length + 1) % 64 !== 0) header += " ";
+  header += "\n";
+  const head = Buffer.alloc(10);
+  head.write("\x93NUMPY", 0, "latin1");
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}:\n${r.stdout.slice(-4000)}${r.stderr.slice(-4000)}`);
+}
+
+const profile = loadProfile(opt("profile", path.join(repoRoot, "profiles/host-pocl.json")));
+const strategy = opt("strategy", "codl");
+const root = path.resolve(opt("out", "build/profile-e2e"), strategy);
+const warmup = opt("warmup", "3");
+const iterations = opt("iterations", "15");
+
+const runtime = readRuntimeSources();
+const plans = new Map<string, ReturnType<typeof compileModel>["plan"]>();
+for (const f of FIXTURES) {
+  const inputShapes = Object.fromEntries(Object.entries(fixtureInputShapes(f, "tiny")).map(([k, v]) => [k, [...v]]));
+  const c = compileModel(buildFixture(f, "tiny").bytes, profile, { inputShapes, strategy, toolVersion: "e2e", runtime, modelName: f });
+  for (const [rel, bytes] of c.bundle.files) if (!rel.startsWith("src/runtime/")) write(path.join(root, "cases", f, rel), bytes);
+  plans.set(f, c.plan);
+}
+const cmake = [
+  "cmake_minimum_required(VERSION 3.16)",
+  "project(codl_profile_e2e CXX)",
+  `include("${path.join(repoRoot, "codegen/runtime/codl.cmake")}")`,
+  ...FIXTURES.map((n) => `codl_add_bundle(NAME ${n} SOURCES cases/${n}/src/model.cc)`),
+  "",
+];
+write(path.join(root, "CMakeLists.txt"), cmake.join("\n"));
+const prefix = spawnSync("bash", [path.join(repoRoot, "scripts/native-deps.sh")], { encoding: "utf8" }).stdout.trim();
+run("cmake", ["-S", root, "-B", path.join(root, "build"), "-DCMAKE_BUILD_TYPE=Release", `-DCMAKE_PREFIX_PATH=${prefix}`]);
+run("cmake", ["--build", path.join(root, "build"), "-j2"]);
+
+const env = { ...process.env, POCL_MAX_PTHREAD_COUNT: "1", CODL_CACHE_DIR: path.join(root, "cl-cache") };
+console.log(`profile ${profile.id}, strategy ${strategy}, tiny fixtures; codl_run: 1 XNNPACK thread, POCL_MAX_PTHREAD_COUNT=1, ${warmup} warm-up + ${iterations} iterations, median`);
+console.log("| fixture | predicted ms | measured median ms | error | within ±15% |");
+console.log("|---|---:|---:|---:|---|");
+for (const [name, plan] of plans) {
+  const io = path.join(root, "io", name);
+  fs.mkdirSync(io, { recursive: true });
+  const args = ["--bundle", path.join(root, "cases", name), "--threads", "1", "--warmup", warmup, "--iterations", iterations, "--trace", path.join(io, "trace.json")];
+  plan.model.inputs.forEach((input, i) => {
+    const file = path.join(io, `in${i}.npy`);
+    write(file, npy(input.shape, new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.25)));
+    args.push("--input", file);
+  });
+  const r = spawnSync(path.join(root, "build", `codl_run_${name}`), args, { env, encoding: "utf8" });
+  if (r.status !== 0) {
+    console.log(`| ${name} | ${plan.totals.predictedMs.toFixed(3)} | run failed: ${r.stderr.trim().slice(0, 80)} | | |`);
+    continue;
+  }
+  const report = buildMeasuredReport(plan, parseTrace(JSON.parse(fs.readFileSync(path.join(io, "trace.json"), "utf8")), name));
+  fs.writeFileSync(path.join(io, "explain.txt"), formatMeasuredText(report));
+  const e = report.totalError ?? Number.NaN;
+  console.log(
+    `| ${name} | ${report.predictedTotalMs.toFixed(3)} | ${(report.measuredTotalMs ?? Number.NaN).toFixed(3)} | ${(100 * e).toFixed(1)}% | ${Math.abs(e) <= 0.15 ? "pass" : "fail"} |`,
+  );
+}
