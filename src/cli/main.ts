@@ -73,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--ridge <lambda>", "ridge regularisation")
     .option("--from-trace <files>", "also fit from codl_run --trace traces (comma-separated)")
     .option("--model <files>", "with --from-trace: the ONNX model of each trace's bundle, in order")
-    .option("--input-shape <name=dims>", "with --model: static shape for a dynamic input (repeatable)", collect, [])
+    .option("--input-shape <[file.onnx:]name=dims>", "with --model: static shape for a dynamic input; file.onnx: limits it to that model (repeatable)", collect, [])
     .action(async (samples: string | undefined, options: unknown) => {
       result = await runTrain(samples, options);
     });

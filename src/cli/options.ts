@@ -28,6 +28,24 @@ export function parseInputShapes(values: readonly string[]): Record<string, numb
   return out;
 }
 
+/**
+ * The --input-shape values that apply to one model: unscoped ones
+ * (name=dims) apply to every model, scoped ones (file.onnx:name=dims) only to
+ * the model of that file name, so one sweep can fix a dynamic input of one
+ * model without touching another's static input of the same name.
+ */
+export function inputShapesFor(values: readonly string[], file: string): string[] {
+  const out: string[] = [];
+  for (const value of values.flatMap((v) => v.split(","))) {
+    const colon = value.indexOf(":");
+    const eq = value.indexOf("=");
+    if (colon > 0 && (eq < 0 || colon < eq)) {
+      if (value.slice(0, colon) === file) out.push(value.slice(colon + 1));
+    } else out.push(value);
+  }
+  return out;
+}
+
 export function parseDumpAfter(value: string | undefined): PassName | undefined {
   return value === undefined ? undefined : checkPassName(value);
 }

@@ -28,7 +28,7 @@ import { createProgress, formatDuration } from "../profile/progress.js";
 import { type BaseOp, baseOpsOfGraph, buildSweep, FULL_SWEEP, QUICK_SWEEP } from "../profile/sweep.js";
 import { parseRounds, type Rounds } from "../profile/trace.js";
 import { externalDataReader, packageVersion, readModelFile } from "./io.js";
-import { parseInputShapes } from "./options.js";
+import { inputShapesFor, parseInputShapes } from "./options.js";
 import type { CommandResult } from "./result.js";
 
 const count = (min: number) => z.coerce.number().int().min(min);
@@ -96,24 +96,6 @@ function writeIfChanged(file: string, bytes: Uint8Array): void {
 function spread<T>(items: readonly T[], n: number): T[] {
   if (items.length <= n) return [...items];
   return Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / Math.max(1, n - 1))]!);
-}
-
-/**
- * The --input-shape values that apply to one model: unscoped ones
- * (name=dims) apply to every model, scoped ones (file.onnx:name=dims) only to
- * the model of that file name, so one sweep can fix a dynamic input of one
- * model without touching another's static input of the same name.
- */
-function inputShapesFor(values: readonly string[], file: string): string[] {
-  const out: string[] = [];
-  for (const value of values.flatMap((v) => v.split(","))) {
-    const colon = value.indexOf(":");
-    const eq = value.indexOf("=");
-    if (colon > 0 && (eq < 0 || colon < eq)) {
-      if (value.slice(0, colon) === file) out.push(value.slice(colon + 1));
-    } else out.push(value);
-  }
-  return out;
 }
 
 function baseOps(options: ProfileCliOptions): { ops: BaseOp[]; skipped: Map<string, number> } {

@@ -24,7 +24,7 @@ import { parseTrace } from "../profile/trace.js";
 import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit.js";
 import type { Sample } from "../predict/samples.js";
 import { externalDataReader, readModelFile } from "./io.js";
-import { parseInputShapes } from "./options.js";
+import { inputShapesFor, parseInputShapes } from "./options.js";
 import { loadProfile, parseProfile } from "../device/load-profile.js";
 import type { DeviceProfile, KernelModel } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
@@ -85,7 +85,6 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
   if (modelFiles.length !== files.length) {
     throw new CompilerError("CODL-E050", { option: "--model", cause: `give one model per trace (${files.length} traces, ${modelFiles.length} models)` });
   }
-  const inputShapes = parseInputShapes(inputShape);
   const out: Sample[] = [];
   files.forEach((file, i) => {
     const modelFile = modelFiles[i]!;
@@ -96,6 +95,7 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
       if (e instanceof CompilerError) throw e;
       throw new CompilerError("CODL-E075", { path: file, cause: e instanceof Error ? e.message : String(e) });
     }
+    const inputShapes = parseInputShapes(inputShapesFor(inputShape, path.basename(modelFile)));
     const { graph } = loadModel(readModelFile(modelFile), { path: modelFile, readExternal: externalDataReader(modelFile), inputShapes });
     const rows = samplesFromTrace(trace, graph, path.basename(modelFile));
     if (!Array.isArray(rows)) throw new CompilerError("CODL-E076", { path: file, what: modelFile, cause: rows.cause });
@@ -140,13 +140,13 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
     for (const [kernel, keys] of configs) if (keys.size < MIN_TRACE_CONFIGS) sparse.push(kernel);
     samples = samples.filter((s) => !sparse.includes(s.kernel));
   }
-  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor, source: `measured: trained by codl train on ${inputName}` });
+  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor, source: `measured: trained by codl train on ${inputName}`, ...(options.fromTrace === undefined ? {} : { onSparse: (k: string) => sparse.push(k) }) });
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
   const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels }, options.out);
   fs.writeFileSync(options.out, `${JSON.stringify(profile, null, 2)}\n`);
   const report = { ...buildReport(results, profile), sharing: sharingFit.parts };
-  const note = sparse.length === 0 ? "" : `kept the base models of ${sparse.sort().join(", ")} (fewer than ${MIN_TRACE_CONFIGS} configurations each)\n`;
+  const note = sparse.length === 0 ? "" : `kept the base models of ${sparse.sort().join(", ")} (fewer than ${MIN_TRACE_CONFIGS} configurations, or no training rows after the holdout)\n`;
   return { exitCode: 0, stdout: note + formatTrainReport(report, options.out), report };
 }
 

@@ -48,6 +48,12 @@ export interface TrainOptions {
   readonly source?: string;
   /** The profile's GPU vendor: "pocl" picks the CPU-backed OpenCL feature sets (feature-sets.ts). */
   readonly gpuVendor?: string;
+  /**
+   * Kernels left with fewer than 2 training rows after the holdout: skipped
+   * (the caller keeps the base profile's model and says so) instead of
+   * CODL-E063. For traces, whose few operators per kernel the split can take whole.
+   */
+  readonly onSparse?: (kernel: string) => void;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, "path"> = { holdout: 0.3, seed: 66, ridge: 1e-6, reweightRounds: 5, folds: 5 };
@@ -89,6 +95,10 @@ export function trainKernelModels(samples: readonly TrainSample[], options: Trai
   for (const kernel of kernels) {
     const tr = train.filter((s) => s.kernel === kernel);
     const te = test.filter((s) => s.kernel === kernel);
+    if (tr.length < 2 && options.onSparse !== undefined) {
+      options.onSparse(kernel);
+      continue;
+    }
     if (tr.length < 2) {
       throw new CompilerError("CODL-E063", { path: options.path, kernel, cause: `${tr.length} training rows after the holdout; at least 2 are needed` });
     }

@@ -9,7 +9,7 @@ describe("codl devices", () => {
   it("lists every shipped profile with provenance and a CPU/GPU summary (exit 0)", async () => {
     const r = await runDevicesList({ dir: PROFILES });
     expect(r.exitCode).toBe(0);
-    expect(r.devices.map((d) => d.id)).toEqual(["host-pocl", "kirin990", "sd855", "sd865", "sd888"]);
+    expect(r.devices.map((d) => d.id)).toEqual(["host-pocl", "kirin990", "sd855", "sd865", "sd888", "x86-balanced", "x86-nvidia"]);
     for (const id of ["kirin990", "sd855", "sd865", "sd888"]) expect(r.stdout).toContain(id);
     expect(r.stdout).toContain("provenance: ");
     expect(r.stdout).toMatch(/gpu: Adreno 640: 2 CU, wave 64/);

@@ -16,8 +16,8 @@ describe("device profiles", () => {
   });
 
   it("loads every shipped profile by id, with honest provenance", () => {
-    expect(listProfileIds(PROFILES)).toEqual(["host-pocl", "kirin990", "sd855", "sd865", "sd888"]);
-    expect(loadProfile("host-pocl", PROFILES).provenance.gpuKernels.kind).toBe("measured");
+    expect(listProfileIds(PROFILES)).toEqual(["host-pocl", "kirin990", "sd855", "sd865", "sd888", "x86-balanced", "x86-nvidia"]);
+    for (const id of ["host-pocl", "x86-balanced", "x86-nvidia"]) expect(loadProfile(id, PROFILES).provenance.gpuKernels.kind).toBe("measured");
     const ids = ["kirin990", "sd855", "sd865", "sd888"];
     for (const id of ids) {
       const p = loadProfile(id, PROFILES);
