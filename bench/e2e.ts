@@ -35,6 +35,7 @@ import { compileModel } from "../src/bundle/compile.js";
 import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
 import { loadProfile } from "../src/device/load-profile.js";
 import { caseName, type E2eMeta } from "./e2e-table.js";
+import { npyBytes, writeIfChanged } from "./files.js";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const args = process.argv.slice(2);
@@ -68,24 +69,7 @@ function withoutWeights(bytes: Uint8Array): Uint8Array {
   return onnxPkg.onnx.ModelProto.encode(model).finish();
 }
 
-function write(file: string, bytes: Uint8Array | string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const next = typeof bytes === "string" ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (fs.existsSync(file) && fs.readFileSync(file).equals(next)) return;
-  fs.writeFileSync(file, next);
-}
 
-function npy(shape: readonly number[], data: Float32Array): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-  while ((10 + header.length + 1) % 64 !== 0) header += " ";
-  header += "\n";
-  const head = Buffer.alloc(10);
-  head.write("\x93NUMPY", 0, "latin1");
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
 
 function seeded(count: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
@@ -113,10 +97,10 @@ const inputsOf = new Map<FixtureName, { name: string; shape: number[]; data: Flo
 for (const model of models) {
   const fixture = buildFixture(model, size);
   const inputShapes = describeFixture(model, size).inputShapes;
-  write(path.join(out, "models", `${model}.onnx`), carry ? withoutWeights(fixture.bytes) : fixture.bytes);
+  writeIfChanged(path.join(out, "models", `${model}.onnx`), carry ? withoutWeights(fixture.bytes) : fixture.bytes);
   const inputs = Object.entries(inputShapes).map(([name, shape], i) => {
     const data = seeded(shape.reduce((p, d) => p * d, 1), 11 + i);
-    write(path.join(out, "inputs", `${model}_${i}.npy`), npy(shape, data));
+    writeIfChanged(path.join(out, "inputs", `${model}_${i}.npy`), npyBytes(shape, data));
     return { name, shape: [...shape], data };
   });
   inputsOf.set(model, inputs);
@@ -125,7 +109,7 @@ for (const model of models) {
     const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime });
     for (const [rel, bytes] of compiled.bundle.files) {
       if (rel.startsWith("src/runtime/") || (carry && rel === "weights.bin")) continue;
-      write(path.join(out, "cases", name, rel), bytes);
+      writeIfChanged(path.join(out, "cases", name, rel), bytes);
     }
     cases.push({ name, model, strategy, inputs: inputs.map((inp, i) => `${inp.name}=inputs/${model}_${i}.npy`) });
     (meta.cases as E2eMeta["cases"][number][]).push({ name, model, strategy, predictedMs: compiled.plan.totals.predictedMs });
@@ -136,11 +120,11 @@ for (const model of models) {
     process.stderr.write(`compiled ${name}: predicted ${compiled.plan.totals.predictedMs.toFixed(3)} ms\n`);
   }
 }
-for (const [rel, bytes] of runtime) write(path.join(out, "runtime", rel), bytes);
-write(path.join(out, "meta.json"), `${JSON.stringify(meta, null, 1)}\n`);
+for (const [rel, bytes] of runtime) writeIfChanged(path.join(out, "runtime", rel), bytes);
+writeIfChanged(path.join(out, "meta.json"), `${JSON.stringify(meta, null, 1)}\n`);
 
 const ref = (v: string): string => `\${${v}}`;
-write(
+writeIfChanged(
   path.join(out, "CMakeLists.txt"),
   [
     "# codl e2e benchmark: the runtime once, one codl_run_<case> per bundle.",
@@ -156,8 +140,8 @@ write(
     "",
   ].join("\n"),
 );
-write(path.join(out, "cases.txt"), `${cases.map((c) => [c.name, ...c.inputs].join(" ")).join("\n")}\n`);
-write(
+writeIfChanged(path.join(out, "cases.txt"), `${cases.map((c) => [c.name, ...c.inputs].join(" ")).join("\n")}\n`);
+writeIfChanged(
   path.join(out, "run.sh"),
   `#!/bin/sh
 # run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N] [--jobs N] [--trace]
@@ -206,7 +190,7 @@ while read -r name rest; do
 done < cases.txt
 `,
 );
-write(
+writeIfChanged(
   path.join(out, "ort_bench.py"),
   `# ONNX Runtime on the CPU, same models and inputs: python3 ort_bench.py [threads] [iterations]
 import sys, time, glob, os, numpy as np, onnx, onnxruntime as ort

@@ -20,6 +20,7 @@ import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
 import { loadProfile } from "../src/device/load-profile.js";
 import { buildMeasuredReport, formatMeasuredText } from "../src/explain/measured.js";
 import { parseTrace } from "../src/profile/trace.js";
+import { npyBytes, writeIfChanged } from "./files.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
@@ -28,24 +29,7 @@ function opt(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-function write(file: string, bytes: Uint8Array | string): void {
-  const next = typeof bytes === "string" ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (fs.existsSync(file) && fs.readFileSync(file).equals(next)) return;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, next);
-}
 
-function npy(shape: readonly number[], data: Float32Array): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-  while ((10 + header.length + 1) % 64 !== 0) header += " ";
-  header += "\n";
-  const head = Buffer.alloc(10);
-  head.write("\x93NUMPY", 0, "latin1");
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 });
@@ -63,7 +47,7 @@ const plans = new Map<string, ReturnType<typeof compileModel>["plan"]>();
 for (const f of FIXTURES) {
   const inputShapes = Object.fromEntries(Object.entries(fixtureInputShapes(f, "tiny")).map(([k, v]) => [k, [...v]]));
   const c = compileModel(buildFixture(f, "tiny").bytes, profile, { inputShapes, strategy, toolVersion: "e2e", runtime, modelName: f });
-  for (const [rel, bytes] of c.bundle.files) if (!rel.startsWith("src/runtime/")) write(path.join(root, "cases", f, rel), bytes);
+  for (const [rel, bytes] of c.bundle.files) if (!rel.startsWith("src/runtime/")) writeIfChanged(path.join(root, "cases", f, rel), bytes);
   plans.set(f, c.plan);
 }
 const cmake = [
@@ -73,7 +57,7 @@ const cmake = [
   ...FIXTURES.map((n) => `codl_add_bundle(NAME ${n} SOURCES cases/${n}/src/model.cc)`),
   "",
 ];
-write(path.join(root, "CMakeLists.txt"), cmake.join("\n"));
+writeIfChanged(path.join(root, "CMakeLists.txt"), cmake.join("\n"));
 const prefix = spawnSync("bash", [path.join(repoRoot, "scripts/native-deps.sh")], { encoding: "utf8" }).stdout.trim();
 run("cmake", ["-S", root, "-B", path.join(root, "build"), "-DCMAKE_BUILD_TYPE=Release", `-DCMAKE_PREFIX_PATH=${prefix}`]);
 run("cmake", ["--build", path.join(root, "build"), "-j2"]);
@@ -88,7 +72,7 @@ for (const [name, plan] of plans) {
   const args = ["--bundle", path.join(root, "cases", name), "--threads", "1", "--warmup", warmup, "--iterations", iterations, "--trace", path.join(io, "trace.json")];
   plan.model.inputs.forEach((input, i) => {
     const file = path.join(io, `in${i}.npy`);
-    write(file, npy(input.shape, new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.25)));
+    writeIfChanged(file, npyBytes(input.shape, new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.25)));
     args.push("--input", file);
   });
   const r = spawnSync(path.join(root, "build", `codl_run_${name}`), args, { env, encoding: "utf8" });
