@@ -698,6 +698,8 @@ void Runtime::enqueue_transform(const TransformDesc& tr, size_t chain, const cha
     c1 = tr.range.end;
   }
   if (rows <= 0 || c1 <= c0) return;
+  // The OpenCL command must not touch a mapped buffer: unmap it first (in queue order).
+  if (slots_[cpu_slot_[tr.tensor]]->mapped) unmap_cpu(tr.tensor);
   cl_mem cpu = slots_[cpu_slot_[tr.tensor]]->mem;
   cl_event ev = nullptr;
   cl_event* evp = it ? &ev : nullptr;
@@ -729,10 +731,16 @@ void Runtime::run_chain(size_t k, Iteration* it) {
   if (it) it->chain_start_ms[k] = ms_between(run_start_, t_start);
   // 1. Transform the CPU's input slab.
   for (uint32_t i = 0; i < c.num_in; i++) enqueue_transform(c.in[i], k, "transform_in", it);
-  // 2. Map: the blocking map waits for the transforms (in-order queue).
+  // 2. Map. CPU tensors stay mapped from chain to chain; a transform unmaps the
+  // one it reads or writes (enqueue_transform), so only those are mapped again
+  // here, the last of them blocking: the in-order queue has then finished the
+  // transforms. A chain whose tensors are all mapped costs no map at all.
   std::vector<int32_t> cpu_tensors = cpu_tensors_of_chain(m_, c);
   const auto t_map = Clock::now();
-  for (size_t i = 0; i < cpu_tensors.size(); i++) map_cpu(cpu_tensors[i], i + 1 == cpu_tensors.size());
+  int32_t last_unmapped = -1;
+  for (int32_t t : cpu_tensors)
+    if (!slots_[cpu_slot_[t]]->mapped) last_unmapped = t;
+  for (int32_t t : cpu_tensors) map_cpu(t, t == last_unmapped);
   if (it) it->chain_map_ms[k] = ms_between(t_map, Clock::now());
 #ifndef CODL_CPU_ONLY
   // 3. The GPU halves of the whole chain, flushed before the CPU starts its halves.
@@ -765,8 +773,7 @@ void Runtime::run_chain(size_t k, Iteration* it) {
       it->op_cpu_ms[o] = ms_between(t0, Clock::now());
     }
   }
-  // 4. Unmap; 5. transform the CPU's output slab back; 6. flush (the next map synchronises).
-  for (int32_t t : cpu_tensors) unmap_cpu(t);
+  // 4. Transform the CPU's output slab back (unmapping what it reads); 5. flush (the next map synchronises).
   for (uint32_t i = 0; i < c.num_out; i++) enqueue_transform(c.out[i], k, "transform_out", it);
 #ifndef CODL_CPU_ONLY
   if (cl_.queue) cl_check(clFlush(cl_.queue), "clFlush");
