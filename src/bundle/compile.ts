@@ -19,6 +19,7 @@ export interface CompileOptions extends LoadOptions {
   readonly strategy?: string;
   readonly ratioStep?: number;
   readonly maxChain?: number;
+  readonly minGain?: number;
   readonly toolVersion: string;
   /** Shown in the plan; defaults to the graph's name. */
   readonly modelName?: string;
@@ -48,6 +49,7 @@ export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options:
     ...(strategy === undefined ? {} : { strategy }),
     ...(options.ratioStep === undefined ? {} : { ratioStep: options.ratioStep }),
     ...(options.maxChain === undefined ? {} : { maxChain: options.maxChain }),
+    ...(options.minGain === undefined ? {} : { minGain: options.minGain }),
     toolVersion: options.toolVersion,
     modelName: options.modelName ?? graph.name,
     modelSha256: sha256Hex(bytes),

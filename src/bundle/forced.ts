@@ -14,7 +14,7 @@ import { CompilerError } from "../diag/errors.js";
 import type { Graph } from "../ir/graph.js";
 import { buildPlanDocument } from "../plan/document.js";
 import { evaluateSegments, type Segment } from "../plan/evaluate.js";
-import { DEFAULT_MAX_CHAIN, DEFAULT_RATIO_STEP, type PlanOptions, type PlanResult, ratioGrid } from "../plan/index.js";
+import { DEFAULT_MAX_CHAIN, DEFAULT_MIN_GAIN, DEFAULT_RATIO_STEP, type PlanOptions, type PlanResult, ratioGrid } from "../plan/index.js";
 import { buildPlanGraph } from "../plan/ops.js";
 import { GREEDY_DELTA } from "../plan/search-greedy.js";
 import { createContext, idealMs, REPORTED, type ReportedStrategy, runAll } from "../plan/strategies.js";
@@ -38,7 +38,7 @@ export function checkForceSplit(dim: string | undefined, ratio: string | number 
 export function planForced(graph: Graph, profile: DeviceProfile, options: PlanOptions, force: ForceSplit): PlanResult {
   const start = performance.now();
   const ratioStep = options.ratioStep ?? DEFAULT_RATIO_STEP;
-  const ctx = createContext(buildPlanGraph(graph), profile, { ratios: ratioGrid(ratioStep), maxChain: options.maxChain ?? DEFAULT_MAX_CHAIN });
+  const ctx = createContext(buildPlanGraph(graph), profile, { ratios: ratioGrid(ratioStep), maxChain: options.maxChain ?? DEFAULT_MAX_CHAIN, minGain: options.minGain ?? profile.planner?.minGain ?? DEFAULT_MIN_GAIN });
   const results = runAll(ctx);
   const totals = Object.fromEntries(REPORTED.map((s) => [s, s === "ideal" ? idealMs(ctx) : (results.get(s)?.evaluation.totalMs ?? Number.NaN)])) as Record<ReportedStrategy, number>;
   const single = (i: number): Segment => {

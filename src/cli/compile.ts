@@ -36,6 +36,7 @@ export const compileOptionsSchema = z.object({
   out: z.string().min(1),
   strategy: z.string().default("codl"),
   ratioStep: z.string().optional(),
+  minGain: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
   forceDim: z.string().optional(),
   forceRatio: z.string().optional(),
@@ -51,6 +52,14 @@ export function parseRatioStep(value: string | undefined): number {
   if (Number.isNaN(step)) throw new CompilerError("CODL-E083", { value });
   checkRatioStep(step);
   return step;
+}
+
+/** --min-gain; undefined when not given (the profile's planner.minGain, else 0, applies). */
+export function parseMinGain(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const gain = /^\s*[0-9.eE+-]+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(gain >= 0 && gain < 1)) throw new CompilerError("CODL-E089", { value });
+  return gain;
 }
 
 /** Refuses an --out that is a file, or a non-empty folder that is not a codl bundle (it would be replaced). */
@@ -124,6 +133,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
   const options = compileOptionsSchema.parse(rawOptions);
   const strategy = checkStrategy(options.strategy);
   const ratioStep = parseRatioStep(options.ratioStep);
+  const minGain = parseMinGain(options.minGain);
   const inputShapes = parseInputShapes(options.inputShape);
   const force = checkForceSplit(options.forceDim, options.forceRatio, options.forceChain);
   checkOutDir(options.out);
@@ -136,6 +146,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
     inputShapes,
     strategy,
     ratioStep,
+    ...(minGain === undefined ? {} : { minGain }),
     toolVersion: version,
     modelName: path.basename(model),
     ...(force === undefined ? {} : { force }),

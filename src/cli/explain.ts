@@ -23,7 +23,7 @@ import { buildMeasuredReport, formatMeasuredText, type MeasuredReport, traceMism
 import { formatExplainText } from "../explain/text.js";
 import { parseTrace } from "../profile/trace.js";
 import { checkStrategy, type Plan } from "../plan/index.js";
-import { parseRatioStep } from "./compile.js";
+import { parseMinGain, parseRatioStep } from "./compile.js";
 import { externalDataReader, packageVersion, readModelFile } from "./io.js";
 import { parseInputShapes } from "./options.js";
 import type { CommandResult } from "./result.js";
@@ -34,6 +34,7 @@ export const explainOptionsSchema = z.object({
   format: z.enum(["text", "json", "html"]).default("text"),
   strategy: z.string().default("codl"),
   ratioStep: z.string().optional(),
+  minGain: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
   trace: z.string().optional(),
 });
@@ -79,6 +80,7 @@ export async function runExplain(target: string, rawOptions: unknown): Promise<C
   const options = explainOptionsSchema.parse(rawOptions);
   const strategy = checkStrategy(options.strategy);
   const ratioStep = parseRatioStep(options.ratioStep);
+  const minGain = parseMinGain(options.minGain);
   let plan: Plan;
   if (isDirectory(target)) {
     plan = readBundle(target);
@@ -93,6 +95,7 @@ export async function runExplain(target: string, rawOptions: unknown): Promise<C
       inputShapes,
       strategy,
       ratioStep,
+      ...(minGain === undefined ? {} : { minGain }),
       toolVersion: packageVersion(),
       modelName: path.basename(target),
     }).plan;

@@ -109,6 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption("--out <dir>", "bundle folder to write (replaced atomically)")
     .option("--strategy <name>", "codl, codl-greedy, mulayer, cpu or gpu", "codl")
     .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
+    .option("--min-gain <f>", "codl keeps the better single processor unless co-execution is predicted this fraction faster (default: the profile's planner.minGain, else 0)")
     .option("--input-shape <name=dims>", "static shape for a dynamic input, e.g. input=1x3x224x224 (repeatable)", collect, [])
     .option("--force-dim <dim>", "testing aid: split every operator that allows it along H or OC (with --force-ratio)")
     .option("--force-ratio <r>", "testing aid: the GPU's share for --force-dim, in (0, 1)")
@@ -129,6 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--format <format>", "text, json or html", "text")
     .option("--strategy <name>", "strategy to plan a model with", "codl")
     .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
+    .option("--min-gain <f>", "codl keeps the better single processor unless co-execution is predicted this fraction faster (default: the profile's planner.minGain, else 0)")
     .option("--input-shape <name=dims>", "static shape for a dynamic input (repeatable)", collect, [])
     .option("--trace <trace.json>", "a codl_run --trace of the bundle: predicted vs measured per operator, with the error")
     .action(async (target: string, options: unknown) => {

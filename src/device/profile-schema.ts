@@ -105,6 +105,13 @@ export const deviceProfileSchema = z.object({
   gpu: gpuSchema,
   sharing: sharingSchema,
   kernelModels: z.array(kernelModelSchema),
+  /**
+   * Planner defaults for this device. minGain: the predicted gain a
+   * co-execution plan needs over the better single processor to be chosen
+   * (a fraction); a profile whose kernel models are known to be inaccurate
+   * sets one so that prediction error does not pick a slower plan. Absent: 0.
+   */
+  planner: z.object({ minGain: z.number().min(0).lt(1) }).optional(),
 });
 
 export type DeviceProfile = z.infer<typeof deviceProfileSchema>;

@@ -75,6 +75,7 @@ export const CATALOGUE = {
   "CODL-E087": { exit: 2, template: "operator '{op}' is not in the plan", hint: "operators: {known}" },
   "CODL-E088": { exit: 2, template: "explaining a model needs --device", hint: "pass --device <id|path>, or explain a compiled bundle directory" },
   // Code generation
+  "CODL-E089": { exit: 2, template: "--min-gain {value} is outside [0, 1)", hint: "use e.g. 0.05: a co-execution plan must then be predicted 5% faster than the better single processor" },
   "CODL-E090": { exit: 3, template: "operator {op} ({node}) cannot be emitted: {cause}", hint: "compile with --strategy cpu, or rewrite the operator before export" },
   "CODL-E091": { exit: 2, template: "invalid {option} '{value}': {cause}", hint: "--force-dim H|OC needs --force-ratio r with 0 < r < 1" },
   "CODL-E092": { exit: 1, template: "the codl runtime sources are missing at {path}", hint: "reinstall codl; the package ships codegen/runtime/" },

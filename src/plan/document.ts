@@ -132,6 +132,7 @@ export function buildPlanDocument(
       ratioStep: meta.ratioStep,
       ratios: ctx.settings.ratios.map(roundMs),
       maxChainLength: ctx.settings.maxChain,
+      minGain: ctx.settings.minGain,
       greedyDelta: meta.greedyDelta,
       inputShapes: Object.fromEntries(Object.entries(meta.inputShapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v]])),
     },

@@ -25,11 +25,14 @@ export type { Plan } from "./schema.js";
 
 export const DEFAULT_RATIO_STEP = 0.1;
 export const DEFAULT_MAX_CHAIN = 32;
+/** See SearchSettings.minGain. */
+export const DEFAULT_MIN_GAIN = 0;
 
 export interface PlanOptions {
   readonly strategy?: string;
   readonly ratioStep?: number;
   readonly maxChain?: number;
+  readonly minGain?: number;
   readonly toolVersion: string;
   readonly modelName: string;
   readonly modelSha256: string;
@@ -66,7 +69,7 @@ export function planGraph(graph: Graph, profile: DeviceProfile, options: PlanOpt
   const start = performance.now();
   const strategy = checkStrategy(options.strategy ?? "codl");
   const ratioStep = options.ratioStep ?? DEFAULT_RATIO_STEP;
-  const settings = { ratios: ratioGrid(ratioStep), maxChain: options.maxChain ?? DEFAULT_MAX_CHAIN };
+  const settings = { ratios: ratioGrid(ratioStep), maxChain: options.maxChain ?? DEFAULT_MAX_CHAIN, minGain: options.minGain ?? profile.planner?.minGain ?? DEFAULT_MIN_GAIN };
   const ctx = createContext(buildPlanGraph(graph), profile, settings);
   const results = runAll(ctx);
   const totals = Object.fromEntries(REPORTED.map((s) => [s, s === "ideal" ? idealMs(ctx) : (results.get(s)?.evaluation.totalMs ?? Number.NaN)])) as Record<ReportedStrategy, number>;

@@ -112,6 +112,7 @@ export const planSchema = z.object({
     ratioStep: z.number().gt(0).max(0.5),
     ratios: z.array(z.number().gt(0).lt(1)),
     maxChainLength: z.int().positive(),
+    minGain: z.number().min(0).lt(1),
     greedyDelta: z.number(),
     inputShapes: z.record(z.string(), z.array(z.int().positive())),
   }),

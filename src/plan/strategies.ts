@@ -28,6 +28,12 @@ export type ReportedStrategy = (typeof REPORTED)[number];
 export interface SearchSettings {
   readonly ratios: readonly number[];
   readonly maxChain: number;
+  /**
+   * The predicted gain a co-execution plan must have over the better single
+   * processor to be chosen, as a fraction of that processor's time: within
+   * the predictor's error, simply picking the better processor is safer.
+   */
+  readonly minGain: number;
 }
 
 export interface PlanContext {
@@ -145,9 +151,13 @@ export function runStrategy(ctx: PlanContext, strategy: Strategy, others: Readon
       // Exact per path; between paths it is greedy, so keep whichever candidate of the same
       // search space predicts faster (the whole-model single-processor plans and Algorithm 1's).
       let best = score("codl", ctx.model, searchDp(ctx));
-      for (const s of ["codl-greedy", "gpu", "cpu"] as const) {
-        const other = others.get(s) ?? runStrategy(ctx, s);
-        if (other.evaluation.totalMs < best.evaluation.totalMs - 1e-9) best = { ...other, strategy: "codl", keptFrom: s };
+      const greedy = others.get("codl-greedy") ?? runStrategy(ctx, "codl-greedy");
+      if (greedy.evaluation.totalMs < best.evaluation.totalMs - 1e-9) best = { ...greedy, strategy: "codl", keptFrom: "codl-greedy" };
+      // The better single processor, unless co-execution is predicted faster by more than minGain.
+      for (const s of ["gpu", "cpu"] as const) {
+        const single = others.get(s) ?? runStrategy(ctx, s);
+        const bar = best.keptFrom === "gpu" || best.keptFrom === "cpu" ? best.evaluation.totalMs : best.evaluation.totalMs * (1 + ctx.settings.minGain);
+        if (single.evaluation.totalMs < bar - 1e-9) best = { ...single, strategy: "codl", keptFrom: s };
       }
       return best;
     }

@@ -73,7 +73,7 @@ describe("halo propagation over random conv/pool chains", () => {
       const { graph, layers, height } = randomChain(seed);
       const pg = buildPlanGraph(graph);
       expect(pg.paths).toHaveLength(1);
-      const ctx = createContext(pg, profile, { ratios, maxChain: 32 });
+      const ctx = createContext(pg, profile, { ratios, maxChain: 32, minGain: 0 });
       const ops = pg.ops;
       const heights = heightsOf(layers, height);
       expect(ops.map((o) => o.ir.outRows)).toEqual(heights.slice(1));

@@ -74,7 +74,7 @@ describe("chain cost", () => {
   it("agrees with predict/'s predictChain on a conv chain", () => {
     const { graph } = randomChain(11);
     const pg = buildPlanGraph(graph);
-    const ctx = createContext(pg, sd855, { ratios: ratioGrid(0.1), maxChain: 32 });
+    const ctx = createContext(pg, sd855, { ratios: ratioGrid(0.1), maxChain: 32, minGain: 0 });
     const convs = pg.ops.filter((o) => o.ir.opClass === "conv" || o.ir.opClass === "pool");
     expect(convs.length).toBe(pg.ops.length);
     const last = pg.ops[pg.ops.length - 1]!;
@@ -89,7 +89,7 @@ describe("split constraints", () => {
   it("OC shares are multiples of 4 with image storage, H shares leave each side a row", () => {
     const g = tinyGraph("yolov2");
     const pg = buildPlanGraph(g);
-    const ctx = createContext(pg, sd855, { ratios: ratioGrid(0.1), maxChain: 32 });
+    const ctx = createContext(pg, sd855, { ratios: ratioGrid(0.1), maxChain: 32, minGain: 0 });
     for (const op of pg.ops) {
       for (const { share } of ctx.model.shares(op, "OC", ratioGrid(0.1))) {
         expect(share % 4).toBe(0);
@@ -133,7 +133,7 @@ describe("searches", () => {
       const { graph } = randomChain(seed);
       const pg = buildPlanGraph(graph);
       for (const profile of profiles) {
-        const ctx = createContext(pg, profile, { ratios: ratioGrid(0.1), maxChain: 32 });
+        const ctx = createContext(pg, profile, { ratios: ratioGrid(0.1), maxChain: 32, minGain: 0 });
         const dp = searchPathDp(ctx.model, pg.ops, ["any"], ctx.choices, ratioGrid(0.1), 32);
         const greedy = searchPathGreedy(ctx.model, pg.ops, ["any"], ctx.choices, ratioGrid(0.1), 32);
         const g = evaluateSegments(ctx.model, pg, greedy).totalMs;
@@ -148,7 +148,7 @@ describe("searches", () => {
   it("plans DAGs: every strategy places every operator; codl ≤ codl-greedy, codl ≤ min(cpu, gpu); ideal ≤ min(cpu, gpu)", () => {
     for (const graph of [syntheticNetwork(200), tinyGraph("retinaface"), tinyGraph("mobilenetv2")]) {
       for (const profile of profiles) {
-        const ctx = createContext(buildPlanGraph(graph), profile, { ratios: ratioGrid(0.1), maxChain: 32 });
+        const ctx = createContext(buildPlanGraph(graph), profile, { ratios: ratioGrid(0.1), maxChain: 32, minGain: 0 });
         const all = runAll(ctx);
         const t = (s: (typeof STRATEGIES)[number]) => all.get(s)!.evaluation.totalMs;
         expect(t("codl")).toBeLessThanOrEqual(t("codl-greedy") + 1e-9);
