@@ -9,7 +9,7 @@
 
 import { createHash } from "node:crypto";
 import { CompilerError } from "../diag/errors.js";
-import { type Plan, planSchema } from "../plan/schema.js";
+import { type GpuPrecision, type Plan, planSchema } from "../plan/schema.js";
 
 export const PLAN_FILE = "plan.json";
 export const MANIFEST_FILE = "manifest.json";
@@ -23,6 +23,8 @@ export interface Bundle {
 export interface Manifest {
   readonly formatVersion: number;
   readonly tool: { readonly name: "codl"; readonly version: string };
+  /** Storage precision of GPU tensors and weights, as plan.json's options say. */
+  readonly gpuPrecision: GpuPrecision;
   readonly files: ReadonlyArray<{ readonly path: string; readonly bytes: number; readonly sha256: string }>;
 }
 
@@ -43,6 +45,7 @@ export function buildBundle(plan: Plan, toolVersion: string, extra: ReadonlyMap<
   const manifest: Manifest = {
     formatVersion: MANIFEST_FORMAT_VERSION,
     tool: { name: "codl", version: toolVersion },
+    gpuPrecision: plan.options.gpuPrecision,
     files: paths.map((p) => {
       const bytes = files.get(p)!;
       return { path: p, bytes: bytes.byteLength, sha256: sha256Hex(bytes) };

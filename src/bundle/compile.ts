@@ -12,6 +12,7 @@ import { type LoadOptions, loadModel } from "../index.js";
 import { assertSupported } from "../passes/supported.js";
 import { emitBundleFiles } from "../emit/index.js";
 import { planGraph, type PlanResult } from "../plan/index.js";
+import type { GpuPrecision } from "../plan/schema.js";
 import { type Bundle, buildBundle, jsonText, sha256Hex } from "./bundle.js";
 import { type ForceSplit, planForced } from "./forced.js";
 
@@ -29,6 +30,8 @@ export interface CompileOptions extends LoadOptions {
   readonly force?: ForceSplit;
   /** A bundle that builds without OpenCL (implies strategy cpu). */
   readonly cpuOnlyBuild?: boolean;
+  /** Storage precision of GPU tensors and weights; the GPU computes in fp32 either way (default fp32). */
+  readonly gpuPrecision?: GpuPrecision;
 }
 
 export interface Compiled extends PlanResult {
@@ -55,6 +58,7 @@ export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options:
     modelSha256: sha256Hex(bytes),
     profileSha256: profileSha256(profile),
     inputShapes: options.inputShapes ?? {},
+    gpuPrecision: options.gpuPrecision ?? "fp32",
   };
   const result = options.force !== undefined && !options.cpuOnlyBuild ? planForced(graph, profile, planOptions, options.force) : planGraph(graph, profile, planOptions);
   const code =

@@ -79,6 +79,7 @@ export function planForced(graph: Graph, profile: DeviceProfile, options: PlanOp
     ratioStep,
     greedyDelta: GREEDY_DELTA,
     inputShapes: options.inputShapes ?? {},
+    gpuPrecision: options.gpuPrecision ?? "fp32",
   });
   return { plan, totals, millis: performance.now() - start };
 }

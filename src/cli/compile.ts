@@ -1,7 +1,7 @@
 /**
  * `codl compile model.onnx --device <id|path> --out <dir> [--strategy s]
  *  [--ratio-step r] [--input-shape name=dims …] [--force-dim H|OC --force-ratio r [--force-chain]]
- *  [--cpu-only-build] [--plan-only] [--json]`
+ *  [--gpu-precision fp32|fp16] [--cpu-only-build] [--plan-only] [--json]`
  *
  * Plans the model with every strategy, writes the chosen plan as a bundle
  * (plan.json, manifest.json, and unless --plan-only the generated code:
@@ -27,6 +27,7 @@ import { loadProfile } from "../device/load-profile.js";
 import { CompilerError } from "../diag/errors.js";
 import { formatCompileSummary } from "../explain/text.js";
 import { checkRatioStep, checkStrategy, DEFAULT_RATIO_STEP, type Plan } from "../plan/index.js";
+import { type GpuPrecision, gpuPrecisionSchema } from "../plan/schema.js";
 import { externalDataReader, packageVersion, readModelFile } from "./io.js";
 import { parseInputShapes } from "./options.js";
 import type { CommandResult } from "./result.js";
@@ -41,6 +42,7 @@ export const compileOptionsSchema = z.object({
   forceDim: z.string().optional(),
   forceRatio: z.string().optional(),
   forceChain: z.boolean().default(false),
+  gpuPrecision: z.string().default("fp32"),
   cpuOnlyBuild: z.boolean().default(false),
   planOnly: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -60,6 +62,12 @@ export function parseMinGain(value: string | undefined): number | undefined {
   const gain = /^\s*[0-9.eE+-]+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!(gain >= 0 && gain < 1)) throw new CompilerError("CODL-E089", { value });
   return gain;
+}
+
+export function parseGpuPrecision(value: string): GpuPrecision {
+  const parsed = gpuPrecisionSchema.safeParse(value);
+  if (!parsed.success) throw new CompilerError("CODL-E093", { value });
+  return parsed.data;
 }
 
 /** Refuses an --out that is a file, or a non-empty folder that is not a codl bundle (it would be replaced). */
@@ -135,6 +143,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
   const ratioStep = parseRatioStep(options.ratioStep);
   const minGain = parseMinGain(options.minGain);
   const inputShapes = parseInputShapes(options.inputShape);
+  const gpuPrecision = parseGpuPrecision(options.gpuPrecision);
   const force = checkForceSplit(options.forceDim, options.forceRatio, options.forceChain);
   checkOutDir(options.out);
   const profile = loadProfile(options.device);
@@ -151,6 +160,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
     modelName: path.basename(model),
     ...(force === undefined ? {} : { force }),
     cpuOnlyBuild: options.cpuOnlyBuild,
+    gpuPrecision,
     ...(options.planOnly ? {} : { runtime: readRuntimeSources() }),
   });
   writeBundleAtomic(options.out, compiled.bundle);

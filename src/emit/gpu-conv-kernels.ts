@@ -8,11 +8,11 @@
  *   depthwise           work item = BX columns × 1 slice; weights float4 [cb][kh][kw]
  *   pool (+ global)     work item = BX columns × 1 slice
  *   fc (Gemm, MatMul)   work item = 1 slice of 4 outputs of one row; weights float4 [ocb][k]
- *   eltwise             same-shape binary and unary activations, one pixel per item
  *
  * Only the GPU's slice of the weights goes into weights.bin; lanes past the
  * channel count are zero, so whatever an image holds there never matters.
- * Operators these do not cover return undefined (gpu.ts's generic kernel).
+ * Operators these do not cover return undefined (gpu-vector-kernels.ts, then
+ * gpu.ts's generic kernel).
  */
 
 import { type GpuKernelId, gpuLaunch } from "../kernels/gpu-conv.js";
@@ -21,12 +21,12 @@ import { irOpOf } from "../kernels/from-ir.js";
 import { sliceChannels, sliceRows } from "../predict/coexec.js";
 import { floatLit as F, intLit as I } from "./c-text.js";
 import { ClTensor, kernelFile } from "./cl.js";
-import { activationExpr, ElementGen } from "./element.js";
-import { type GpuKernelSpec, type GpuPart, gpuPartOf, header, type KernelArgSpec, outputTensor } from "./gpu.js";
+import { activationExpr } from "./element.js";
+import { addGpuWeights, type GpuKernelSpec, type GpuPart, gpuPartOf, header, type KernelArgSpec, kernelSpec, outputTensor } from "./gpu.js";
 import type { OpContext } from "./op-context.js";
 
 /** The operator restricted to the GPU's part, as the predictor slices it. */
-function sliceConfig(ctx: OpContext, part: GpuPart): OpConfig {
+export function sliceConfig(ctx: OpContext, part: GpuPart): OpConfig {
   const c = irOpOf(ctx.graph, ctx.node).config;
   if (ctx.op.dim === "H") return sliceRows(c, part.row0, part.row0 + part.rows);
   if (ctx.op.dim === "OC") return sliceChannels(c, part.c1 - part.c0);
@@ -55,34 +55,14 @@ export function specialisedGpuKernel(ctx: OpContext): GpuKernelSpec | undefined 
     case "Gemm":
     case "MatMul":
       return fc(ctx);
-    case "Add":
-    case "Sub":
-    case "Mul":
-    case "Div":
-    case "Relu":
-    case "LeakyRelu":
-    case "Clip":
-    case "Sigmoid":
-    case "HardSigmoid":
-    case "HardSwish":
-    case "Tanh":
-      return eltwise(ctx);
     default:
       return undefined;
   }
 }
 
-function finish(ctx: OpContext, part: GpuPart, what: string, tensors: ClTensor[], params: string[], body: string[], args: KernelArgSpec[], launch: { global: readonly number[]; local: readonly number[] }): GpuKernelSpec {
-  const entry = ctx.label();
+export function finish(ctx: OpContext, part: GpuPart, entry: string, what: string, tensors: ClTensor[], params: string[], body: string[], args: KernelArgSpec[], launch: { global: readonly number[]; local: readonly number[] }): GpuKernelSpec {
   const kernel = [`__kernel void ${entry}(${params.join(", ")}) {`, ...body.map((l) => `  ${l}`), "}"];
-  return {
-    file: `${entry}.cl`,
-    source: kernelFile(header(ctx, part, what), tensors, kernel),
-    entry,
-    global: [launch.global[0]!, launch.global[1]!, launch.global[2]!],
-    local: [launch.local[0]!, launch.local[1]!, launch.local[2]!],
-    args,
-  };
+  return kernelSpec(entry, kernelFile(header(ctx, part, what), tensors, kernel), launch, args);
 }
 
 function conv(ctx: OpContext): GpuKernelSpec | undefined {
@@ -129,15 +109,17 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
       }
     }
   }
+  const wt = addGpuWeights(ctx, "w", packed, true, `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`);
+  const bt = addGpuWeights(ctx, "bias", bias, true, `${ctx.label()} GPU bias`);
   const args: KernelArgSpec[] = [
     { kind: "tensor", tensor: x.id },
-    { kind: "weights", id: ctx.weights.add(packed, "gpuBuffer", `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`) },
-    { kind: "weights", id: ctx.weights.add(bias, "gpuBuffer", `${ctx.label()} GPU bias`) },
+    { kind: "weights", id: wt.id },
+    { kind: "weights", id: bt.id },
     { kind: "tensor", tensor: ctx.out.id },
   ];
   const inT = input(ctx, 0);
   const out = outputTensor(ctx, part);
-  const params = [inT.param(), "__global const float4* restrict w", "__global const float4* restrict bias", out.param()];
+  const params = [inT.param(), wt.param, bt.param, out.param()];
   const rows = d.n === 0 ? 0 : part.rows;
   const body = [
     `// block ${bx}x1x${bz}: ${bx} columns, ${bz} slices of 4 channels (kernels/gpu-conv.ts, ${kernelId})`,
@@ -150,7 +132,8 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
     `float4 acc[${bx * bz}];`,
     `for (int j = 0; j < ${I(bz)}; j++) {`,
     `  const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
-    `  for (int i = 0; i < ${I(bx)}; i++) acc[i * ${I(bz)} + j] = bias[jl];`,
+    `  const float4 b = ${bt.at("jl")};`,
+    `  for (int i = 0; i < ${I(bx)}; i++) acc[i * ${I(bz)} + j] = b;`,
     "}",
     `for (int ky = 0; ky < ${I(kh)}; ky++) {`,
     `  const int ih = oh * ${I(sh)} - ${I(pt)} + ky * ${I(dh)};`,
@@ -160,7 +143,7 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
       ? [
           `    for (int j = 0; j < ${I(bz)}; j++) {`,
           `      const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
-          `      const float4 wv = w[jl * ${I(kh * kw)} + ky * ${I(kw)} + kx];`,
+          `      const float4 wv = ${wt.at(`jl * ${I(kh * kw)} + ky * ${I(kw)} + kx`)};`,
           `      for (int i = 0; i < ${I(bx)}; i++) {`,
           `        const int iw = (xb * ${I(bx)} + i) * ${I(sw)} - ${I(pl)} + kx * ${I(dw)};`,
           `        if (iw < 0 || iw >= ${I(d.w)}) continue;`,
@@ -176,8 +159,8 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
           `        const float4 v = ${inT.ld4("n", "ih", "iw", "ib")};`,
           `        for (int j = 0; j < ${I(bz)}; j++) {`,
           `          const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
-          `          __global const float4* wp = w + ((jl * ${I(kh)} + ky) * ${I(kw)} + kx) * ${I(icb * 4)} + ib * 4;`,
-          `          acc[i * ${I(bz)} + j] += v.x * wp[0] + v.y * wp[1] + v.z * wp[2] + v.w * wp[3];`,
+          `          const int wi = ((jl * ${I(kh)} + ky) * ${I(kw)} + kx) * ${I(icb * 4)} + ib * 4;`,
+          `          acc[i * ${I(bz)} + j] += v.x * ${wt.at("wi")} + v.y * ${wt.at("wi + 1")} + v.z * ${wt.at("wi + 2")} + v.w * ${wt.at("wi + 3")};`,
           "        }",
           "      }",
           "    }",
@@ -194,7 +177,7 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
     "  }",
     "}",
   ];
-  return finish(ctx, part, `${depthwise ? "depthwise" : kh === 1 && kw === 1 ? "1x1" : "direct"} convolution ${kh}x${kw}/${sh}`, [inT, out], params, body, args, launch);
+  return finish(ctx, part, depthwise ? "dwconv2d" : "conv2d", `${depthwise ? "depthwise" : kh === 1 && kw === 1 ? "1x1" : "direct"} convolution ${kh}x${kw}/${sh}`, [inT, out], params, body, args, launch);
 }
 
 function pool(ctx: OpContext): GpuKernelSpec | undefined {
@@ -259,7 +242,7 @@ function pool(ctx: OpContext): GpuKernelSpec | undefined {
     `  ${out.st4("n", "oh", "ow", "cb", activationExpr(node.activation, "v"))}`,
     "}",
   ];
-  return finish(ctx, part, `${max ? "max" : "average"} pooling ${kh}x${kw}/${sh}`, [inT, out], [inT.param(), out.param()], body, [{ kind: "tensor", tensor: x.id }, { kind: "tensor", tensor: ctx.out.id }], launch);
+  return finish(ctx, part, "pool", `${max ? "max" : "average"} pooling ${kh}x${kw}/${sh}`, [inT, out], [inT.param(), out.param()], body, [{ kind: "tensor", tensor: x.id }, { kind: "tensor", tensor: ctx.out.id }], launch);
 }
 
 function fc(ctx: OpContext): GpuKernelSpec | undefined {
@@ -305,62 +288,27 @@ function fc(ctx: OpContext): GpuKernelSpec | undefined {
   }
   const inT = input(ctx, 0);
   const out = outputTensor(ctx, part);
+  const wt = addGpuWeights(ctx, "w", packed, true, `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`);
+  const bt = addGpuWeights(ctx, "bias", bias, true, `${ctx.label()} GPU bias`);
   const body = [
     "// one work item: 4 outputs of one row (kernels/gpu-conv.ts, gpu.fc)",
     "const int j = get_global_id(0);",
     "const int m = get_global_id(1);",
     `if (j >= ${I(ocbs)} || m >= ${I(M)}) return;`,
-    "float4 acc = bias[j];",
-    `__global const float4* wp = w + j * ${I(kb * 4)};`,
-    `for (int kb = 0; kb < ${I(kb)}; kb++, wp += 4) {`,
+    `float4 acc = ${bt.at("j")};`,
+    `for (int kb = 0; kb < ${I(kb)}; kb++) {`,
+    `  const int wi = (j * ${I(kb)} + kb) * 4;`,
     `  const float4 v = ${inT.ld4("m", "0", "0", "kb")};`,
-    "  acc += v.x * wp[0] + v.y * wp[1] + v.z * wp[2] + v.w * wp[3];",
+    `  acc += v.x * ${wt.at("wi")} + v.y * ${wt.at("wi + 1")} + v.z * ${wt.at("wi + 2")} + v.w * ${wt.at("wi + 3")};`,
     "}",
     "const float4 v = acc;",
     out.st4("m", "0", "0", `${I(ocb0)} + j`, activationExpr(node.activation, "v")),
   ];
   const args: KernelArgSpec[] = [
     { kind: "tensor", tensor: x.id },
-    { kind: "weights", id: ctx.weights.add(packed, "gpuBuffer", `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`) },
-    { kind: "weights", id: ctx.weights.add(bias, "gpuBuffer", `${ctx.label()} GPU bias`) },
+    { kind: "weights", id: wt.id },
+    { kind: "weights", id: bt.id },
     { kind: "tensor", tensor: ctx.out.id },
   ];
-  return finish(ctx, part, `fully connected ${K} -> ${N}`, [inT, out], [inT.param(), "__global const float4* restrict w", "__global const float4* restrict bias", out.param()], body, args, launch);
-}
-
-function eltwise(ctx: OpContext): GpuKernelSpec | undefined {
-  const node = ctx.node;
-  const out = ctx.out;
-  const binary = node.op === "Add" || node.op === "Sub" || node.op === "Mul" || node.op === "Div";
-  const slots = binary ? [0, 1] : [0];
-  for (const s of slots) {
-    const t = ctx.tensor(s);
-    if (t === undefined || t.shape.join() !== out.shape.join()) return undefined;
-  }
-  const part = gpuPartOf(ctx);
-  const launch = gpuLaunch(sliceConfig(ctx, part), ctx.profile.gpu, "gpu.eltwise");
-  // The element expression of one lane, over float4 values: element.ts's text works on vectors too.
-  const ins = slots.map((s) => input(ctx, s, `in${s}`));
-  const vars = slots.map((s) => `e${s}`);
-  const gen = new ElementGen(node, ctx.elementInputs(), out.shape, { load: (slot) => vars[slot]!, loadFlat: (slot) => vars[slot]!, konst: () => "0.0f" });
-  const code = gen.generate();
-  const o = out.dims;
-  const cb0 = Math.floor(part.c0 / 4);
-  const cbs = Math.ceil(part.c1 / 4) - cb0;
-  const outT = outputTensor(ctx, part);
-  const vec = (s: string) => s.replace(/\bconst float\b/g, "const float4");
-  const body = [
-    "const int x = get_global_id(0);",
-    "const int r = get_global_id(1);",
-    `const int cb = ${I(cb0)} + (int)get_global_id(2);`,
-    `if (x >= ${I(o.w)} || r >= ${I(o.n * part.rows)} || cb >= ${I(cb0 + cbs)}) return;`,
-    `const int n = r / ${I(part.rows)};`,
-    `const int y = ${I(part.row0)} + r % ${I(part.rows)};`,
-    ...ins.map((t, i) => `const float4 ${vars[i]} = ${t.ld4("n", "y", "x", "cb")};`),
-    ...code.stmts.map(vec),
-    `const float4 v = ${code.value};`,
-    outT.st4("n", "y", "x", "cb", "v"),
-  ];
-  const args: KernelArgSpec[] = [...slots.map((s): KernelArgSpec => ({ kind: "tensor", tensor: ctx.tensor(s)!.id })), { kind: "tensor", tensor: out.id }];
-  return finish(ctx, part, "element-wise over float4 pixels", [...ins, outT], [...ins.map((t) => t.param()), outT.param()], body, args, launch);
+  return finish(ctx, part, "fc", `fully connected ${K} -> ${N}`, [inT, out], [inT.param(), wt.param, bt.param, out.param()], body, args, launch);
 }

@@ -6,16 +6,21 @@
  * and pickSimpleWorkGroup for the rest), the numbers the predictor counts.
  *
  *   conv-like ops   gpu-conv-kernels.ts (direct / 1×1 / depthwise, pooling, fc)
+ *   element-wise,   gpu-vector-kernels.ts (float4 texels: broadcast arithmetic,
+ *   data movement   BatchNormalization, Concat, Pad, Resize, Softmax)
  *   everything else one generic kernel: a work item per output pixel of 4
  *                   channels, each lane computed by element.ts
  */
 
+import { createHash } from "node:crypto";
 import { intLit as I } from "./c-text.js";
 import { ClTensor, kernelFile } from "./cl.js";
 import { type Dim3, pickSimpleWorkGroup, summariseLaunch } from "../kernels/gpu-blocking.js";
 import { ElementGen } from "./element.js";
 import { specialisedGpuKernel } from "./gpu-conv-kernels.js";
+import { vectorGpuKernel } from "./gpu-vector-kernels.js";
 import type { OpContext } from "./op-context.js";
+import { toHalfBytes } from "./weights.js";
 
 export type KernelArgSpec = { readonly kind: "tensor"; readonly tensor: number } | { readonly kind: "weights"; readonly id: number };
 
@@ -47,7 +52,7 @@ export function outputTensor(ctx: OpContext, part: GpuPart): ClTensor {
 }
 
 export function emitGpuKernels(ctx: OpContext): GpuKernelSpec[] {
-  return [specialisedGpuKernel(ctx) ?? genericKernel(ctx)];
+  return [specialisedGpuKernel(ctx) ?? vectorGpuKernel(ctx) ?? genericKernel(ctx)];
 }
 
 export function genericKernel(ctx: OpContext): GpuKernelSpec {
@@ -57,13 +62,16 @@ export function genericKernel(ctx: OpContext): GpuKernelSpec {
   const params: string[] = [];
   const tensors: ClTensor[] = [];
   const bySlot = new Map<number, ClTensor>();
+  const konsts = new Map<number, GpuWeights>();
   ctx.node.inputs.forEach((name, slot) => {
     if (name === "") return;
     if (ctx.isConst(slot)) {
       const values = ctx.constant(slot);
       if (values.length === 0) return;
-      args.push({ kind: "weights", id: ctx.weights.add(values, "gpuBuffer", `${ctx.label()} input ${slot}`) });
-      params.push(`__global const float* restrict k${slot}`);
+      const w = addGpuWeights(ctx, `k${slot}`, values, false, `${ctx.label()} input ${slot}`);
+      konsts.set(slot, w);
+      args.push({ kind: "weights", id: w.id });
+      params.push(w.param);
       return;
     }
     const t = ctx.tensor(slot)!;
@@ -80,16 +88,15 @@ export function genericKernel(ctx: OpContext): GpuKernelSpec {
   const gen = new ElementGen(ctx.node, ctx.elementInputs(), ctx.out.shape, {
     load: (slot, n, c, y, x) => bySlot.get(slot)!.ld(n, c, y, x),
     loadFlat: (slot, f) => bySlot.get(slot)!.ldf(f),
-    konst: (slot, f) => `k${slot}[${f}]`,
+    konst: (slot, f) => konsts.get(slot)!.at(f),
   });
   const code = gen.generate();
   const cb0 = Math.floor(part.c0 / 4);
   const cbs = Math.ceil(part.c1 / 4) - cb0;
   const grid: Dim3 = [d.w, d.n * part.rows, cbs];
   const launch = summariseLaunch(gpuSpec(ctx), { kernel: "gpu.element", block: [1, 1, 1], grid, local: pickSimpleWorkGroup(grid, Math.min(256, ctx.profile.gpu.maxWorkGroupSize)), loop: 1, inputBytes: 0, outputBytes: 0, weightBytes: 0 });
-  const entry = ctx.label();
   const kernel = [
-    `__kernel void ${entry}(${params.join(", ")}) {`,
+    `__kernel void element(${params.join(", ")}) {`,
     "  const int x = get_global_id(0);",
     "  const int r = get_global_id(1);",
     `  const int cb = ${I(cb0)} + (int)get_global_id(2);`,
@@ -107,14 +114,39 @@ export function genericKernel(ctx: OpContext): GpuKernelSpec {
     `  ${out.st4("n", "y", "x", "cb", "(float4)(res[0], res[1], res[2], res[3])")}`,
     "}",
   ];
+  return kernelSpec("element", kernelFile(header(ctx, part, "generic element kernel: one work item per output pixel of 4 channels"), tensors, kernel), launch, args);
+}
+
+/** A kernel spec whose file is named by its entry and a hash of its source (see the header). */
+export function kernelSpec(entry: string, source: string, launch: { readonly global: readonly number[]; readonly local: readonly number[] }, args: readonly KernelArgSpec[]): GpuKernelSpec {
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 12);
   return {
-    file: `${entry}.cl`,
-    source: kernelFile(header(ctx, part, "generic element kernel: one work item per output pixel of 4 channels"), tensors, kernel),
+    file: `${entry}_${hash}.cl`,
+    source,
     entry,
-    global: launch.global,
-    local: launch.local,
+    global: [launch.global[0]!, launch.global[1]!, launch.global[2]!],
+    local: [launch.local[0]!, launch.local[1]!, launch.local[2]!],
     args,
   };
+}
+
+/**
+ * A GPU weights buffer in the bundle's precision, with its kernel parameter and
+ * reads: float / float4 pointers at fp32, binary16 read by vload_half(4) at
+ * fp16 (no cl_khr_fp16 needed); kernels compute in float either way.
+ */
+export interface GpuWeights {
+  readonly id: number;
+  readonly param: string;
+  /** Element `i`: float4 `i` of a vector buffer, float `i` of a scalar one. */
+  at(i: string): string;
+}
+
+export function addGpuWeights(ctx: OpContext, name: string, values: Float32Array, vector: boolean, label: string): GpuWeights {
+  const half = ctx.program.gpuHalf;
+  const id = ctx.weights.add(half ? toHalfBytes(values) : values, "gpuBuffer", `${label}${half ? " (fp16)" : ""}`);
+  if (half) return { id, param: `__global const half* restrict ${name}`, at: (i) => `${vector ? "vload_half4" : "vload_half"}(${i}, ${name})` };
+  return { id, param: `__global const ${vector ? "float4" : "float"}* restrict ${name}`, at: (i) => `${name}[${i}]` };
 }
 
 export function gpuSpec(ctx: OpContext) {
@@ -124,5 +156,6 @@ export function gpuSpec(ctx: OpContext) {
 export function header(ctx: OpContext, part: GpuPart, what: string): string[] {
   const d = ctx.out.dims;
   const side = ctx.op.placement === "split" ? (ctx.op.dim === "OC" ? `OC split: GPU channels [${part.c0}, ${part.c1}) of ${d.c}` : `H split: GPU rows [${part.row0}, ${part.row0 + part.rows}) of ${d.h}`) : "GPU only";
-  return [`${ctx.label()}: ${ctx.node.op} "${ctx.node.name}" -> [${ctx.out.shape.join("x")}]; ${side}`, `${what}. Generated by codl; every shape and offset is a constant.`];
+  const ins = ctx.node.inputs.map((name, slot) => (name === "" ? "-" : `[${ctx.shape(slot).join("x")}]${ctx.isConst(slot) ? " const" : ""}`));
+  return [`${ctx.node.op} (${ins.join(", ")}) -> [${ctx.out.shape.join("x")}]; ${side}`, `${what}. Generated by codl; every shape and offset is a constant.`];
 }

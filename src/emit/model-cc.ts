@@ -64,7 +64,7 @@ export function emitModelCc(m: ModelCcInput): string {
     const gpu = t.gpu === "image" ? "GpuStorage::kImage" : t.gpu === "buffer" ? "GpuStorage::kBuffer" : "GpuStorage::kNone";
     const rank = Math.min(4, Math.max(1, t.shape.length));
     const d = t.dims;
-    w.line(`    {${cString(t.name)}, ${rank}, ${d.n}, ${d.c}, ${d.h}, ${d.w}, ${gpu}, DType::kF32, ${t.cpu}, ${PROC[t.home]}},  // ${t.id}: [${t.shape.join("x")}]`);
+    w.line(`    {${cString(t.name)}, ${rank}, ${d.n}, ${d.c}, ${d.h}, ${d.w}, ${gpu}, ${t.gpuHalf ? "DType::kF16" : "DType::kF32"}, ${t.cpu}, ${PROC[t.home]}},  // ${t.id}: [${t.shape.join("x")}]`);
   }
   w.line("};");
   const inputs = arrayOrNull(w, "int32_t", "kInputs", m.program.inputs.map(String));

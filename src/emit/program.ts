@@ -37,6 +37,8 @@ export interface EmitTensor {
   readonly shape: StaticShape;
   readonly dims: Dims4;
   gpu: GpuStorage | null;
+  /** Stored as binary16 on the GPU (--gpu-precision fp16: images only, never graph inputs or outputs). */
+  gpuHalf: boolean;
   cpu: boolean;
   home: Side;
 }
@@ -79,6 +81,8 @@ export interface EmitProgram {
   readonly chains: readonly EmitChain[];
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
+  /** --gpu-precision fp16: GPU weights and intermediate image tensors are binary16. */
+  readonly gpuHalf: boolean;
 }
 
 interface Rect {
@@ -155,7 +159,7 @@ export function buildProgram(graph: Graph, plan: Plan, options: BuildProgramOpti
   const addTensor = (name: string): number => {
     const shape = staticShape(graph, name);
     const id = tensors.length;
-    tensors.push({ id, name, shape, dims: dims4(shape), gpu: null, cpu: false, home: "cpu" });
+    tensors.push({ id, name, shape, dims: dims4(shape), gpu: null, gpuHalf: false, cpu: false, home: "cpu" });
     idOf.set(name, id);
     return id;
   };
@@ -345,9 +349,12 @@ export function buildProgram(graph: Graph, plan: Plan, options: BuildProgramOpti
   });
   const inputs = graphInputs.map((n) => idOf.get(n)!);
   for (const t of [...inputs, ...outputs]) (tensors[t]!.home === "gpu" ? gpuUse : cpuUse).add(t);
+  const gpuHalf = !options.cpuOnly && plan.options.gpuPrecision === "fp16";
+  const io = new Set([...inputs, ...outputs]);
   for (const t of tensors) {
     t.gpu = gpuUse.has(t.id) ? (storageOf.get(t.name) ?? "image") : null;
+    t.gpuHalf = gpuHalf && t.gpu === "image" && !io.has(t.id);
     t.cpu = cpuUse.has(t.id);
   }
-  return { tensors, chains, inputs, outputs };
+  return { tensors, chains, inputs, outputs, gpuHalf };
 }

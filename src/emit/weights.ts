@@ -28,8 +28,8 @@ export class WeightsBuilder {
   readonly entries: WeightsEntry[] = [];
   private readonly seen = new Map<string, number>();
 
-  /** Adds float32 values; returns the weights id. */
-  add(values: Float32Array, kind: WeightsKind, label: string, image?: { width: number; height: number }): number {
+  /** Adds float32 (or binary16) values; returns the weights id. */
+  add(values: Float32Array | Uint16Array, kind: WeightsKind, label: string, image?: { width: number; height: number }): number {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     const key = `${kind}:${image?.width ?? 0}x${image?.height ?? 0}:${createHash("sha256").update(bytes).digest("hex")}`;
     const known = this.seen.get(key);
@@ -57,6 +57,35 @@ export class WeightsBuilder {
     }
     return out;
   }
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE binary16 bits of a float32 value, rounded to nearest even (as vstore_half_rte). */
+export function floatToHalf(v: number): number {
+  f32[0] = v;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  // A normal half keeps 10 mantissa bits; a subnormal one shifts the implicit 1 in.
+  const shift = e <= 0 ? 14 - e : 13;
+  if (shift > 24) return sign;
+  const m = e <= 0 ? mant | 0x800000 : mant;
+  let h = (e <= 0 ? 0 : e << 10) | Math.floor(m / 2 ** shift);
+  const rem = m % 2 ** shift;
+  const halfway = 2 ** (shift - 1);
+  if (rem > halfway || (rem === halfway && (h & 1) === 1)) h++;
+  return sign | h;
+}
+
+/** float32 values as binary16 bytes (little-endian). */
+export function toHalfBytes(values: Float32Array): Uint16Array {
+  return Uint16Array.from(values, floatToHalf);
 }
 
 /** CRC-32 (IEEE, zlib's), as the runtime checks it. */

@@ -11,7 +11,7 @@ import { elementCount, isStatic } from "../ir/tensor.js";
 import type { OpChoices } from "./choices.js";
 import type { OpPlacement } from "./evaluate.js";
 import type { PlanOp } from "./ops.js";
-import { PLAN_FORMAT_VERSION, type Plan, type PlanChain, type PlanOperator, type ReasonCode } from "./schema.js";
+import { type GpuPrecision, PLAN_FORMAT_VERSION, type Plan, type PlanChain, type PlanOperator, type ReasonCode } from "./schema.js";
 import type { PlanContext, ReportedStrategy, Strategy, StrategyResult } from "./strategies.js";
 
 /** Milliseconds rounded to 1 ns: stable text, no float noise in golden files. */
@@ -25,6 +25,7 @@ export interface DocumentMeta {
   readonly ratioStep: number;
   readonly greedyDelta: number;
   readonly inputShapes: Readonly<Record<string, readonly number[]>>;
+  readonly gpuPrecision: GpuPrecision;
 }
 
 const NOT_PARTITIONABLE_CLASSES = new Set(["layout", "softmax"]);
@@ -135,6 +136,7 @@ export function buildPlanDocument(
       minGain: ctx.settings.minGain,
       greedyDelta: meta.greedyDelta,
       inputShapes: Object.fromEntries(Object.entries(meta.inputShapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v]])),
+      gpuPrecision: meta.gpuPrecision,
     },
     keptFrom: chosen.keptFrom ?? null,
     tensors,

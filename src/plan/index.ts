@@ -16,7 +16,7 @@ import { CompilerError } from "../diag/errors.js";
 import type { Graph } from "../ir/graph.js";
 import { buildPlanDocument, type DocumentMeta } from "./document.js";
 import { buildPlanGraph } from "./ops.js";
-import type { Plan } from "./schema.js";
+import type { GpuPrecision, Plan } from "./schema.js";
 import { GREEDY_DELTA } from "./search-greedy.js";
 import { createContext, idealMs, REPORTED, type ReportedStrategy, runAll, STRATEGIES, type Strategy } from "./strategies.js";
 
@@ -38,6 +38,8 @@ export interface PlanOptions {
   readonly modelSha256: string;
   readonly profileSha256: string;
   readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /** Storage precision of GPU tensors and weights (recorded in the plan; default fp32). */
+  readonly gpuPrecision?: GpuPrecision;
 }
 
 /** The interior ratios of the grid: step, 2·step, … below 1 (0 and 1 are the whole placements). */
@@ -81,6 +83,7 @@ export function planGraph(graph: Graph, profile: DeviceProfile, options: PlanOpt
     ratioStep,
     greedyDelta: GREEDY_DELTA,
     inputShapes: options.inputShapes ?? {},
+    gpuPrecision: options.gpuPrecision ?? "fp32",
   };
   const plan = buildPlanDocument(graph, ctx, results.get(strategy)!, totals, meta);
   return { plan, totals, millis: performance.now() - start };

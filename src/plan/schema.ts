@@ -15,6 +15,8 @@ const range = z.tuple([z.int().nonnegative(), z.int().nonnegative()]);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const strategyNameSchema = z.enum(["cpu", "gpu", "mulayer", "codl-greedy", "codl"]);
+export const gpuPrecisionSchema = z.enum(["fp32", "fp16"]);
+export type GpuPrecision = z.infer<typeof gpuPrecisionSchema>;
 
 export const REASON_CODES = [
   "CHAINED",
@@ -115,6 +117,8 @@ export const planSchema = z.object({
     minGain: z.number().min(0).lt(1),
     greedyDelta: z.number(),
     inputShapes: z.record(z.string(), z.array(z.int().positive())),
+    /** Storage precision of GPU tensors and weights (the GPU computes in fp32 either way). */
+    gpuPrecision: gpuPrecisionSchema.default("fp32"),
   }),
   /** Set when `codl` kept another strategy's plan because it predicted faster. */
   keptFrom: strategyNameSchema.nullable(),

@@ -2,8 +2,9 @@
  * Numerics of every tiny fixture under every emitted strategy, forced H 0.5
  * and forced OC 0.5: compile, build (one CMake project), run with PoCL as the
  * GPU and 1 XNNPACK thread, compare with onnxruntime-node:
- * max |error| ≤ 1e-4 · max |reference|. CODL_E2E_ONLY=fixture:variant,…
- * narrows the matrix while iterating.
+ * max |error| ≤ 1e-4 · max |reference|; with --gpu-precision fp16 (GPU-only,
+ * codl and forced H 0.5), ≤ 1e-2. CODL_E2E_ONLY=fixture:variant,… narrows
+ * the matrix while iterating.
  */
 
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { loadProfile } from "../../src/device/load-profile.js";
 import { nativeToolchainMissing } from "../native/bundle.js";
 import { buildCases, type CaseResult, type CaseSpec, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
 
-const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain"] as const;
+const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain", "gpu16", "codl16", "H50_16"] as const;
 type Variant = (typeof VARIANTS)[number];
 
 const only = (process.env.CODL_E2E_ONLY ?? "").split(",").filter((s) => s !== "");
@@ -28,6 +29,10 @@ function spec(f: FixtureName, v: Variant, model: Uint8Array): CaseSpec {
   const profile = loadProfile("sd888");
   const inputShapes = fixtureInputShapes(f, "tiny");
   const base = { inputShapes };
+  const half = { inputShapes, gpuPrecision: "fp16" as const };
+  if (v === "gpu16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "gpu" }, tolerance: 1e-2 };
+  if (v === "codl16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl" }, tolerance: 1e-2 };
+  if (v === "H50_16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl", force: { dim: "H", ratio: 0.5 } }, tolerance: 1e-2 };
   if (v === "H50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.5 } } };
   if (v === "chain") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.4, chain: true } } };
   if (v === "OC50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "OC", ratio: 0.5 } } };
@@ -49,6 +54,8 @@ describe.skipIf(missing !== undefined)("tiny fixtures against ONNX Runtime", () 
     for (const r of await runAllCases(PROJECT, cases)) results.set(r.name, r);
     runSeconds = (Date.now() - t0) / 1000;
     console.log(`e2e fixtures: ${cases.length} cases, build ${buildSeconds.toFixed(1)} s, run ${runSeconds.toFixed(1)} s`);
+    const half = [...results.values()].filter((r) => /16$/.test(r.name)).map((r) => `${r.name} ${r.relError.toExponential(2)}`);
+    if (half.length > 0) console.log(`e2e fixtures, fp16 max|err|/max|ref|: ${half.join(", ")}`);
   }, 3_600_000);
 
   for (const { f, v } of matrix) {

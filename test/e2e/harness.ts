@@ -29,6 +29,8 @@ export interface CaseSpec {
   readonly model: Uint8Array;
   readonly profile: DeviceProfile;
   readonly options: Omit<CompileOptions, "toolVersion" | "runtime">;
+  /** Largest max|error| / max|reference| accepted (default 1e-4). */
+  readonly tolerance?: number;
 }
 
 export interface PreparedCase {
@@ -37,6 +39,7 @@ export interface PreparedCase {
   readonly model: Uint8Array;
   readonly inputs: ReadonlyArray<{ name: string; shape: number[] }>;
   readonly outputs: readonly string[];
+  readonly tolerance?: number;
 }
 
 /** Compiles a case and writes its bundle under build/e2e/<project>/cases/<name>. */
@@ -48,7 +51,14 @@ export function prepareCase(project: string, spec: CaseSpec): PreparedCase {
     writeIfChanged(path.join(dir, rel), bytes);
   }
   const plan = compiled.plan;
-  return { name: spec.name, dir, model: spec.model, inputs: plan.model.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })), outputs: [...plan.model.outputs] };
+  return {
+    name: spec.name,
+    dir,
+    model: spec.model,
+    inputs: plan.model.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })),
+    outputs: [...plan.model.outputs],
+    ...(spec.tolerance === undefined ? {} : { tolerance: spec.tolerance }),
+  };
 }
 
 const ref = (name: string): string => `${"$"}{${name}}`;
@@ -174,7 +184,7 @@ export async function runCase(project: string, c: PreparedCase, seed = 7, tolera
     worst = Math.max(worst, rel);
     notes.push(`${name}: max|err| ${err.toExponential(3)} at ${at} (got ${got.data[at]}, want ${expected.data[at]}), max|ref| ${max.toExponential(3)}`);
   });
-  return { name: c.name, ok: worst <= tolerance, relError: worst, detail: notes.join("; ") };
+  return { name: c.name, ok: worst <= (c.tolerance ?? tolerance), relError: worst, detail: notes.join("; ") };
 }
 
 /** Runs cases with bounded parallelism (the machine has 2 cores). */

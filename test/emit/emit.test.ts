@@ -18,6 +18,8 @@ import { loadProfile } from "../../src/device/load-profile.js";
 import type { CompilerError } from "../../src/diag/errors.js";
 import { floatLit } from "../../src/emit/c-text.js";
 import { buildProgram } from "../../src/emit/program.js";
+import { floatToHalf } from "../../src/emit/weights.js";
+import { halfToFloat } from "../../src/ir/tensor.js";
 import { buildModel, floatTensor } from "../helpers/onnx-model.js";
 
 const sd888 = loadProfile("sd888");
@@ -144,5 +146,62 @@ describe("emit", () => {
     expect(r.report.files).toContain("src/runtime/runtime.cc");
     expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toContain("ae108ef");
     expect(JSON.parse(fs.readFileSync(path.join(out, "CMakePresets.json"), "utf8")).configurePresets.map((p: { name: string }) => p.name)).toEqual(["host", "android-arm64-v8a"]);
+  });
+
+  it("names kernel files by their text, so operators of the same shape share one", () => {
+    const model = buildModel({
+      nodes: [
+        { op: "Conv", inputs: ["x", "w"], outputs: ["a"], name: "c1", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: "Conv", inputs: ["a", "w"], outputs: ["y"], name: "c2", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      ],
+      inputs: [{ name: "x", shape: [1, 4, 8, 8] }],
+      outputs: [{ name: "y" }],
+      initializers: [floatTensor("w", [4, 4, 3, 3], Array.from({ length: 144 }, (_, i) => (i % 7) / 7 - 0.4))],
+    });
+    const files = compileModel(model, sd888, { toolVersion: "t", strategy: "gpu", runtime: readRuntimeSources() }).bundle.files;
+    const kernels = [...files.keys()].filter((k) => k.startsWith("kernels/"));
+    expect(kernels).toHaveLength(1);
+    expect(kernels[0]).toMatch(/^kernels\/conv2d_[0-9a-f]{12}\.cl$/);
+    expect(text(files, kernels[0]!)).not.toMatch(/c1|c2|op\d/);
+  });
+
+  it("--gpu-precision fp16 stores GPU weights and inner images as half, and records it", async () => {
+    const c = compile({ toolVersion: "t", inputShapes: yoloShapes, runtime: readRuntimeSources(), strategy: "gpu", gpuPrecision: "fp16" });
+    const files = c.bundle.files;
+    expect(c.plan.options.gpuPrecision).toBe("fp16");
+    expect(JSON.parse(text(files, "manifest.json")).gpuPrecision).toBe("fp16");
+    const cc = text(files, "src/model.cc");
+    expect(cc).toContain("DType::kF16");
+    // Graph inputs and outputs stay fp32 (the runtime reads and writes them as float).
+    for (const line of cc.split("\n").filter((l) => l.includes("Proc::kGpu}") && l.includes("DType::kF16"))) expect(line).not.toMatch(/"(input|output)"/);
+    const conv = [...files.keys()].find((k) => k.startsWith("kernels/conv2d_"))!;
+    expect(text(files, conv)).toContain("__global const half* restrict w");
+    expect(text(files, conv)).toContain("vload_half4(");
+    const fp32 = compile({ toolVersion: "t", inputShapes: yoloShapes, runtime: readRuntimeSources(), strategy: "gpu" });
+    expect(fp32.plan.options.gpuPrecision).toBe("fp32");
+    expect(files.get("weights.bin")!.byteLength).toBeLessThan(fp32.bundle.files.get("weights.bin")!.byteLength * 0.6);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-emit-"));
+    const file = path.join(dir, "yolov2.onnx");
+    fs.writeFileSync(file, yolo);
+    await expect(runCompile(file, { device: "sd888", out: path.join(dir, "b"), gpuPrecision: "fp8", planOnly: true })).rejects.toMatchObject({ code: "CODL-E093" });
+  });
+
+  it("converts float32 to binary16 with round to nearest even", () => {
+    const cases: Array<[number, number]> = [
+      [0, 0],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [65504, 0x7bff],
+      [65520, 0x7c00],
+      [1e-8, 0],
+      [2 ** -24, 0x0001],
+      [2 ** -14, 0x0400],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [Number.POSITIVE_INFINITY, 0x7c00],
+    ];
+    for (const [v, h] of cases) expect(floatToHalf(v), String(v)).toBe(h);
+    expect(floatToHalf(Number.NaN) & 0x7c00).toBe(0x7c00);
+    for (const v of [0.1, -3.14159, 1234.5, 6.1e-5, 3e-7]) expect(Math.abs(halfToFloat(floatToHalf(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
   });
 });
