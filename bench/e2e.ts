@@ -6,7 +6,7 @@
  *   node dist/bench/e2e.js --device <profile> [--size tiny|full] [--models a,b]
  *        [--strategies cpu,gpu,mulayer,codl-greedy,codl] [--out DIR]
  *        [--run] [--threads 1] [--pocl-threads 1] [--iterations 20] [--warmup 3] [--ort-threads 2]
- *        [--carry]
+ *        [--carry] [--gpu-precision fp32|fp16]
  *
  * It writes a self-contained folder (OUT): cases/<model>_<strategy>/ (each a
  * bundle: model.cc, kernels, weights.bin), runtime/ (codegen/runtime), one
@@ -56,6 +56,7 @@ const threads = Number(opt("threads", "1"));
 const poclThreads = opt("pocl-threads", "1");
 const ortThreads = Number(opt("ort-threads", "2"));
 const carry = flag("carry");
+const gpuPrecision = opt("gpu-precision", "fp32") === "fp16" ? "fp16" : "fp32";
 
 /** The model with every initializer's data dropped (dims and type kept). */
 function withoutWeights(bytes: Uint8Array): Uint8Array {
@@ -106,7 +107,7 @@ for (const model of models) {
   inputsOf.set(model, inputs);
   for (const strategy of strategies) {
     const name = caseName(model, strategy);
-    const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime });
+    const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime, gpuPrecision });
     for (const [rel, bytes] of compiled.bundle.files) {
       if (rel.startsWith("src/runtime/") || (carry && rel === "weights.bin")) continue;
       writeIfChanged(path.join(out, "cases", name, rel), bytes);

@@ -3,8 +3,11 @@
  * of kernels/gpu-conv.ts `gpuLaunch` on the GPU's slice of the operator (the
  * predictor prices exactly these blocks):
  *
- *   conv (1×1, direct)  work item = BX columns × 1 row × BZ slices of 4 channels;
- *                       weights float4 [ocb][kh][kw][icb][input lane] (4 output channels)
+ *   conv (1×1, direct,  work item = BX columns × 1 row × BZ slices of 4 channels;
+ *   grouped, transposed) weights float4 [ocb][kh][kw][icb][input lane] (4 output
+ *                       channels); a group reads its own input blocks (channels per
+ *                       group a multiple of 4); ConvTranspose gathers the input
+ *                       pixels whose stride lands on the output pixel
  *   depthwise           work item = BX columns × 1 slice; weights float4 [cb][kh][kw]
  *   pool (+ global)     work item = BX columns × 1 slice
  *   fc (Gemm, MatMul)   work item = 1 slice of 4 outputs of one row; weights float4 [ocb][k]
@@ -15,7 +18,7 @@
  * gpu.ts's generic kernel).
  */
 
-import { type GpuKernelId, gpuLaunch } from "../kernels/gpu-conv.js";
+import { type GpuKernelId, gpuLaunch, selectGpuKernel } from "../kernels/gpu-conv.js";
 import type { OpConfig } from "../kernels/op-config.js";
 import { irOpOf } from "../kernels/from-ir.js";
 import { sliceChannels, sliceRows } from "../predict/coexec.js";
@@ -46,6 +49,7 @@ function hasConst(ctx: OpContext, slot: number): boolean {
 export function specialisedGpuKernel(ctx: OpContext): GpuKernelSpec | undefined {
   switch (ctx.node.op) {
     case "Conv":
+    case "ConvTranspose":
       return conv(ctx);
     case "MaxPool":
     case "AveragePool":
@@ -67,18 +71,25 @@ export function finish(ctx: OpContext, part: GpuPart, entry: string, what: strin
 
 function conv(ctx: OpContext): GpuKernelSpec | undefined {
   const node = ctx.node;
-  if (node.op !== "Conv" || !hasConst(ctx, 1) || ctx.tensor(0) === undefined) return undefined;
+  if ((node.op !== "Conv" && node.op !== "ConvTranspose") || !hasConst(ctx, 1) || ctx.tensor(0) === undefined) return undefined;
   if (node.inputs[2] !== undefined && node.inputs[2] !== "" && !ctx.isConst(2)) return undefined;
   const w = ctx.shape(1);
   if (w.length !== 4 || ctx.out.shape.length !== 4) return undefined;
-  const [oc, icg, kh, kw] = w as [number, number, number, number];
+  const transposed = node.op === "ConvTranspose";
   const x = ctx.tensor(0)!;
   const g = node.attrs.group;
-  const depthwise = g > 1 && g === x.dims.c && g === oc;
-  if (g !== 1 && !depthwise) return undefined;
+  // Conv weights are [OC][IC/g][kh][kw]; ConvTranspose's [IC][OC/g][kh][kw].
+  const [kh, kw] = [w[2]!, w[3]!];
+  const oc = transposed ? w[1]! * g : w[0]!;
+  const icg = transposed ? w[0]! / g : w[1]!;
+  const ocg = oc / g;
+  const depthwise = !transposed && g > 1 && g === x.dims.c && g === oc;
+  // A grouped convolution reads whole texels of its group: channels per group a multiple of 4.
+  const grouped = g > 1 && !depthwise;
+  if (grouped && (icg % 4 !== 0 || ocg % 4 !== 0)) return undefined;
   const part = gpuPartOf(ctx);
   const cfg = sliceConfig(ctx, part);
-  const kernelId: GpuKernelId = depthwise ? "gpu.dwconv2d" : kh === 1 && kw === 1 && cfg.sh === 1 && cfg.sw === 1 ? "gpu.conv2d_1x1" : "gpu.conv2d_direct";
+  const kernelId: GpuKernelId = transposed ? selectGpuKernel(cfg) : depthwise ? "gpu.dwconv2d" : kh === 1 && kw === 1 && cfg.sh === 1 && cfg.sw === 1 ? "gpu.conv2d_1x1" : "gpu.conv2d_direct";
   const launch = gpuLaunch(cfg, ctx.profile.gpu, kernelId);
   const [bx, , bz] = launch.block;
   const a = node.attrs;
@@ -87,11 +98,13 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
   const [pt, pl] = [a.pads?.[0] ?? 0, a.pads?.[1] ?? 0];
   const d = x.dims;
   const o = ctx.out.dims;
-  const icb = Math.ceil(d.c / 4);
+  const icb = Math.ceil(icg / 4);
   const ocb0 = Math.floor(part.c0 / 4);
   const ocbs = Math.ceil(part.c1 / 4) - ocb0;
   const W = ctx.constant(1);
   const B = hasConst(ctx, 2) ? ctx.constant(2) : undefined;
+  const weightAt = (c: number, i: number, y: number, xx: number): number =>
+    transposed ? W[((((Math.floor(c / ocg) * icg + i) * ocg + (c % ocg)) * kh + y) * kw + xx)]! : W[((c * icg + i) * kh + y) * kw + xx]!;
   // Weights of the GPU's output channel blocks only.
   const per = depthwise ? kh * kw * 4 : kh * kw * icb * 16;
   const packed = new Float32Array(ocbs * per);
@@ -104,7 +117,7 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
       for (let y = 0; y < kh; y++) {
         for (let xx = 0; xx < kw; xx++) {
           if (depthwise) packed[j * per + (y * kw + xx) * 4 + lane] = W[(c * kh + y) * kw + xx]!;
-          else for (let i = 0; i < d.c; i++) packed[j * per + (((y * kw + xx) * icb + (i >> 2)) * 4 + (i & 3)) * 4 + lane] = W[((c * icg + i) * kh + y) * kw + xx]!;
+          else for (let i = 0; i < icg; i++) packed[j * per + (((y * kw + xx) * icb + (i >> 2)) * 4 + (i & 3)) * 4 + lane] = weightAt(c, i, y, xx);
         }
       }
     }
@@ -121,6 +134,11 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
   const out = outputTensor(ctx, part);
   const params = [inT.param(), wt.param, bt.param, out.param()];
   const rows = d.n === 0 ? 0 : part.rows;
+  const column = (pad: string): string[] =>
+    (transposed
+      ? [`const int tx = xb * ${I(bx)} + i + ${I(pl)} - kx * ${I(dw)};`, `if (tx < 0 || tx % ${I(sw)} != 0 || tx / ${I(sw)} >= ${I(d.w)}) continue;`, `const int iw = tx / ${I(sw)};`]
+      : [`const int iw = (xb * ${I(bx)} + i) * ${I(sw)} - ${I(pl)} + kx * ${I(dw)};`, `if (iw < 0 || iw >= ${I(d.w)}) continue;`]
+    ).map((l) => pad + l);
   const body = [
     `// block ${bx}x1x${bz}: ${bx} columns, ${bz} slices of 4 channels (kernels/gpu-conv.ts, ${kernelId})`,
     "const int xb = get_global_id(0);",
@@ -136,8 +154,9 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
     `  for (int i = 0; i < ${I(bx)}; i++) acc[i * ${I(bz)} + j] = b;`,
     "}",
     `for (int ky = 0; ky < ${I(kh)}; ky++) {`,
-    `  const int ih = oh * ${I(sh)} - ${I(pt)} + ky * ${I(dh)};`,
-    `  if (ih < 0 || ih >= ${I(d.h)}) continue;`,
+    ...(transposed
+      ? [`  const int ty = oh + ${I(pt)} - ky * ${I(dh)};`, `  if (ty < 0 || ty % ${I(sh)} != 0 || ty / ${I(sh)} >= ${I(d.h)}) continue;`, `  const int ih = ty / ${I(sh)};`]
+      : [`  const int ih = oh * ${I(sh)} - ${I(pt)} + ky * ${I(dh)};`, `  if (ih < 0 || ih >= ${I(d.h)}) continue;`]),
     `  for (int kx = 0; kx < ${I(kw)}; kx++) {`,
     ...(depthwise
       ? [
@@ -145,8 +164,7 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
           `      const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
           `      const float4 wv = ${wt.at(`jl * ${I(kh * kw)} + ky * ${I(kw)} + kx`)};`,
           `      for (int i = 0; i < ${I(bx)}; i++) {`,
-          `        const int iw = (xb * ${I(bx)} + i) * ${I(sw)} - ${I(pl)} + kx * ${I(dw)};`,
-          `        if (iw < 0 || iw >= ${I(d.w)}) continue;`,
+          ...column("        "),
           `        acc[i * ${I(bz)} + j] += ${inT.ld4("n", "ih", "iw", `${I(ocb0)} + jl`)} * wv;`,
           "      }",
           "    }",
@@ -154,11 +172,12 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
       : [
           `    for (int ib = 0; ib < ${I(icb)}; ib++) {`,
           `      for (int i = 0; i < ${I(bx)}; i++) {`,
-          `        const int iw = (xb * ${I(bx)} + i) * ${I(sw)} - ${I(pl)} + kx * ${I(dw)};`,
-          `        if (iw < 0 || iw >= ${I(d.w)}) continue;`,
-          `        const float4 v = ${inT.ld4("n", "ih", "iw", "ib")};`,
+          ...column("        "),
+          ...(grouped ? [] : [`        const float4 v = ${inT.ld4("n", "ih", "iw", "ib")};`]),
           `        for (int j = 0; j < ${I(bz)}; j++) {`,
           `          const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
+          // A group's input blocks follow from its output block.
+          ...(grouped ? [`          const float4 v = ${inT.ld4("n", "ih", "iw", `(${I(ocb0)} + jl) * 4 / ${I(ocg)} * ${I(icb)} + ib`)};`] : []),
           `          const int wi = ((jl * ${I(kh)} + ky) * ${I(kw)} + kx) * ${I(icb * 4)} + ib * 4;`,
           `          acc[i * ${I(bz)} + j] += v.x * ${wt.at("wi")} + v.y * ${wt.at("wi + 1")} + v.z * ${wt.at("wi + 2")} + v.w * ${wt.at("wi + 3")};`,
           "        }",
@@ -177,7 +196,8 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
     "  }",
     "}",
   ];
-  return finish(ctx, part, depthwise ? "dwconv2d" : "conv2d", `${depthwise ? "depthwise" : kh === 1 && kw === 1 ? "1x1" : "direct"} convolution ${kh}x${kw}/${sh}`, [inT, out], params, body, args, launch);
+  const what = transposed ? "transposed" : depthwise ? "depthwise" : kh === 1 && kw === 1 ? "1x1" : "direct";
+  return finish(ctx, part, transposed ? "deconv2d" : depthwise ? "dwconv2d" : "conv2d", `${what}${grouped ? `, ${g} groups,` : ""} convolution ${kh}x${kw}/${sh}`, [inT, out], params, body, args, launch);
 }
 
 function pool(ctx: OpContext): GpuKernelSpec | undefined {

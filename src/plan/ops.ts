@@ -63,7 +63,7 @@ const SPLITS: Readonly<Record<IrOpClass, readonly SplitDim[]>> = {
 };
 
 /** Operators without a generated OpenCL kernel (DESIGN.md §2's kernel set). */
-const CPU_ONLY: ReadonlySet<IrOpClass> = new Set(["softmax"]);
+const CPU_ONLY: ReadonlySet<IrOpClass> = new Set<IrOpClass>();
 const CPU_ONLY_OPS: ReadonlySet<string> = new Set(["Transpose"]);
 
 function tensorBytes(graph: Graph, name: string): number {
