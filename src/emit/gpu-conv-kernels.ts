@@ -25,7 +25,7 @@ import { sliceChannels, sliceRows } from "../predict/coexec.js";
 import { floatLit as F, intLit as I } from "./c-text.js";
 import { ClTensor, kernelFile } from "./cl.js";
 import { activationExpr } from "./element.js";
-import { addGpuWeights, type GpuKernelSpec, type GpuPart, gpuPartOf, header, type KernelArgSpec, kernelSpec, outputTensor } from "./gpu.js";
+import { addGpuWeights, type GpuKernelSpec, type GpuPart, gpuPartOf, header, type KernelArgSpec, kernelSpec, outputTensor, ROW_PARAMS, rowArgs } from "./gpu.js";
 import type { OpContext } from "./op-context.js";
 
 /** The operator restricted to the GPU's part, as the predictor slices it. */
@@ -64,9 +64,11 @@ export function specialisedGpuKernel(ctx: OpContext): GpuKernelSpec | undefined 
   }
 }
 
-export function finish(ctx: OpContext, part: GpuPart, entry: string, what: string, tensors: ClTensor[], params: string[], body: string[], args: KernelArgSpec[], launch: { global: readonly number[]; local: readonly number[] }): GpuKernelSpec {
-  const kernel = [`__kernel void ${entry}(${params.join(", ")}) {`, ...body.map((l) => `  ${l}`), "}"];
-  return kernelSpec(entry, kernelFile(header(ctx, part, what), tensors, kernel), launch, args);
+/** The kernel file and spec; `rows` adds the GPU's rows as the last arguments (ROW_PARAMS). */
+export function finish(ctx: OpContext, part: GpuPart, entry: string, what: string, tensors: ClTensor[], params: string[], body: string[], args: KernelArgSpec[], launch: { global: readonly number[]; local: readonly number[] }, rows = true): GpuKernelSpec {
+  const all = rows ? [...params, ...ROW_PARAMS] : params;
+  const kernel = [`__kernel void ${entry}(${all.join(", ")}) {`, ...body.map((l) => `  ${l}`), "}"];
+  return kernelSpec(entry, kernelFile(header(ctx, part, what, rows), tensors, kernel), launch, rows ? [...args, ...rowArgs(part)] : args);
 }
 
 function conv(ctx: OpContext): GpuKernelSpec | undefined {
@@ -133,7 +135,6 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
   const inT = input(ctx, 0);
   const out = outputTensor(ctx, part);
   const params = [inT.param(), wt.param, bt.param, out.param()];
-  const rows = d.n === 0 ? 0 : part.rows;
   const column = (pad: string): string[] =>
     (transposed
       ? [`const int tx = xb * ${I(bx)} + i + ${I(pl)} - kx * ${I(dw)};`, `if (tx < 0 || tx % ${I(sw)} != 0 || tx / ${I(sw)} >= ${I(d.w)}) continue;`, `const int iw = tx / ${I(sw)};`]
@@ -144,9 +145,9 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
     "const int xb = get_global_id(0);",
     "const int r = get_global_id(1);",
     "const int sb = get_global_id(2);",
-    `if (r >= ${I(o.n * rows)} || xb * ${I(bx)} >= ${I(o.w)} || sb * ${I(bz)} >= ${I(ocbs)}) return;`,
-    `const int n = r / ${I(rows)};`,
-    `const int oh = ${I(part.row0)} + r % ${I(rows)};`,
+    `if (r >= ${I(o.n)} * rows || xb * ${I(bx)} >= ${I(o.w)} || sb * ${I(bz)} >= ${I(ocbs)}) return;`,
+    "const int n = r / rows;",
+    "const int oh = row0 + r % rows;",
     `float4 acc[${bx * bz}];`,
     `for (int j = 0; j < ${I(bz)}; j++) {`,
     `  const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
@@ -239,9 +240,9 @@ function pool(ctx: OpContext): GpuKernelSpec | undefined {
     "const int xb = get_global_id(0);",
     "const int r = get_global_id(1);",
     `const int cb = ${I(cb0)} + (int)get_global_id(2);`,
-    `if (r >= ${I(o.n * part.rows)} || xb * ${I(bx)} >= ${I(o.w)} || cb >= ${I(cb0 + cbs)}) return;`,
-    `const int n = r / ${I(part.rows)};`,
-    `const int oh = ${I(part.row0)} + r % ${I(part.rows)};`,
+    `if (r >= ${I(o.n)} * rows || xb * ${I(bx)} >= ${I(o.w)} || cb >= ${I(cb0 + cbs)}) return;`,
+    "const int n = r / rows;",
+    "const int oh = row0 + r % rows;",
     `for (int i = 0; i < ${I(bx)}; i++) {`,
     `  const int ow = xb * ${I(bx)} + i;`,
     `  if (ow >= ${I(o.w)}) break;`,
@@ -330,5 +331,5 @@ function fc(ctx: OpContext): GpuKernelSpec | undefined {
     { kind: "weights", id: bt.id },
     { kind: "tensor", tensor: ctx.out.id },
   ];
-  return finish(ctx, part, "fc", `fully connected ${K} -> ${N}`, [inT, out], [inT.param(), wt.param, bt.param, out.param()], body, args, launch);
+  return finish(ctx, part, "fc", `fully connected ${K} -> ${N}`, [inT, out], [inT.param(), wt.param, bt.param, out.param()], body, args, launch, false);
 }

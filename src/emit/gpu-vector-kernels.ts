@@ -40,9 +40,9 @@ function pixelGrid(ctx: OpContext) {
     "const int x = get_global_id(0);",
     "const int r = get_global_id(1);",
     `const int cb = ${I(cb0)} + (int)get_global_id(2);`,
-    `if (x >= ${I(o.w)} || r >= ${I(o.n * part.rows)} || cb >= ${I(cb0 + cbs)}) return;`,
-    `const int n = r / ${I(part.rows)};`,
-    `const int y = ${I(part.row0)} + r % ${I(part.rows)};`,
+    `if (x >= ${I(o.w)} || r >= ${I(o.n)} * rows || cb >= ${I(cb0 + cbs)}) return;`,
+    "const int n = r / rows;",
+    "const int y = row0 + r % rows;",
   ];
   return { part, launch, preamble };
 }

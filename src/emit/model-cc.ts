@@ -96,7 +96,7 @@ export function emitModelCc(m: ModelCcInput): string {
     const tag = `${k}`;
     const gpuNames: string[] = [];
     e.gpu.forEach((g, j) => {
-      const args = g.args.map((a) => (a.kind === "tensor" ? `{ArgKind::kTensor, ${a.tensor}, 0, 0.0f}` : `{ArgKind::kWeights, ${a.id}, 0, 0.0f}`));
+      const args = g.args.map((a) => (a.kind === "tensor" ? `{ArgKind::kTensor, ${a.tensor}, 0, 0.0f}` : a.kind === "weights" ? `{ArgKind::kWeights, ${a.id}, 0, 0.0f}` : `{ArgKind::kInt, 0, ${a.value}, 0.0f}`));
       const argName = arrayOrNull(w, "KernelArg", `kArgs${tag}_${j}`, args);
       gpuNames.push(`{${cString(g.file)}, ${cString(g.entry)}, "", 3, {${g.global.join(", ")}}, {${g.local.join(", ")}}, ${argName}, ${g.args.length}}`);
     });

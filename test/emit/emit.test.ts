@@ -80,7 +80,7 @@ describe("emit", () => {
       nodes: [
         { op: "Conv", inputs: ["x", "w"], outputs: ["t"], name: "conv" },
         { op: "Relu", inputs: ["t"], outputs: ["y"], name: "relu_cpu" },
-        { op: "Softmax", inputs: ["y"], outputs: ["z"], name: "softmax", attrs: { axis: 1 } },
+        { op: "Transpose", inputs: ["y"], outputs: ["z"], name: "transpose", attrs: { perm: [0, 1, 3, 2] } },
       ],
       inputs: [{ name: "x", shape: [1, 3, 6, 6] }],
       outputs: [{ name: "z" }],
@@ -91,7 +91,7 @@ describe("emit", () => {
     const split = image.plan.operators[0]!.placement.split!;
     expect(split % 4).toBe(0);
     expect(pi.chains[0]!.out).toEqual([{ tensor: 1, to: "gpu", dim: "OC", range: [split, 12] }]);
-    // The CPU-only softmax pulls the GPU's channels over: a whole-pixel channel slab.
+    // The CPU-only transpose pulls the GPU's channels over: a whole-pixel channel slab.
     expect(pi.chains[1]!.in).toEqual([{ tensor: 1, to: "cpu", dim: "OC", range: [0, split] }]);
     const buffer = compileModel(model, loadProfile("kirin990"), { toolVersion: "t", strategy: "mulayer" });
     const conv = buffer.plan.operators[0]!.placement;
@@ -163,6 +163,10 @@ describe("emit", () => {
     expect(kernels).toHaveLength(1);
     expect(kernels[0]).toMatch(/^kernels\/conv2d_[0-9a-f]{12}\.cl$/);
     expect(text(files, kernels[0]!)).not.toMatch(/c1|c2|op\d/);
+    // An H split passes its rows as arguments: the same source as on the GPU alone.
+    const split = compileModel(model, sd888, { toolVersion: "t", runtime: readRuntimeSources(), force: { dim: "H", ratio: 0.5 } }).bundle.files;
+    expect([...split.keys()].filter((k) => k.startsWith("kernels/"))).toEqual(kernels);
+    expect(text(split, "src/model.cc")).toMatch(/\{ArgKind::kInt, 0, 0, 0\.0f\}, \{ArgKind::kInt, 0, 4, 0\.0f\}/);
   });
 
   it("--gpu-precision fp16 stores GPU weights and inner images as half, and records it", async () => {
