@@ -33,7 +33,7 @@ void open_cl(ClEnv& env, bool profiling);
 
 // Builds `source` for env's device, through `cache_dir` when it is not empty
 // (file name: hash of cache_key, options and source). `what` names the source
-// in errors, e.g. "kernels/op3_conv.cl".
+// in errors, e.g. "kernels/conv2d_0123456789ab.cl".
 cl_program build_program(const ClEnv& env, const std::string& source, const std::string& options,
                          const std::string& cache_dir, const std::string& what);
 

@@ -112,7 +112,7 @@ struct KernelArg {
 };
 
 struct GpuKernelDesc {
-  const char* file;     // relative to the bundle's kernels/ folder, e.g. "op3_conv.cl"
+  const char* file;     // relative to the bundle's kernels/ folder, e.g. "conv2d_0123456789ab.cl"
   const char* entry;    // kernel function name
   const char* options;  // extra build options ("" for none)
   uint32_t work_dim;    // 1..3

@@ -83,7 +83,7 @@ export function bundleReadme(b: BuildFilesInput): string {
     "|---|---|",
     "| `src/model.cc` | the model's tables (tensors, weights, operators, chains) and its generated CPU kernels |",
     "| `src/runtime/` | the codl runtime (C++17, OpenCL 1.2, XNNPACK), copied verbatim |",
-    "| `kernels/*.cl` | one OpenCL source per GPU operator, every shape and offset a constant |",
+    "| `kernels/*.cl` | the OpenCL sources, every shape and offset a constant but an H split's rows; same-shape operators share one |",
     "| `weights.bin` | the weights, arranged per processor (size and CRC-32 are checked at load) |",
     "",
     `Inputs: ${b.inputs.map((x) => `\`${x.name}\` [${x.shape.join(", ")}]`).join(", ")}. Outputs: ${b.outputs.map((x) => `\`${x.name}\` [${x.shape.join(", ")}]`).join(", ")}.`,
