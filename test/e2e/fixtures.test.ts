@@ -3,7 +3,10 @@
  * and forced OC 0.5: compile, build (one CMake project), run with PoCL as the
  * GPU and 1 XNNPACK thread, compare with onnxruntime-node:
  * max |error| ≤ 1e-4 · max |reference|; with --gpu-precision fp16 (GPU-only,
- * codl and forced H 0.5), ≤ 1e-2. CODL_E2E_ONLY=fixture:variant,… narrows
+ * codl and forced H 0.5), ≤ 1e-2, except fst (≤ 1e-1): its tanh bounds the
+ * output to ±1 while the last convolution reads activations up to ~60 and
+ * writes up to ~100, where binary16's spacing alone is 0.03–0.06 (measured:
+ * 5.7e-2 GPU-only, 3.9e-2 split). CODL_E2E_ONLY=fixture:variant,… narrows
  * the matrix while iterating.
  */
 
@@ -30,9 +33,10 @@ function spec(f: FixtureName, v: Variant, model: Uint8Array): CaseSpec {
   const inputShapes = fixtureInputShapes(f, "tiny");
   const base = { inputShapes };
   const half = { inputShapes, gpuPrecision: "fp16" as const };
-  if (v === "gpu16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "gpu" }, tolerance: 1e-2 };
-  if (v === "codl16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl" }, tolerance: 1e-2 };
-  if (v === "H50_16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl", force: { dim: "H", ratio: 0.5 } }, tolerance: 1e-2 };
+  const halfTolerance = f === "fst" ? 1e-1 : 1e-2;
+  if (v === "gpu16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "gpu" }, tolerance: halfTolerance };
+  if (v === "codl16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl" }, tolerance: halfTolerance };
+  if (v === "H50_16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl", force: { dim: "H", ratio: 0.5 } }, tolerance: halfTolerance };
   if (v === "H50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.5 } } };
   if (v === "chain") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.4, chain: true } } };
   if (v === "OC50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "OC", ratio: 0.5 } } };
