@@ -25,7 +25,7 @@ import { sliceChannels, sliceRows } from "../predict/coexec.js";
 import { floatLit as F, intLit as I } from "./c-text.js";
 import { ClTensor, kernelFile } from "./cl.js";
 import { activationExpr } from "./element.js";
-import { addGpuWeights, type GpuKernelSpec, type GpuPart, gpuPartOf, header, type KernelArgSpec, kernelSpec, outputTensor, ROW_PARAMS, rowArgs } from "./gpu.js";
+import { addGpuWeights, type GpuKernelSpec, type GpuPart, gpuPartOf, header, type KernelArgSpec, kernelSpec, outputTensor, ROW_PARAMS, rowArgs, rowOf } from "./gpu.js";
 import type { OpContext } from "./op-context.js";
 
 /** The operator restricted to the GPU's part, as the predictor slices it. */
@@ -135,6 +135,7 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
   const inT = input(ctx, 0);
   const out = outputTensor(ctx, part);
   const params = [inT.param(), wt.param, bt.param, out.param()];
+  const wrun = wt.run(`((jl * ${I(kh)} + ky) * ${I(kw)} + kx) * ${I(icb * 4)} + ib * 4`, "wp");
   const column = (pad: string): string[] =>
     (transposed
       ? [`const int tx = xb * ${I(bx)} + i + ${I(pl)} - kx * ${I(dw)};`, `if (tx < 0 || tx % ${I(sw)} != 0 || tx / ${I(sw)} >= ${I(d.w)}) continue;`, `const int iw = tx / ${I(sw)};`]
@@ -146,8 +147,7 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
     "const int r = get_global_id(1);",
     "const int sb = get_global_id(2);",
     `if (r >= ${I(o.n)} * rows || xb * ${I(bx)} >= ${I(o.w)} || sb * ${I(bz)} >= ${I(ocbs)}) return;`,
-    "const int n = r / rows;",
-    "const int oh = row0 + r % rows;",
+    ...rowOf(o.n, "oh"),
     `float4 acc[${bx * bz}];`,
     `for (int j = 0; j < ${I(bz)}; j++) {`,
     `  const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
@@ -179,8 +179,8 @@ function conv(ctx: OpContext): GpuKernelSpec | undefined {
           `          const int jl = min(sb * ${I(bz)} + j, ${I(ocbs - 1)});`,
           // A group's input blocks follow from its output block.
           ...(grouped ? [`          const float4 v = ${inT.ld4("n", "ih", "iw", `(${I(ocb0)} + jl) * 4 / ${I(ocg)} * ${I(icb)} + ib`)};`] : []),
-          `          const int wi = ((jl * ${I(kh)} + ky) * ${I(kw)} + kx) * ${I(icb * 4)} + ib * 4;`,
-          `          acc[i * ${I(bz)} + j] += v.x * ${wt.at("wi")} + v.y * ${wt.at("wi + 1")} + v.z * ${wt.at("wi + 2")} + v.w * ${wt.at("wi + 3")};`,
+          `          ${wrun.decl}`,
+          `          acc[i * ${I(bz)} + j] += v.x * ${wrun.quad(0)} + v.y * ${wrun.quad(1)} + v.z * ${wrun.quad(2)} + v.w * ${wrun.quad(3)};`,
           "        }",
           "      }",
           "    }",
@@ -241,8 +241,7 @@ function pool(ctx: OpContext): GpuKernelSpec | undefined {
     "const int r = get_global_id(1);",
     `const int cb = ${I(cb0)} + (int)get_global_id(2);`,
     `if (r >= ${I(o.n)} * rows || xb * ${I(bx)} >= ${I(o.w)} || cb >= ${I(cb0 + cbs)}) return;`,
-    "const int n = r / rows;",
-    "const int oh = row0 + r % rows;",
+    ...rowOf(o.n, "oh"),
     `for (int i = 0; i < ${I(bx)}; i++) {`,
     `  const int ow = xb * ${I(bx)} + i;`,
     `  if (ow >= ${I(o.w)}) break;`,
@@ -311,6 +310,7 @@ function fc(ctx: OpContext): GpuKernelSpec | undefined {
   const out = outputTensor(ctx, part);
   const wt = addGpuWeights(ctx, "w", packed, true, `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`);
   const bt = addGpuWeights(ctx, "bias", bias, true, `${ctx.label()} GPU bias`);
+  const wrun = wt.run(`(j * ${I(kb)} + kb) * 4`, "wp");
   const body = [
     "// one work item: 4 outputs of one row (kernels/gpu-conv.ts, gpu.fc)",
     "const int j = get_global_id(0);",
@@ -318,9 +318,9 @@ function fc(ctx: OpContext): GpuKernelSpec | undefined {
     `if (j >= ${I(ocbs)} || m >= ${I(M)}) return;`,
     `float4 acc = ${bt.at("j")};`,
     `for (int kb = 0; kb < ${I(kb)}; kb++) {`,
-    `  const int wi = (j * ${I(kb)} + kb) * 4;`,
+    `  ${wrun.decl}`,
     `  const float4 v = ${inT.ld4("m", "0", "0", "kb")};`,
-    `  acc += v.x * ${wt.at("wi")} + v.y * ${wt.at("wi + 1")} + v.z * ${wt.at("wi + 2")} + v.w * ${wt.at("wi + 3")};`,
+    `  acc += v.x * ${wrun.quad(0)} + v.y * ${wrun.quad(1)} + v.z * ${wrun.quad(2)} + v.w * ${wrun.quad(3)};`,
     "}",
     "const float4 v = acc;",
     out.st4("m", "0", "0", `${I(ocb0)} + j`, activationExpr(node.activation, "v")),

@@ -23,7 +23,7 @@ import { floatLit as F, intLit as I } from "./c-text.js";
 import { ClTensor } from "./cl.js";
 import { activationExpr, type Dims4, dims4, ElementGen, sameDims } from "./element.js";
 import { finish, sliceConfig } from "./gpu-conv-kernels.js";
-import { addGpuWeights, type GpuKernelSpec, type GpuPart, gpuPartOf, type KernelArgSpec, outputTensor } from "./gpu.js";
+import { addGpuWeights, type GpuKernelSpec, type GpuPart, gpuPartOf, type KernelArgSpec, outputTensor, rowOf } from "./gpu.js";
 import type { OpContext } from "./op-context.js";
 
 const LANES = ["x", "y", "z", "w"] as const;
@@ -41,8 +41,7 @@ function pixelGrid(ctx: OpContext) {
     "const int r = get_global_id(1);",
     `const int cb = ${I(cb0)} + (int)get_global_id(2);`,
     `if (x >= ${I(o.w)} || r >= ${I(o.n)} * rows || cb >= ${I(cb0 + cbs)}) return;`,
-    "const int n = r / rows;",
-    "const int y = row0 + r % rows;",
+    ...rowOf(o.n, "y"),
   ];
   return { part, launch, preamble };
 }

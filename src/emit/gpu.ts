@@ -53,6 +53,11 @@ export function gpuPartOf(ctx: OpContext): GpuPart {
  */
 export const ROW_PARAMS = ["const int row0", "const int rows"] as const;
 
+/** Batch item and row of flat work-item row `r` (no division by the runtime `rows` for one batch item). */
+export function rowOf(batch: number, y: string): string[] {
+  return batch === 1 ? ["const int n = 0;", `const int ${y} = row0 + r;`] : ["const int n = r / rows;", `const int ${y} = row0 + r % rows;`];
+}
+
 export function rowArgs(part: GpuPart): KernelArgSpec[] {
   return [
     { kind: "int", value: part.row0 },
@@ -116,8 +121,7 @@ export function genericKernel(ctx: OpContext): GpuKernelSpec {
     "  const int r = get_global_id(1);",
     `  const int cb = ${I(cb0)} + (int)get_global_id(2);`,
     `  if (x >= ${I(d.w)} || r >= ${I(d.n)} * rows || cb >= ${I(cb0 + cbs)}) return;`,
-    "  const int n = r / rows;",
-    "  const int y = row0 + r % rows;",
+    ...rowOf(d.n, "y").map((l) => `  ${l}`),
     "  float res[4] = {0.0f, 0.0f, 0.0f, 0.0f};",
     "  for (int l = 0; l < 4; l++) {",
     "    const int c = cb * 4 + l;",
@@ -155,13 +159,27 @@ export interface GpuWeights {
   readonly param: string;
   /** Element `i`: float4 `i` of a vector buffer, float `i` of a scalar one. */
   at(i: string): string;
+  /** float4s `i`, `i` + 1, …: a declaration, then `quad(k)` reads `i` + k (a pointer at fp32: PoCL vectorises it better). */
+  run(i: string, name: string): { readonly decl: string; quad(k: number): string };
 }
 
 export function addGpuWeights(ctx: OpContext, name: string, values: Float32Array, vector: boolean, label: string): GpuWeights {
   const half = ctx.program.gpuHalf;
   const id = ctx.weights.add(half ? toHalfBytes(values) : values, "gpuBuffer", `${label}${half ? " (fp16)" : ""}`);
-  if (half) return { id, param: `__global const half* restrict ${name}`, at: (i) => `${vector ? "vload_half4" : "vload_half"}(${i}, ${name})` };
-  return { id, param: `__global const ${vector ? "float4" : "float"}* restrict ${name}`, at: (i) => `${name}[${i}]` };
+  if (half) {
+    return {
+      id,
+      param: `__global const half* restrict ${name}`,
+      at: (i) => `${vector ? "vload_half4" : "vload_half"}(${i}, ${name})`,
+      run: (i, v) => ({ decl: `const int ${v} = ${i};`, quad: (k) => `vload_half4(${v} + ${k}, ${name})` }),
+    };
+  }
+  return {
+    id,
+    param: `__global const ${vector ? "float4" : "float"}* restrict ${name}`,
+    at: (i) => `${name}[${i}]`,
+    run: (i, v) => ({ decl: `__global const float4* ${v} = ${name} + ${i};`, quad: (k) => `${v}[${k}]` }),
+  };
 }
 
 export function gpuSpec(ctx: OpContext) {
