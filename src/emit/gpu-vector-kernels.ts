@@ -2,7 +2,8 @@
  * Vectorised OpenCL kernels for the data-movement and element-wise operators:
  * one work item per output pixel of 4 channels (one image texel), reading
  * whole texels, on the element-wise grid of kernels/gpu-conv.ts `gpuLaunch`
- * (`gpu.eltwise`, the numbers the predictor prices):
+ * (under the operator's id, `gpu.eltwise`, `gpu.concat`, `gpu.resize` or
+ * `gpu.element`: the numbers the predictor prices):
  *
  *   eltwise   unary and binary arithmetic with ONNX broadcasting, PRelu and
  *             unfused BatchNormalization; a constant operand is packed as
@@ -18,7 +19,7 @@
  * returns undefined and gets gpu.ts's generic kernel.
  */
 
-import { gpuLaunch } from "../kernels/gpu-conv.js";
+import { gpuLaunch, selectGpuKernel } from "../kernels/gpu-conv.js";
 import { floatLit as F, intLit as I } from "./c-text.js";
 import { ClTensor } from "./cl.js";
 import { activationExpr, type Dims4, dims4, ElementGen, sameDims } from "./element.js";
@@ -34,7 +35,9 @@ function pixelGrid(ctx: OpContext) {
   const o = ctx.out.dims;
   const cb0 = Math.floor(part.c0 / 4);
   const cbs = Math.ceil(part.c1 / 4) - cb0;
-  const launch = gpuLaunch(sliceConfig(ctx, part), ctx.profile.gpu, "gpu.eltwise");
+  // The predictor's id for this operator (gpu.eltwise, gpu.concat, …): every one has this grid.
+  const cfg = sliceConfig(ctx, part);
+  const launch = gpuLaunch(cfg, ctx.profile.gpu, selectGpuKernel(cfg));
   if (launch.grid[2] < cbs || launch.grid[1] < o.n * part.rows || launch.grid[0] < o.w) return undefined;
   const preamble = [
     "const int x = get_global_id(0);",

@@ -15,10 +15,13 @@
  *
  *   waves/CU ≤ 4 → 1×1×1 · ≤ 12 → 2×1×1 · ≤ 24 → 2×1×2 · else 4×1×2 (1×1 conv) or 2×1×2
  *
- * Element-wise operators with a vectorised kernel (emit/gpu-conv-kernels.ts)
- * are `gpu.eltwise`; the rest run the generic element kernel (emit/gpu.ts), one
- * pixel per item and a scalar loop over its 4 lanes, loop = 4: `gpu.concat`,
- * `gpu.resize`, and `gpu.element` for the others (Pad, …).
+ * Element-wise operators are `gpu.eltwise`, `gpu.concat`, `gpu.resize` or
+ * `gpu.element` (Pad, Softmax, …), all on one grid: a work item per output
+ * pixel of 4 channels. The last three keep loop = 4 from when they ran the
+ * generic element kernel (a scalar loop over 4 lanes, emit/gpu.ts); Concat,
+ * Resize, Pad, Softmax, BatchNormalization and PRelu now have float4 kernels
+ * (emit/gpu-vector-kernels.ts), and the profiles' models for those ids were
+ * fitted on the generic kernel, so they over-price them until retrained.
  */
 
 import { type Dim3, type GpuLaunch, type GpuSpec, pickConvWorkGroup, pickSimpleWorkGroup, summariseLaunch } from "./gpu-blocking.js";
@@ -40,7 +43,7 @@ export type GpuKernelId = (typeof GPU_KERNELS)[number];
 
 const ELEMENT_BYTES = 2; // fp16 storage
 
-/** Element-wise operators with a vectorised GPU kernel (emit/gpu-conv-kernels.ts specialisedGpuKernel). */
+/** Element-wise operators priced as `gpu.eltwise` (emit/gpu-vector-kernels.ts). */
 const VECTOR_ELTWISE: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh"]);
 
 export function selectGpuKernel(c: OpConfig): GpuKernelId {
