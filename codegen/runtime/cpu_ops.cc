@@ -226,6 +226,7 @@ void post_row(void* context, size_t index) {
         case PostAct::kLeakyRelu: v[ch] = a < 0.f ? p.alpha * a : a; break;
         case PostAct::kHardSwish: v[ch] = a * std::min(std::max(a / 6.f + 0.5f, 0.f), 1.f); break;
         case PostAct::kSigmoid: v[ch] = 1.f / (1.f + std::exp(-a)); break;
+        case PostAct::kTanh: v[ch] = std::tanh(a); break;
         case PostAct::kNone: break;
       }
     }

@@ -162,6 +162,7 @@ enum class PostAct : uint8_t {
   kLeakyRelu,  // x < 0 ? post_alpha·x : x
   kHardSwish,  // x · min(max(x/6 + 1/2, 0), 1)
   kSigmoid,    // 1 / (1 + e^−x)
+  kTanh,       // tanh x
 };
 
 struct OpDesc;

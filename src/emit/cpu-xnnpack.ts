@@ -66,6 +66,8 @@ function epilogueOf(a: Activation | undefined): Record<string, number | string> 
       return { ...none, post: "PostAct::kHardSwish" };
     case "sigmoid":
       return { ...none, post: "PostAct::kSigmoid" };
+    case "tanh":
+      return { ...none, post: "PostAct::kTanh" };
     default:
       return undefined;
   }

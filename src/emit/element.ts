@@ -94,6 +94,8 @@ export function activationExpr(a: Activation | undefined, v: string): string {
       return `(${v} * fmin(fmax(${v} + 3.0f, 0.0f), 6.0f) * (1.0f / 6.0f))`;
     case "sigmoid":
       return `(1.0f / (1.0f + exp(-${v})))`;
+    case "tanh":
+      return `tanh(${v})`;
   }
 }
 

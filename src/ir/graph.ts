@@ -31,7 +31,8 @@ export type Activation =
   | { readonly kind: "clip"; readonly min: number; readonly max: number }
   | { readonly kind: "leakyRelu"; readonly alpha: number }
   | { readonly kind: "hardSwish" }
-  | { readonly kind: "sigmoid" };
+  | { readonly kind: "sigmoid" }
+  | { readonly kind: "tanh" };
 
 interface NodeBase {
   /** Unique, non-empty (the importer names anonymous nodes deterministically). */

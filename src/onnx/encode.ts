@@ -38,7 +38,7 @@ export type SyntheticOp =
       readonly dilation: number;
       readonly relu: boolean;
       /** An activation XNNPACK cannot fuse as a clamp, run after the conv (the model's own; absent: none). */
-      readonly post?: "LeakyRelu" | "HardSwish" | "Sigmoid";
+      readonly post?: "LeakyRelu" | "HardSwish" | "Sigmoid" | "Tanh";
     }
   | {
       readonly kind: "MaxPool" | "AveragePool";

@@ -1,8 +1,8 @@
 /**
  * Pass `fuse-activation`: an activation whose only input comes from a Conv,
  * ConvTranspose or Add (read by nothing else) runs inside that operator's
- * kernel instead. Clip(0, 6) becomes relu6, Clip(0, ∞) relu, any other
- * constant Clip a generic clamp.
+ * kernel instead (Relu, Clip, LeakyRelu, HardSwish, Sigmoid, Tanh). Clip(0, 6)
+ * becomes relu6, Clip(0, ∞) relu, any other constant Clip a generic clamp.
  */
 
 import type { Activation, Graph, Node } from "../ir/graph.js";
@@ -21,6 +21,8 @@ function activationOf(node: Node): Activation | undefined {
       return { kind: "hardSwish" };
     case "Sigmoid":
       return { kind: "sigmoid" };
+    case "Tanh":
+      return { kind: "tanh" };
     case "Clip": {
       if (node.inputs.length > 1) return undefined; // bounds computed at run time
       const { min, max } = node.attrs;

@@ -56,7 +56,7 @@ export interface BaseOp {
 }
 
 /** The model's own fused activation when XNNPACK cannot apply it as a clamp (SyntheticOp Conv `post`). */
-function postActivation(node: Node): { post?: "LeakyRelu" | "HardSwish" | "Sigmoid" } {
+function postActivation(node: Node): { post?: "LeakyRelu" | "HardSwish" | "Sigmoid" | "Tanh" } {
   switch (node.activation?.kind) {
     case "leakyRelu":
       return { post: "LeakyRelu" };
@@ -64,6 +64,8 @@ function postActivation(node: Node): { post?: "LeakyRelu" | "HardSwish" | "Sigmo
       return { post: "HardSwish" };
     case "sigmoid":
       return { post: "Sigmoid" };
+    case "tanh":
+      return { post: "Tanh" };
     default:
       return {};
   }

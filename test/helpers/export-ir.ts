@@ -59,6 +59,8 @@ function activationNode(a: Activation, input: string, output: string, extra: (t:
       return { opType: "Relu", input: [input], output: [output] };
     case "sigmoid":
       return { opType: "Sigmoid", input: [input], output: [output] };
+    case "tanh":
+      return { opType: "Tanh", input: [input], output: [output] };
     case "hardSwish":
       return { opType: "HardSwish", input: [input], output: [output] };
     case "leakyRelu":
