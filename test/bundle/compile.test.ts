@@ -107,6 +107,9 @@ describe("codl compile", () => {
       [["--device", "sd855", "--out", path.join(dir, "x7"), "--ratio-step", "0"], "CODL-E083"],
       [["--device", "sd855", "--out", path.join(dir, "x8"), "--ratio-step", "abc"], "CODL-E083"],
       [["--out", path.join(dir, "x9")], "CODL-E050"],
+      [["--device", "sd855", "--out", path.join(dir, "x10"), "--min-gain", "1"], "CODL-E089"],
+      [["--device", "sd855", "--out", path.join(dir, "x11"), "--min-gain", "-0.1"], "CODL-E089"],
+      [["--device", "sd855", "--out", path.join(dir, "x12"), "--min-gain", "abc"], "CODL-E089"],
     ];
     for (const [args, code] of cases) {
       const r = run("compile", model(), ...args);
@@ -116,7 +119,7 @@ describe("codl compile", () => {
     }
     expect(fs.readFileSync(file, "utf8")).toBe("x");
     expect(listing(notBundle)).toEqual(["keep.txt"]);
-    expect(fs.readdirSync(dir).filter((f) => /^x\d$/.test(f) || f.includes(".tmp-"))).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => /^x\d+$/.test(f) || f.includes(".tmp-"))).toEqual([]);
   });
 
   it("refuses a dynamic input without --input-shape (exit 2) and an unsupported operator (exit 3)", () => {

@@ -162,6 +162,23 @@ describe("searches", () => {
     }
   });
 
+  it("minGain: codl keeps the better single processor unless co-execution is predicted that much faster", () => {
+    const graph = syntheticNetwork(60);
+    for (const profile of profiles) {
+      const plan = (minGain: number) => runAll(createContext(buildPlanGraph(graph), profile, { ratios: ratioGrid(0.1), maxChain: 32, minGain }));
+      const free = plan(0);
+      const t = (s: (typeof STRATEGIES)[number]) => free.get(s)!.evaluation.totalMs;
+      const best = Math.min(t("cpu"), t("gpu"));
+      // With a margin above codl's predicted gain, codl is exactly the better single processor's plan.
+      const gain = (best - t("codl")) / best;
+      const strict = plan(Math.min(0.99, gain + 0.01)).get("codl")!;
+      expect(strict.keptFrom === "cpu" || strict.keptFrom === "gpu").toBe(true);
+      expect(strict.evaluation.totalMs).toBeCloseTo(best, 9);
+      // With a margin below it, codl's own plan stands.
+      if (gain > 0.02) expect(plan(gain / 2).get("codl")!.evaluation.totalMs).toBeCloseTo(t("codl"), 9);
+    }
+  });
+
   it("mulayer splits by OC only, never chains, and pays no layout transform", () => {
     const plan = planGraph(tinyGraph("yolov2"), sd855, { ...meta, strategy: "mulayer" }).plan;
     expect(plan.chains).toEqual([]);
