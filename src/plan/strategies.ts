@@ -153,12 +153,12 @@ export function runStrategy(ctx: PlanContext, strategy: Strategy, others: Readon
       let best = score("codl", ctx.model, searchDp(ctx));
       const greedy = others.get("codl-greedy") ?? runStrategy(ctx, "codl-greedy");
       if (greedy.evaluation.totalMs < best.evaluation.totalMs - 1e-9) best = { ...greedy, strategy: "codl", keptFrom: "codl-greedy" };
-      // The better single processor, unless co-execution is predicted faster by more than minGain.
-      for (const s of ["gpu", "cpu"] as const) {
-        const single = others.get(s) ?? runStrategy(ctx, s);
-        const bar = best.keptFrom === "gpu" || best.keptFrom === "cpu" ? best.evaluation.totalMs : best.evaluation.totalMs * (1 + ctx.settings.minGain);
-        if (single.evaluation.totalMs < bar - 1e-9) best = { ...single, strategy: "codl", keptFrom: s };
-      }
+      // The better single processor, unless co-execution is predicted faster than it by more
+      // than minGain of its time.
+      const gpu = others.get("gpu") ?? runStrategy(ctx, "gpu");
+      const cpu = others.get("cpu") ?? runStrategy(ctx, "cpu");
+      const [single, side] = cpu.evaluation.totalMs < gpu.evaluation.totalMs - 1e-9 ? [cpu, "cpu" as const] : [gpu, "gpu" as const];
+      if (best.evaluation.totalMs > single.evaluation.totalMs * (1 - ctx.settings.minGain) + 1e-9) best = { ...single, strategy: "codl", keptFrom: side };
       return best;
     }
   }
