@@ -8,13 +8,15 @@
 #   D/bal.tar.xz       the same for build/prof-bal
 #   D/<h>-results.tgz  (optional) results of an earlier call: run.sh resumes
 # Run:  D=.devcarry BUDGET=555 NV_SHARE=35 sh bench/gpu-machine/run-profile.sh
+#       (H="bal" or H="nv": one harness only, with the whole budget; 800 cases take one call each)
 # Back here: tar xzf $OUT/nv-results.tgz -C build/prof-nv && codl profile --collect build/prof-nv --out …
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-555}
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
 { nproc; lscpu | grep -i "model name"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; dpkg -l | grep -i pocl | awk '{print $2,$3}'; date -u; } > "$OUT/machine.txt" 2>&1
-for h in nv bal; do
+H=${H:-nv bal}
+for h in $H; do
   mkdir -p /w/$h; tar xf "$D/$h.tar.xz" -C /w/$h
   [ -f "$D/$h-results.tgz" ] && tar xzf "$D/$h-results.tgz" -C /w/$h
   cmake -S /w/$h -B /w/$h/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$S" -DOpenCL_INCLUDE_DIR="$S/include" \
@@ -23,8 +25,13 @@ for h in nv bal; do
   echo "$h built $(( $(date +%s) - T0 ))s"
 done
 export LD_LIBRARY_PATH="$S/lib" CODL_SYNTHETIC_WEIGHTS=1
-(cd /w/nv && CODL_CL_PLATFORM=NVIDIA timeout $(( $(left) * ${NV_SHARE:-35} / 100 )) sh run.sh --threads 8 --rounds 5 --warmup 2 --jobs 8 > /w/nv.run.log 2>&1)
-echo "nv ran $(( $(date +%s) - T0 ))s: $(tail -1 /w/nv.run.log)"
-(cd /w/bal && CODL_CL_PLATFORM=Portable timeout $(( $(left) - 15 )) sh run.sh --threads 1 --pocl-threads 12 --rounds 5 --warmup 2 --jobs 16 > /w/bal.run.log 2>&1)
-echo "bal ran $(( $(date +%s) - T0 ))s: $(tail -1 /w/bal.run.log)"
-for h in nv bal; do tar czf "$OUT/$h-results.tgz" -C /w/$h results; done
+case "$H" in *bal*) NV_SHARE=${NV_SHARE:-35} ;; *) NV_SHARE=100 ;; esac
+if [ -d /w/nv ]; then
+  (cd /w/nv && CODL_CL_PLATFORM=NVIDIA timeout $(( ($(left) - 15) * NV_SHARE / 100 )) sh run.sh --threads 8 --rounds 5 --warmup 2 --jobs 8 > /w/nv.run.log 2>&1)
+  echo "nv ran $(( $(date +%s) - T0 ))s: $(tail -1 /w/nv.run.log)"
+fi
+if [ -d /w/bal ]; then
+  (cd /w/bal && CODL_CL_PLATFORM=Portable timeout $(( $(left) - 15 )) sh run.sh --threads 1 --pocl-threads 12 --rounds 5 --warmup 2 --jobs 16 > /w/bal.run.log 2>&1)
+  echo "bal ran $(( $(date +%s) - T0 ))s: $(tail -1 /w/bal.run.log)"
+fi
+for h in $H; do tar czf "$OUT/$h-results.tgz" -C /w/$h results; done

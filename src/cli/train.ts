@@ -22,6 +22,7 @@ import { loadModel } from "../index.js";
 import { samplesFromTrace } from "../profile/from-trace.js";
 import { parseTrace } from "../profile/trace.js";
 import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit.js";
+import { fitRuntime, type RuntimeFit, type TraceResidual, traceResidual } from "../predict/runtime-fit.js";
 import type { Sample } from "../predict/samples.js";
 import { externalDataReader, readModelFile } from "./io.js";
 import { inputShapesFor, parseInputShapes } from "./options.js";
@@ -32,6 +33,7 @@ import { accuracy } from "../predict/metrics.js";
 import { parseSamplesCsv } from "../predict/samples.js";
 import { DEFAULT_TRAIN, isQuiet, QUIET_REL_STDEV, type KernelResult, trainKernelModels } from "../predict/train.js";
 import { workOf } from "../predict/work.js";
+import { findModel, pricedKernel } from "../predict/coexec.js";
 import { configKey } from "../kernels/op-config.js";
 import type { CommandResult } from "./result.js";
 
@@ -52,6 +54,8 @@ export interface TrainReport {
   readonly total: ReportRow;
   readonly profile: DeviceProfile;
   readonly sharing: SharingFit["parts"];
+  /** Per trace: the residual outside its operators and the fitted runtime overhead (empty without traces). */
+  readonly runtime: RuntimeFit["rows"];
 }
 
 interface ReportRow {
@@ -78,14 +82,15 @@ function readText(file: string): string {
   }
 }
 
-/** Samples of `--from-trace` traces, each with the model of its bundle. */
-function traceSamples(traces: string, models: string | undefined, inputShape: readonly string[]): Sample[] {
+/** Samples of `--from-trace` traces, each with the model of its bundle, and each trace's residual outside its operators. */
+function traceSamples(traces: string, models: string | undefined, inputShape: readonly string[]): { samples: Sample[]; residuals: TraceResidual[] } {
   const files = traces.split(",").filter((s) => s !== "");
   const modelFiles = (models ?? "").split(",").filter((s) => s !== "");
   if (modelFiles.length !== files.length) {
     throw new CompilerError("CODL-E050", { option: "--model", cause: `give one model per trace (${files.length} traces, ${modelFiles.length} models)` });
   }
   const out: Sample[] = [];
+  const residuals: TraceResidual[] = [];
   files.forEach((file, i) => {
     const modelFile = modelFiles[i]!;
     let trace: ReturnType<typeof parseTrace>;
@@ -100,8 +105,10 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
     const rows = samplesFromTrace(trace, graph, path.basename(modelFile));
     if (!Array.isArray(rows)) throw new CompilerError("CODL-E076", { path: file, what: modelFile, cause: rows.cause });
     for (const r of rows) out.push({ line: 0, processor: r.processor, kernel: r.kernel, config: r.config, latencyMs: r.latencyMs });
+    const residual = traceResidual(trace, path.basename(file));
+    if (residual !== undefined) residuals.push(residual);
   });
-  return out;
+  return { samples: out, residuals };
 }
 
 export async function runTrain(samplesPath: string | undefined, rawOptions: unknown): Promise<CommandResult & { report: TrainReport }> {
@@ -113,10 +120,8 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const options = parsed.data;
   const base = loadProfile(options.base);
   if (samplesPath === undefined && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "<samples>", cause: "give a samples CSV, --from-trace, or both" });
-  const all = [
-    ...(samplesPath === undefined ? [] : parseSamplesCsv(readText(samplesPath), samplesPath)),
-    ...(options.fromTrace === undefined ? [] : traceSamples(options.fromTrace, options.model, options.inputShape)),
-  ];
+  const fromTrace = options.fromTrace === undefined ? undefined : traceSamples(options.fromTrace, options.model, options.inputShape);
+  const all = [...(samplesPath === undefined ? [] : parseSamplesCsv(readText(samplesPath), samplesPath)), ...(fromTrace?.samples ?? [])];
   const inputName = [samplesPath, options.fromTrace].filter((s) => s !== undefined).join(" + ");
   const sharingOps: readonly string[] = SHARING_OPS;
   const sharingFit = fitSharing(
@@ -140,17 +145,26 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
     for (const [kernel, keys] of configs) if (keys.size < MIN_TRACE_CONFIGS) sparse.push(kernel);
     samples = samples.filter((s) => !sparse.includes(s.kernel));
   }
-  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor, source: `measured: trained by codl train on ${inputName}`, ...(options.fromTrace === undefined ? {} : { onSparse: (k: string) => sparse.push(k) }) });
+  // A kernel left with fewer than 2 training rows keeps what the base profile prices it
+  // with (its own model, or the older id's it was split from); only without either is it CODL-E063.
+  const onSparse = (kernel: string): void => {
+    if (findModel(base, pricedKernel(base, kernel)) === undefined) {
+      throw new CompilerError("CODL-E063", { path: inputName, kernel, cause: "fewer than 2 training rows after the holdout, and the base profile has no model for it" });
+    }
+    sparse.push(kernel);
+  };
+  const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor, source: `measured: trained by codl train on ${inputName}`, onSparse });
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
-  const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels }, options.out);
+  const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
+  const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }) }, options.out);
   fs.writeFileSync(options.out, `${JSON.stringify(profile, null, 2)}\n`);
-  const report = { ...buildReport(results, profile), sharing: sharingFit.parts };
-  const note = sparse.length === 0 ? "" : `kept the base models of ${sparse.sort().join(", ")} (fewer than ${MIN_TRACE_CONFIGS} configurations, or no training rows after the holdout)\n`;
+  const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [] };
+  const note = sparse.length === 0 ? "" : `kept the base profile's models for ${sparse.sort().join(", ")} (from traces: fewer than ${MIN_TRACE_CONFIGS} configurations; otherwise fewer than 2 training rows after the holdout)\n`;
   return { exitCode: 0, stdout: note + formatTrainReport(report, options.out), report };
 }
 
-function buildReport(results: readonly KernelResult[], profile: DeviceProfile): Omit<TrainReport, "sharing"> {
+function buildReport(results: readonly KernelResult[], profile: DeviceProfile): Omit<TrainReport, "sharing" | "runtime"> {
   const rows = results.map((r) => ({
     kernel: r.kernel,
     nTrain: r.nTrain,
@@ -202,6 +216,11 @@ export function formatTrainReport(report: TrainReport, out: string): string {
     const s = report.profile.sharing;
     lines.push(`sharing (in-sample): transform ${s.transform.interceptMs.toFixed(4)} ms + ${(s.transform.perByteMs * 1e6).toFixed(4)} ms/MB, map ${s.map.interceptMs.toFixed(4)} ms + ${(s.map.perByteMs * 1e6).toFixed(4)} ms/MB, sync ${s.syncMs.toFixed(4)} ms`);
     for (const p of report.sharing) lines.push(`  ${p.part.padEnd(10)} n ${String(p.n).padStart(5)}  ±10% ${pct(p.acc10)}  med|e|% ${Number.isNaN(p.medianAbsErrPct) ? "-" : p.medianAbsErrPct.toFixed(1)}`);
+  }
+  const rt = report.profile.runtime;
+  if (report.runtime.length > 0 && rt !== undefined) {
+    lines.push(`runtime (in-sample): ${rt.perRunMs.toFixed(4)} ms a run + ${rt.perCpuOpMs.toFixed(5)} ms a CPU operator + ${rt.perGpuOpMs.toFixed(5)} ms a GPU operator`);
+    for (const r of report.runtime) lines.push(`  ${r.name.padEnd(28)} residual ${r.residualMs.toFixed(4).padStart(10)} ms  fitted ${r.fittedMs.toFixed(4).padStart(10)} ms  (${r.cpuOps} CPU, ${r.gpuOps} GPU operators)`);
   }
   lines.push(`wrote ${out}`);
   return `${lines.join("\n")}\n`;

@@ -96,6 +96,13 @@ export const kernelModelSchema = z
     path: ["coefficients"],
   });
 
+export const runtimeOverheadSchema = z.object({
+  perRunMs: nonNegative,
+  perCpuOpMs: nonNegative,
+  perGpuOpMs: nonNegative,
+  source: z.string().optional(),
+});
+
 export const deviceProfileSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "expected a lower-case id such as sd855"),
   name: z.string().min(1),
@@ -112,6 +119,12 @@ export const deviceProfileSchema = z.object({
    * sets one so that prediction error does not pick a slower plan. Absent: 0.
    */
   planner: z.object({ minGain: z.number().min(0).lt(1) }).optional(),
+  /**
+   * The runtime's cost outside the kernels (predict/runtime-fit.ts): per run
+   * (input in, output out) and per operator dispatched on each processor.
+   * Fitted by `codl train --from-trace`. Absent: 0.
+   */
+  runtime: runtimeOverheadSchema.optional(),
 });
 
 export type DeviceProfile = z.infer<typeof deviceProfileSchema>;
@@ -120,3 +133,4 @@ export type GpuSection = z.infer<typeof gpuSchema>;
 export type CpuSection = z.infer<typeof cpuSchema>;
 export type Sharing = z.infer<typeof sharingSchema>;
 export type LinearBytes = z.infer<typeof linearBytesSchema>;
+export type RuntimeOverhead = z.infer<typeof runtimeOverheadSchema>;

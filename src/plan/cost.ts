@@ -62,23 +62,30 @@ export class CostModel {
     this.options = options;
   }
 
+  /** The kernel's predicted time plus the runtime's dispatch of one operator on the CPU (profile.runtime). */
   cpuMs(c: OpConfig): number {
     if (c.oh <= 0 || c.oc <= 0) return 0;
     const k = configKey(c);
     let t = this.cpuMemo.get(k);
     if (t === undefined) {
-      t = predictCpuMs(this.profile, c);
+      t = predictCpuMs(this.profile, c) + (this.profile.runtime?.perCpuOpMs ?? 0);
       this.cpuMemo.set(k, t);
     }
     return t;
   }
 
+  /** The runtime's fixed cost of a run: input in, output out (profile.runtime). */
+  get perRunMs(): number {
+    return this.profile.runtime?.perRunMs ?? 0;
+  }
+
+  /** The kernel's predicted time plus the runtime's dispatch of one operator on the GPU. */
   gpuMs(c: OpConfig): number {
     if (c.oh <= 0 || c.oc <= 0) return 0;
     const k = configKey(c);
     let t = this.gpuMemo.get(k);
     if (t === undefined) {
-      t = predictGpuMs(this.profile, c);
+      t = predictGpuMs(this.profile, c) + (this.profile.runtime?.perGpuOpMs ?? 0);
       this.gpuMemo.set(k, t);
     }
     return t;

@@ -7,7 +7,9 @@
  * their objectives equal this evaluation.
  *
  * Operators run one segment after another (no overlap between segments);
- * inside a segment the CPU and GPU run concurrently.
+ * inside a segment the CPU and GPU run concurrently. The total includes the
+ * runtime's fixed cost of a run (CostModel.perRunMs); each operator's time
+ * includes its dispatch on each processor that works on it.
  */
 
 import { inputRange } from "../kernels/from-ir.js";
@@ -82,7 +84,7 @@ export function evaluateSegments(model: CostModel, graph: PlanGraph, segments: r
   const homes = new Map<number, Home>();
   const placements: OpPlacement[] = new Array(graph.ops.length);
   const results: SegmentResult[] = [];
-  let total = 0;
+  let total = model.perRunMs;
   segments.forEach((segment, si) => {
     const result = evaluateSegment(model, graph, segment, si, homes, placements);
     results.push(result);

@@ -171,6 +171,7 @@ export function runAll(ctx: PlanContext): Map<Strategy, StrategyResult> {
   return out;
 }
 
+/** The zero-sharing bound: each operator at its best ratio, plus the run's fixed cost that every plan pays. */
 export function idealMs(ctx: PlanContext): number {
-  return ctx.choices.reduce((s, c) => s + c.idealMs, 0);
+  return ctx.choices.reduce((s, c) => s + c.idealMs, ctx.model.perRunMs);
 }

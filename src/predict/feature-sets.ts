@@ -6,7 +6,7 @@
  */
 
 import type { Candidate } from "./kernel-model.js";
-import { hinge, occRoundsFeature, waveRoundsFeature } from "./features.js";
+import { hinge, occRoundsFeature, panelOver, waveRoundsFeature } from "./features.js";
 
 const GPU_COMMON = ["work_groups", "work_items", "input_bytes", "output_bytes", "weight_bytes"];
 
@@ -86,11 +86,19 @@ export const POCL_CANDIDATES: readonly Candidate[] = [
   { name: "pocl-reads-weights", features: [...POCL_BASE, "loop*cu_items*pixels", "loop*cu_items*slices", "cu_work", "weight_bytes"] },
 ];
 
-export const CPU_CANDIDATES: readonly Candidate[] = [
+const CPU_BASE: readonly Candidate[] = [
   { name: "tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps"] },
   { name: "tiles-bytes", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes"] },
   { name: "tiles-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "post_elements"] },
   { name: "tiles-bytes-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes", "post_elements"] },
+];
+/** KiB of the K×nc weight panel past which its steps stream from beyond L2 (panelOver); cross-validation picks one. */
+const PANEL_SPILLS_KIB = [512, 1024, 2048];
+export const CPU_CANDIDATES: readonly Candidate[] = [
+  ...CPU_BASE,
+  ...PANEL_SPILLS_KIB.flatMap((kib): Candidate[] =>
+    CPU_BASE.map((b) => ({ name: `${b.name}-panel${kib}`, features: [...b.features.slice(0, 3), panelOver(kib), ...b.features.slice(3)] })),
+  ),
 ];
 
 export const FLOPS_LINEAR: Candidate = { name: "flops-linear", features: ["flops"] };

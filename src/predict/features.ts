@@ -20,6 +20,10 @@
  *
  * CPU features count XNNPACK tasks on the busiest thread:
  *   rounds, rounds*micro (micro-kernel calls), rounds*micro*steps (inner steps)
+ *   rounds*micro*steps_panel_over(KiB)   the inner steps of tiles whose K×nc weight panel
+ *                   (re-read for every mr rows) is larger than KiB: it streams from beyond L2.
+ *                   On the Xeon of x86-balanced, one thread runs 3×3 convs with K = 2304 and
+ *                   nc = 256 (2.3 MiB) at 60–66 GFLOP/s, and with nc = 44–88 at 100–118.
  *   post_elements   outputs of an activation XNNPACK cannot fuse (LeakyRelu,
  *                   HardSwish, Sigmoid), applied by the runtime in a pass of its own
  */
@@ -127,6 +131,7 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
+const PANEL_OVER = /^rounds\*micro\*steps_panel_over\((\d+)\)$/;
 const WAVE_ROUNDS = /^(loop\*|taps\*)?wave_rounds\((\d+)\)(\*block|\*pixels)?$/;
 const OCC_ROUNDS = /^(loop\*|taps\*)?occ_rounds\((\d+),(\d+)\)(\*block|\*pixels)?$/;
 
@@ -161,6 +166,12 @@ export function featureFn(name: string): FeatureFn | undefined {
     const h = Number(m[1]);
     return (w) => w.loop * Math.max(h, w.cuWork);
   }
+  const po = PANEL_OVER.exec(name);
+  if (po !== null) {
+    const kib = Number(po[1]);
+    // The K×nc weight panel a tile streams per mr rows: steps × micro-kernels × nr floats.
+    return (w) => (w.steps * w.micro * (w.block / Math.max(1, w.pixels)) * 4 > kib * 1024 ? w.rounds * w.micro * w.steps : 0);
+  }
   const r = WAVE_ROUNDS.exec(name);
   if (r !== null) {
     const k = Number(r[2]);
@@ -181,6 +192,11 @@ export function featureFn(name: string): FeatureFn | undefined {
 
 export function isKnownFeature(name: string): boolean {
   return featureFn(name) !== undefined;
+}
+
+/** `rounds*micro*steps_panel_over(KiB)`: the inner steps of tiles whose weight panel exceeds KiB (see the header). */
+export function panelOver(kib: number): string {
+  return `rounds*micro*steps_panel_over(${kib})`;
 }
 
 export function hinge(h: number): string {

@@ -179,6 +179,21 @@ describe("searches", () => {
     }
   });
 
+  it("profile.runtime: every plan pays the run's fixed cost once and each operator's dispatch on each processor it uses", () => {
+    const graph = syntheticNetwork(40);
+    const runtime = { perRunMs: 0.5, perCpuOpMs: 0.01, perGpuOpMs: 0.03 };
+    const plain = runAll(createContext(buildPlanGraph(graph), sd855, { ratios: ratioGrid(0.1), maxChain: 32, minGain: 0 }));
+    const withRt = runAll(createContext(buildPlanGraph(graph), { ...sd855, runtime }, { ratios: ratioGrid(0.1), maxChain: 32, minGain: 0 }));
+    const n = buildPlanGraph(graph).ops.length;
+    const t = (r: typeof plain, s: (typeof STRATEGIES)[number]) => r.get(s)!.evaluation.totalMs;
+    expect(t(withRt, "cpu") - t(plain, "cpu")).toBeCloseTo(runtime.perRunMs + n * runtime.perCpuOpMs, 9);
+    const gpuOps = plain.get("gpu")!.evaluation.placements.filter((p) => p.processor === "gpu").length;
+    const cpuOps = n - gpuOps;
+    expect(t(withRt, "gpu") - t(plain, "gpu")).toBeCloseTo(runtime.perRunMs + gpuOps * runtime.perGpuOpMs + cpuOps * runtime.perCpuOpMs, 9);
+    // The searches see the dispatch cost too: codl with it is never predicted slower than the better single processor.
+    expect(t(withRt, "codl")).toBeLessThanOrEqual(Math.min(t(withRt, "cpu"), t(withRt, "gpu")) + 1e-9);
+  });
+
   it("mulayer splits by OC only, never chains, and pays no layout transform", () => {
     const plan = planGraph(tinyGraph("yolov2"), sd855, { ...meta, strategy: "mulayer" }).plan;
     expect(plan.chains).toEqual([]);

@@ -123,12 +123,22 @@ describe("codl train (runTrain)", () => {
     }
   });
 
-  it("a kernel without enough training rows is CODL-E063 naming the kernel", async () => {
+  it("a kernel without enough training rows keeps the base model and says so; without a base model it is CODL-E063", async () => {
     const lonely = "gpu,fc,gpu.fc,1,1,1,512,1,1,1000,1,1,1,1,1,0.05";
-    const e = await trainError(`${syntheticCsv(0).trimEnd()}\n${lonely}\n`);
-    expect(e.code).toBe("CODL-E063");
-    expect(e.exitCode).toBe(2);
-    expect(e.details).toMatchObject({ kernel: "gpu.fc" });
+    const csv = write("lonely.csv", `${syntheticCsv(0).trimEnd()}\n${lonely}\n`);
+    const out = path.join(tmp, "lonely.json");
+    const r = await runTrain(csv, { base: SD855, out });
+    expect(r.stdout).toContain("kept the base profile's models for gpu.fc");
+    const fc = (p: string) => loadProfile(p).kernelModels.find((m) => m.kernel === "gpu.fc");
+    expect(fc(out)).toEqual(fc(SD855));
+    const bare = JSON.parse(fs.readFileSync(SD855, "utf8"));
+    bare.kernelModels = bare.kernelModels.filter((m: { kernel: string }) => m.kernel !== "gpu.fc");
+    const bareBase = write("bare.json", JSON.stringify(bare));
+    const e = await runTrain(csv, { base: bareBase, out: path.join(tmp, "bare-out.json") }).catch((x: unknown) => x as CompilerError);
+    expect(e).toBeInstanceOf(CompilerError);
+    expect((e as CompilerError).code).toBe("CODL-E063");
+    expect((e as CompilerError).exitCode).toBe(2);
+    expect((e as CompilerError).details).toMatchObject({ kernel: "gpu.fc" });
   });
 
   it("bad options are CODL-E050", async () => {
