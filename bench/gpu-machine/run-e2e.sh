@@ -27,7 +27,7 @@ save() { for h in $H; do [ -d /w/$h/passes ] && tar czf "$OUT/e2e-$h-results.tgz
 plat() { case $1 in bal) echo Portable ;; *) echo NVIDIA ;; esac; }
 flags() { case $1 in bal) echo "--threads 1 --pocl-threads 12" ;; *) echo "--threads 8" ;; esac; }
 mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
-{ nproc; lscpu | grep -i "model name"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; date -u; } > "$OUT/machine.txt" 2>&1
+{ nproc; lscpu | grep -iE "model name|thread|core|socket|cache|mhz"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; date -u; } > "$OUT/machine.txt" 2>&1
 for h in $H; do
   mkdir -p /w/$h/passes /w/$h/traces; tar xf "$D/e2e-$h.tar.xz" -C /w/$h
   eval "P=\${SEL_$h:-}"

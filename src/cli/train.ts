@@ -46,6 +46,7 @@ export const trainOptionsSchema = z.object({
   fromTrace: z.string().optional(),
   model: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
+  runtimeOnly: z.boolean().default(false),
 });
 export type TrainCliOptions = z.infer<typeof trainOptionsSchema>;
 
@@ -105,7 +106,7 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
     const rows = samplesFromTrace(trace, graph, path.basename(modelFile));
     if (!Array.isArray(rows)) throw new CompilerError("CODL-E076", { path: file, what: modelFile, cause: rows.cause });
     for (const r of rows) out.push({ line: 0, processor: r.processor, kernel: r.kernel, config: r.config, latencyMs: r.latencyMs });
-    const residual = traceResidual(trace, path.basename(file));
+    const residual = traceResidual(trace, path.basename(file) === "trace.json" ? path.join(path.basename(path.dirname(file)), "trace.json") : path.basename(file));
     if (residual !== undefined) residuals.push(residual);
   });
   return { samples: out, residuals };
@@ -120,6 +121,8 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const options = parsed.data;
   const base = loadProfile(options.base);
   if (samplesPath === undefined && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "<samples>", cause: "give a samples CSV, --from-trace, or both" });
+  if (options.runtimeOnly && (options.fromTrace === undefined || samplesPath !== undefined)) throw new CompilerError("CODL-E050", { option: "--runtime-only", cause: "takes --from-trace traces and no samples CSV" });
+  if (options.runtimeOnly) return runtimeOnly(base, traceSamples(options.fromTrace!, options.model, options.inputShape).residuals, options.out);
   const fromTrace = options.fromTrace === undefined ? undefined : traceSamples(options.fromTrace, options.model, options.inputShape);
   const all = [...(samplesPath === undefined ? [] : parseSamplesCsv(readText(samplesPath), samplesPath)), ...(fromTrace?.samples ?? [])];
   const inputName = [samplesPath, options.fromTrace].filter((s) => s !== undefined).join(" + ");
@@ -162,6 +165,24 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [] };
   const note = sparse.length === 0 ? "" : `kept the base profile's models for ${sparse.sort().join(", ")} (from traces: fewer than ${MIN_TRACE_CONFIGS} configurations; otherwise fewer than 2 training rows after the holdout)\n`;
   return { exitCode: 0, stdout: note + formatTrainReport(report, options.out), report };
+}
+
+/** `--runtime-only`: the base profile with its runtime overhead refitted from traces, nothing else changed. */
+function runtimeOnly(base: DeviceProfile, residuals: readonly TraceResidual[], out: string): CommandResult & { report: TrainReport } {
+  const fit = fitRuntime(residuals, base.runtime, `codl train --from-trace --runtime-only: ${residuals.length} traces, in-sample`);
+  const profile = parseProfile({ ...base, ...(fit === undefined ? {} : { runtime: fit.runtime }) }, out);
+  fs.writeFileSync(out, `${JSON.stringify(profile, null, 2)}\n`);
+  const empty = { kernel: "total", nTrain: 0, nTest: 0, acc10: Number.NaN, acc20: Number.NaN, medianAbsErrPct: Number.NaN, flopsAcc10: Number.NaN, nQuiet: 0, quietAcc10: Number.NaN, quietFlopsAcc10: Number.NaN };
+  const report: TrainReport = { rows: [], total: empty, profile, sharing: [], runtime: fit?.rows ?? [] };
+  return { exitCode: 0, stdout: formatRuntime(report) + `wrote ${out}\n`, report };
+}
+
+function formatRuntime(report: TrainReport): string {
+  const rt = report.profile.runtime;
+  if (report.runtime.length === 0 || rt === undefined) return "";
+  const lines = [`runtime (in-sample): ${rt.perRunMs.toFixed(4)} ms a run + ${rt.perCpuOpMs.toFixed(5)} ms a CPU operator + ${rt.perGpuOpMs.toFixed(5)} ms a GPU operator`];
+  for (const r of report.runtime) lines.push(`  ${r.name.padEnd(28)} residual ${r.residualMs.toFixed(4).padStart(10)} ms  fitted ${r.fittedMs.toFixed(4).padStart(10)} ms  (${r.cpuOps} CPU, ${r.gpuOps} GPU operators)`);
+  return `${lines.join("\n")}\n`;
 }
 
 function buildReport(results: readonly KernelResult[], profile: DeviceProfile): Omit<TrainReport, "sharing" | "runtime"> {
@@ -217,11 +238,8 @@ export function formatTrainReport(report: TrainReport, out: string): string {
     lines.push(`sharing (in-sample): transform ${s.transform.interceptMs.toFixed(4)} ms + ${(s.transform.perByteMs * 1e6).toFixed(4)} ms/MB, map ${s.map.interceptMs.toFixed(4)} ms + ${(s.map.perByteMs * 1e6).toFixed(4)} ms/MB, sync ${s.syncMs.toFixed(4)} ms`);
     for (const p of report.sharing) lines.push(`  ${p.part.padEnd(10)} n ${String(p.n).padStart(5)}  ±10% ${pct(p.acc10)}  med|e|% ${Number.isNaN(p.medianAbsErrPct) ? "-" : p.medianAbsErrPct.toFixed(1)}`);
   }
-  const rt = report.profile.runtime;
-  if (report.runtime.length > 0 && rt !== undefined) {
-    lines.push(`runtime (in-sample): ${rt.perRunMs.toFixed(4)} ms a run + ${rt.perCpuOpMs.toFixed(5)} ms a CPU operator + ${rt.perGpuOpMs.toFixed(5)} ms a GPU operator`);
-    for (const r of report.runtime) lines.push(`  ${r.name.padEnd(28)} residual ${r.residualMs.toFixed(4).padStart(10)} ms  fitted ${r.fittedMs.toFixed(4).padStart(10)} ms  (${r.cpuOps} CPU, ${r.gpuOps} GPU operators)`);
-  }
+  const runtime = formatRuntime(report);
+  if (runtime !== "") lines.push(runtime.trimEnd());
   lines.push(`wrote ${out}`);
   return `${lines.join("\n")}\n`;
 }

@@ -76,5 +76,18 @@ describe.skipIf(missing !== undefined)("profile → train → compile → run �
 
     const refit = await runTrain(path.join(harness, "samples.csv"), { base: trained, out: path.join(tmp, "refit.json"), fromTrace: trace, model });
     expect(refit.report.total.nTrain).toBeGreaterThan(t.report.total.nTrain);
+    // The trace also fits the runtime's own cost outside the kernels (profile.runtime).
+    expect(refit.report.runtime.length).toBe(1);
+    expect(refit.report.profile.runtime).toBeDefined();
+
+    // --runtime-only: the base's kernel and sharing models untouched, only the runtime refitted.
+    const rtOnly = await runTrain(undefined, { base: trained, out: path.join(tmp, "rt.json"), fromTrace: trace, model, runtimeOnly: true });
+    expect(rtOnly.stdout).toMatch(/runtime \(in-sample\): [\d.]+ ms a run/);
+    const before = loadProfile(trained);
+    const after = loadProfile(path.join(tmp, "rt.json"));
+    expect(after.kernelModels).toEqual(before.kernelModels);
+    expect(after.sharing).toEqual(before.sharing);
+    expect(after.runtime).toBeDefined();
+    await expect(runTrain(path.join(harness, "samples.csv"), { base: trained, out: path.join(tmp, "x.json"), fromTrace: trace, model, runtimeOnly: true })).rejects.toMatchObject({ code: "CODL-E050" });
   }, 600_000);
 });
