@@ -174,7 +174,7 @@ function runtimeOnly(base: DeviceProfile, residuals: readonly TraceResidual[], o
   fs.writeFileSync(out, `${JSON.stringify(profile, null, 2)}\n`);
   const empty = { kernel: "total", nTrain: 0, nTest: 0, acc10: Number.NaN, acc20: Number.NaN, medianAbsErrPct: Number.NaN, flopsAcc10: Number.NaN, nQuiet: 0, quietAcc10: Number.NaN, quietFlopsAcc10: Number.NaN };
   const report: TrainReport = { rows: [], total: empty, profile, sharing: [], runtime: fit?.rows ?? [] };
-  return { exitCode: 0, stdout: formatRuntime(report) + `wrote ${out}\n`, report };
+  return { exitCode: 0, stdout: `${formatRuntime(report)}wrote ${out}\n`, report };
 }
 
 function formatRuntime(report: TrainReport): string {

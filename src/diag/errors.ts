@@ -53,7 +53,7 @@ export const CATALOGUE = {
   "CODL-E060": { exit: 2, template: "profile {path} is invalid at {field}: {cause}", hint: "see schemas/device-profile.schema.json" },
   "CODL-E061": { exit: 2, template: "unknown device profile '{id}'", hint: "known profiles: {known}" },
   "CODL-E062": { exit: 2, template: "{path}:{line}: column '{column}': {cause}", hint: "samples CSV columns are described in DESIGN.md section 3" },
-  "CODL-E063": { exit: 2, template: "{path}: kernel '{kernel}' has no usable training rows ({cause})", hint: "add samples for this kernel or drop it from the CSV" },
+  "CODL-E063": { exit: 2, template: "{path}: kernel '{kernel}' has no usable training rows ({cause})", hint: "add samples for this kernel, or train from a base profile that has a model for it" },
   "CODL-E064": { exit: 2, template: "profile {path} is not valid JSON: {cause}" },
   // Profiling and calibration
   "CODL-E070": { exit: 2, template: "invalid profile options: {cause}", hint: "codl profile takes --models a.onnx,… or --builtin paper (or --collect DIR)" },

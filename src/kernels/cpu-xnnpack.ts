@@ -10,8 +10,9 @@
  *     thread, element by element: rounds = rows, micro = elements per row.
  *     Concat, Resize and Pad (index maths per element) are `cpu.concat`,
  *     `cpu.resize` and `cpu.pad`; loops that call libm per element (Tanh,
- *     Exp, Log, Erf, Softmax) `cpu.math`; the rest (LeakyRelu, HardSwish,
- *     layout, …) `cpu.custom`.
+ *     Exp, Log, Erf, Softmax) `cpu.math`; copies that only move elements
+ *     (Transpose, Reshape, Flatten, Squeeze, Unsqueeze) `cpu.layout`; the rest
+ *     (LeakyRelu, HardSwish, …) `cpu.custom`.
  *
  * mr, nr, cr and threads are profile parameters.
  */
@@ -26,7 +27,7 @@ export interface CpuSpec {
   readonly cr: number;
 }
 
-export const CPU_KERNELS = ["cpu.gemm", "cpu.dwconv", "cpu.pool", "cpu.eltwise", "cpu.concat", "cpu.resize", "cpu.pad", "cpu.math", "cpu.custom"] as const;
+export const CPU_KERNELS = ["cpu.gemm", "cpu.dwconv", "cpu.pool", "cpu.eltwise", "cpu.concat", "cpu.resize", "cpu.pad", "cpu.math", "cpu.layout", "cpu.custom"] as const;
 export type CpuKernelId = (typeof CPU_KERNELS)[number];
 
 export interface CpuTiling {
@@ -48,7 +49,16 @@ export interface CpuTiling {
 const XNNPACK_ELTWISE: ReadonlySet<string> = new Set(["Add", "Mul", "Relu", "Clip", "Sigmoid"]);
 /** Generated loops whose per-element work is a libm call, several times a multiply-add. */
 const MATH_ELTWISE: ReadonlySet<string> = new Set(["Tanh", "Exp", "Log", "Erf", "Softmax", "Pow", "Sqrt"]);
-const LOOP_KERNELS: Readonly<Record<string, CpuKernelId>> = { Concat: "cpu.concat", Resize: "cpu.resize", Pad: "cpu.pad" };
+const LOOP_KERNELS: Readonly<Record<string, CpuKernelId>> = {
+  Concat: "cpu.concat",
+  Resize: "cpu.resize",
+  Pad: "cpu.pad",
+  Transpose: "cpu.layout",
+  Reshape: "cpu.layout",
+  Flatten: "cpu.layout",
+  Squeeze: "cpu.layout",
+  Unsqueeze: "cpu.layout",
+};
 
 export function selectCpuKernel(c: OpConfig): CpuKernelId {
   if (c.op === "depthwise_conv2d" || (c.op === "conv2d" && c.groups > 1 && c.groups === c.ic && c.groups === c.oc)) return "cpu.dwconv";

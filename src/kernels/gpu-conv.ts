@@ -15,9 +15,10 @@
  *
  *   waves/CU ≤ 4 → 1×1×1 · ≤ 12 → 2×1×1 · ≤ 24 → 2×1×2 · else 4×1×2 (1×1 conv) or 2×1×2
  *
- * Element-wise operators are `gpu.eltwise`, `gpu.concat`, `gpu.resize` or
- * `gpu.element` (Pad, Softmax, …), all on one grid: a work item per output
- * pixel of 4 channels. The last three keep loop = 4 from when they ran the
+ * Element-wise operators are `gpu.eltwise`, `gpu.concat`, `gpu.resize`,
+ * `gpu.layout` (Transpose, Reshape, Flatten, Squeeze, Unsqueeze: the generic
+ * element kernel) or `gpu.element` (Pad, Softmax, …), all on one grid: a work
+ * item per output pixel of 4 channels. The last four keep loop = 4 from when they ran the
  * generic element kernel (a scalar loop over 4 lanes, emit/gpu.ts); Concat,
  * Resize, Pad, Softmax, BatchNormalization and PRelu now have float4 kernels
  * (emit/gpu-vector-kernels.ts), and the profiles' models for those ids were
@@ -37,6 +38,7 @@ export const GPU_KERNELS = [
   "gpu.concat",
   "gpu.resize",
   "gpu.element",
+  "gpu.layout",
   "gpu.transform",
 ] as const;
 export type GpuKernelId = (typeof GPU_KERNELS)[number];
@@ -45,6 +47,8 @@ const ELEMENT_BYTES = 2; // fp16 storage
 
 /** Element-wise operators priced as `gpu.eltwise` (emit/gpu-vector-kernels.ts). */
 const VECTOR_ELTWISE: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh"]);
+/** Operators that only move elements, priced as `gpu.layout`. */
+const LAYOUT_OPS: ReadonlySet<string> = new Set(["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
 
 export function selectGpuKernel(c: OpConfig): GpuKernelId {
   switch (c.op) {
@@ -59,7 +63,9 @@ export function selectGpuKernel(c: OpConfig): GpuKernelId {
       return "gpu.fc";
     case "eltwise":
       if (c.onnxOp === undefined || VECTOR_ELTWISE.has(c.onnxOp)) return "gpu.eltwise";
-      return c.onnxOp === "Concat" ? "gpu.concat" : c.onnxOp === "Resize" ? "gpu.resize" : "gpu.element";
+      if (c.onnxOp === "Concat") return "gpu.concat";
+      if (c.onnxOp === "Resize") return "gpu.resize";
+      return LAYOUT_OPS.has(c.onnxOp) ? "gpu.layout" : "gpu.element";
     default:
       return "gpu.transform";
   }
@@ -129,7 +135,7 @@ export function gpuLaunch(c: OpConfig, gpu: GpuSpec, kernel: GpuKernelId = selec
         block: [1, 1, 1],
         grid,
         local: pickSimpleWorkGroup(grid, Math.min(256, gpu.maxWorkGroupSize)),
-        loop: kernel === "gpu.concat" || kernel === "gpu.resize" || kernel === "gpu.element" ? 4 : 1,
+        loop: kernel === "gpu.concat" || kernel === "gpu.resize" || kernel === "gpu.element" || kernel === "gpu.layout" ? 4 : 1,
         inputBytes,
         outputBytes,
         weightBytes: 0,

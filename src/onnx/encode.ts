@@ -75,7 +75,15 @@ export type SyntheticOp =
       readonly mode: "constant" | "reflect" | "edge";
     }
   | { readonly kind: "Concat"; readonly n: number; readonly c0: number; readonly c1: number; readonly h: number; readonly w: number }
-  | { readonly kind: "Resize"; readonly n: number; readonly c: number; readonly h: number; readonly w: number; readonly scale: number };
+  | { readonly kind: "Resize"; readonly n: number; readonly c: number; readonly h: number; readonly w: number; readonly scale: number }
+  | {
+      /** Softmax and the layout ops, with the model's own shapes: input shape, then the op's own attribute. */
+      readonly kind: "Layout";
+      readonly opType: "Transpose" | "Reshape" | "Flatten" | "Softmax";
+      readonly inShape: readonly number[];
+      /** Transpose: the permutation; Reshape: the output shape; Flatten and Softmax: [axis]. */
+      readonly arg: readonly number[];
+    };
 
 /** A small deterministic generator (mulberry32): the same model bytes for the same op. */
 function seeded(seed: number): () => number {
@@ -129,6 +137,24 @@ export function syntheticOutputShape(op: SyntheticOp): number[] {
       return [op.n, op.c, op.h * op.scale, op.w * op.scale];
     case "Pad":
       return [op.n, op.c, op.h + op.pads[0] + op.pads[2], op.w + op.pads[1] + op.pads[3]];
+    case "Layout":
+      return layoutOutputShape(op);
+  }
+}
+
+function layoutOutputShape(op: Extract<SyntheticOp, { kind: "Layout" }>): number[] {
+  const x = op.inShape;
+  switch (op.opType) {
+    case "Transpose":
+      return op.arg.map((a) => x[a]!);
+    case "Reshape":
+      return [...op.arg];
+    case "Flatten": {
+      const axis = op.arg[0]! < 0 ? op.arg[0]! + x.length : op.arg[0]!;
+      return [x.slice(0, axis).reduce((a, b) => a * b, 1), x.slice(axis).reduce((a, b) => a * b, 1)];
+    }
+    case "Softmax":
+      return [...x];
   }
 }
 
@@ -203,6 +229,17 @@ export function encodeSyntheticModel(op: SyntheticOp, name: string, seed = 1): U
       const scales = tensor("scales", [4], new Uint8Array(new Float32Array([1, 1, op.scale, op.scale]).buffer));
       inputs.push(value("x", [op.n, op.c, op.h, op.w]));
       nodes.push({ name: "resize", opType: "Resize", input: ["x", "", scales], output: [out], attribute: [str("mode", "nearest"), str("coordinate_transformation_mode", "asymmetric"), str("nearest_mode", "floor")] });
+      break;
+    }
+    case "Layout": {
+      inputs.push(value("x", op.inShape));
+      if (op.opType === "Reshape") {
+        const shape = tensor("shape", [op.arg.length], new Uint8Array(new BigInt64Array(op.arg.map(BigInt)).buffer), 7);
+        nodes.push({ name: "reshape", opType: "Reshape", input: ["x", shape], output: [out] });
+      } else {
+        const attribute = op.opType === "Transpose" ? [ints("perm", op.arg)] : [int("axis", op.arg[0]!)];
+        nodes.push({ name: op.opType.toLowerCase(), opType: op.opType, input: ["x"], output: [out], attribute });
+      }
       break;
     }
   }

@@ -88,19 +88,23 @@ export function findModel(profile: DeviceProfile, kernel: string): KernelModel |
  */
 const SPLIT_FROM: Readonly<Record<string, string>> = {
   "cpu.custom": "cpu.eltwise",
+  "cpu.layout": "cpu.custom",
   "cpu.concat": "cpu.eltwise",
   "cpu.resize": "cpu.eltwise",
   "cpu.pad": "cpu.eltwise",
   "cpu.math": "cpu.eltwise",
   "gpu.element": "gpu.eltwise",
+  "gpu.layout": "gpu.element",
   "gpu.concat": "gpu.eltwise",
   "gpu.resize": "gpu.eltwise",
 };
 
 /** The kernel id whose model prices `kernel` on this profile. */
 export function pricedKernel(profile: DeviceProfile, kernel: string): string {
-  const older = SPLIT_FROM[kernel];
-  return older !== undefined && findModel(profile, kernel) === undefined ? older : kernel;
+  let k = kernel;
+  // Walk back through the splits (cpu.layout → cpu.custom → cpu.eltwise) to the first id the profile has.
+  while (findModel(profile, k) === undefined && SPLIT_FROM[k] !== undefined) k = SPLIT_FROM[k]!;
+  return k;
 }
 
 export function predictGpuMs(profile: DeviceProfile, c: OpConfig): number {

@@ -154,6 +154,23 @@ export function baseOpOf(graph: Graph, node: Node, source: string): BaseOp | str
       // Measured whole on each processor: a reflected slab is not a Pad of its own.
       return { op: { kind: "Pad", n: c.n, c: c.oc, h, w, pads: [p[2] ?? 0, p[3] ?? 0, p[6] ?? 0, p[7] ?? 0], mode: node.attrs.mode }, source, dims: [] };
     }
+    case "Softmax":
+    case "Transpose":
+    case "Reshape":
+    case "Flatten": {
+      // Measured whole on each processor, with the model's own shapes: never split.
+      const x = graph.tensors.get(node.inputs[0] ?? "")?.shape;
+      const y = graph.tensors.get(node.outputs[0] ?? "")?.shape;
+      if (x === undefined || y === undefined || ![...x, ...y].every((d) => typeof d === "number" && d > 0)) return `${node.op} of an unknown shape`;
+      const inShape = x as readonly number[];
+      const arg =
+        node.op === "Transpose"
+          ? (node.attrs.perm ?? [...inShape.keys()].reverse())
+          : node.op === "Reshape"
+            ? (y as readonly number[])
+            : [node.attrs.axis ?? (node.op === "Flatten" ? 1 : -1)];
+      return { op: { kind: "Layout", opType: node.op, inShape, arg }, source, dims: [] };
+    }
     default:
       return `${node.op} is not swept`;
   }
@@ -182,6 +199,8 @@ function extent(op: SyntheticOp): { rows: number; channels: number } {
       return { rows: op.h * op.scale, channels: op.c };
     case "Pad":
       return { rows: op.h + op.pads[0] + op.pads[2], channels: op.c };
+    case "Layout":
+      return { rows: 1, channels: 1 };
   }
 }
 
@@ -241,6 +260,8 @@ export function sliceOpChannels(op: SyntheticOp, k: number): SyntheticOp {
       const c0 = Math.max(1, Math.min(op.c0, k - 1));
       return { ...op, c0, c1: Math.max(1, k - c0) };
     }
+    case "Layout":
+      return op;
   }
 }
 

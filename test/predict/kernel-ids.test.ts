@@ -22,11 +22,17 @@ describe("element-wise kernel ids", () => {
     expect([selectCpuKernel(elt("Tanh")), selectGpuKernel(elt("Tanh"))]).toEqual(["cpu.math", "gpu.eltwise"]);
     expect([selectCpuKernel(elt("HardSwish")), selectGpuKernel(elt("HardSwish"))]).toEqual(["cpu.custom", "gpu.eltwise"]);
     expect([selectCpuKernel(elt()), selectGpuKernel(elt())]).toEqual(["cpu.eltwise", "gpu.eltwise"]);
+    for (const op of ["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]) expect([selectCpuKernel(elt(op)), selectGpuKernel(elt(op))]).toEqual(["cpu.layout", "gpu.layout"]);
   });
 
   it("a profile trained before the split prices the new ids with its eltwise models, as before", () => {
     expect(pricedKernel(profile, "cpu.concat")).toBe("cpu.eltwise");
     expect(pricedKernel(profile, "gpu.element")).toBe("gpu.eltwise");
+    // Two splits deep: cpu.layout came from cpu.custom, which came from cpu.eltwise.
+    expect(pricedKernel(profile, "cpu.layout")).toBe("cpu.eltwise");
+    expect(pricedKernel(profile, "gpu.layout")).toBe("gpu.eltwise");
+    const host = loadProfile("host-pocl", path.resolve("profiles"));
+    expect(pricedKernel(host, "cpu.layout")).toBe("cpu.layout");
     expect(predictCpuMs(profile, elt("Concat"))).toBe(predictCpuMs(profile, elt()));
     expect(predictGpuMs(profile, elt("Pad"))).toBe(predictGpuMs(profile, elt()));
   });

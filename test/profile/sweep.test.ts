@@ -10,7 +10,8 @@ import { opConfigOf } from "../../src/kernels/from-ir.js";
 import { encodeSyntheticModel, type SyntheticOp, syntheticOutputShape } from "../../src/onnx/encode.js";
 import { gpuShare, sliceChannels, sliceRows } from "../../src/predict/coexec.js";
 import { PAPER_CONVS, PAPER_MODELS, paperBaseOps } from "../../src/profile/builtin.js";
-import { buildSweep, FULL_SWEEP, QUICK_SWEEP, sliceOpChannels, sliceOpRows } from "../../src/profile/sweep.js";
+import { selectCpuKernel } from "../../src/kernels/cpu-xnnpack.js";
+import { baseOpOf, buildSweep, FULL_SWEEP, QUICK_SWEEP, sliceOpChannels, sliceOpRows } from "../../src/profile/sweep.js";
 
 const conv = (o: Partial<Extract<SyntheticOp, { kind: "Conv" }>> = {}): SyntheticOp => ({
   kind: "Conv",
@@ -50,6 +51,10 @@ describe("synthetic ONNX models", () => {
     { kind: "LeakyRelu", n: 1, c: 8, h: 5, w: 6 },
     { kind: "Concat", n: 1, c0: 4, c1: 8, h: 5, w: 6 },
     { kind: "Resize", n: 1, c: 8, h: 5, w: 6, scale: 2 },
+    { kind: "Layout", opType: "Transpose", inShape: [1, 6, 5, 4], arg: [0, 2, 3, 1] },
+    { kind: "Layout", opType: "Reshape", inShape: [1, 5, 4, 6], arg: [1, 60, 2] },
+    { kind: "Layout", opType: "Flatten", inShape: [1, 6, 5, 4], arg: [1] },
+    { kind: "Layout", opType: "Softmax", inShape: [1, 60, 2], arg: [-1] },
   ];
   for (const op of ops) {
     it(`${op.kind} imports with the shape it declares`, () => {
@@ -60,6 +65,24 @@ describe("synthetic ONNX models", () => {
   }
   it("is deterministic", () => {
     expect(Buffer.from(encodeSyntheticModel(conv(), "a")).equals(Buffer.from(encodeSyntheticModel(conv(), "a")))).toBe(true);
+  });
+});
+
+describe("Softmax and the layout ops are swept with the model's own shapes", () => {
+  it("a graph's Transpose, Reshape and Softmax become Layout ops, measured whole, priced as cpu.layout / cpu.math", () => {
+    for (const op of [
+      { kind: "Layout", opType: "Transpose", inShape: [1, 6, 5, 4], arg: [0, 2, 3, 1] },
+      { kind: "Layout", opType: "Reshape", inShape: [1, 5, 4, 6], arg: [1, 60, 2] },
+      { kind: "Layout", opType: "Softmax", inShape: [1, 60, 2], arg: [-1] },
+    ] as const satisfies readonly SyntheticOp[]) {
+      const { graph } = loadModel(encodeSyntheticModel(op, "t"));
+      const b = baseOpOf(graph, graph.nodes[0]!, "t");
+      expect(b).toEqual({ op, source: "t", dims: [] });
+      const kernel = selectCpuKernel(opConfigOf(graph, graph.nodes[0]!));
+      expect(kernel).toBe(op.opType === "Softmax" ? "cpu.math" : "cpu.layout");
+      // Whole on each processor, never split.
+      expect(buildSweep([b as Exclude<typeof b, string>], QUICK_SWEEP, "s").map((c) => c.mode.kind)).toEqual(["gpu", "cpu"]);
+    }
   });
 });
 
