@@ -27,7 +27,14 @@ export interface E2eMeta {
   readonly size: string;
   readonly strategies: readonly string[];
   readonly models: readonly string[];
-  readonly cases: ReadonlyArray<{ readonly name: string; readonly model: string; readonly strategy: string; readonly predictedMs: number }>;
+  readonly cases: ReadonlyArray<{
+    readonly name: string;
+    readonly model: string;
+    readonly strategy: string;
+    readonly predictedMs: number;
+    /** codl only: the single processor whose plan codl kept (planner.minGain); then both cases run the same program. */
+    readonly keptFrom?: "cpu" | "gpu";
+  }>;
   /** Per model, the ids of the operators with an H or OC alternative in the codl plan. */
   readonly splittable: Readonly<Record<string, readonly string[]>>;
 }
@@ -125,10 +132,13 @@ export function e2eTable(dir: string, label: string): string {
     const mulayer = ms("mulayer");
     if (greedy !== undefined && codl !== undefined) geo.greedy.push(greedy / codl);
     if (mulayer !== undefined && codl !== undefined) geo.mulayer.push(mulayer / codl);
-    const predicted = meta.cases.find((c) => c.model === model && c.strategy === "codl")?.predictedMs;
+    const codlCase = meta.cases.find((c) => c.model === model && c.strategy === "codl");
+    const predicted = codlCase?.predictedMs;
+    // Where codl kept a single processor's plan, the two cases are one program: their ratio is run-to-run noise.
+    const same = codlCase?.keptFrom === undefined ? "" : ` (= ${codlCase.keptFrom} program)`;
     const noise = Math.max(...meta.strategies.map((s) => get(s)?.spreadPct ?? 0));
     rows.push(
-      `| ${model} | ${cells.join(" | ")} | ${fmt(ideal)} | ${fmt(ort.get(model))} | ${ratio(best, codl)} | ${captured} | ${ratio(greedy, codl)} | ${ratio(mulayer, codl)} | ${fmt(predicted)} | ${noise.toFixed(1)}% |`,
+      `| ${model} | ${cells.join(" | ")} | ${fmt(ideal)} | ${fmt(ort.get(model))} | ${ratio(best, codl)}${same} | ${captured} | ${ratio(greedy, codl)} | ${ratio(mulayer, codl)} | ${fmt(predicted)} | ${noise.toFixed(1)}% |`,
     );
   }
   const gm = (xs: number[]): string => (xs.length === 0 ? "–" : `${Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length).toFixed(2)}×`);

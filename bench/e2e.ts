@@ -113,7 +113,8 @@ for (const model of models) {
       writeIfChanged(path.join(out, "cases", name, rel), bytes);
     }
     cases.push({ name, model, strategy, inputs: inputs.map((inp, i) => `${inp.name}=inputs/${model}_${i}.npy`) });
-    (meta.cases as E2eMeta["cases"][number][]).push({ name, model, strategy, predictedMs: compiled.plan.totals.predictedMs });
+    const keptFrom = compiled.plan.keptFrom;
+    (meta.cases as E2eMeta["cases"][number][]).push({ name, model, strategy, predictedMs: compiled.plan.totals.predictedMs, ...(keptFrom === "cpu" || keptFrom === "gpu" ? { keptFrom } : {}) });
     if (strategy === "codl") {
       const ops = compiled.plan.operators.filter((o) => o.alternatives.H !== null || o.alternatives.OC !== null);
       (meta.splittable as Record<string, string[]>)[model] = ops.map((o) => String(o.id));
