@@ -4,10 +4,10 @@
  * Schema generated from the zod profile schema (schemas/device-profile.schema.json).
  */
 
-import * as fs from "node:fs";
 import { deviceProfileJsonSchemaText } from "../device/json-schema.js";
 import { builtinProfilesDir, listProfileIds, loadProfile } from "../device/load-profile.js";
 import type { DeviceProfile } from "../device/profile-schema.js";
+import { writeFileAtomic } from "./io.js";
 import type { CommandResult } from "./result.js";
 
 export interface DeviceSummary {
@@ -72,6 +72,6 @@ export async function runDevicesShow(ref: string, options: { json?: boolean; dir
 export async function runDevicesSchema(options: { write?: string } = {}): Promise<CommandResult> {
   const text = deviceProfileJsonSchemaText();
   if (options.write === undefined) return { exitCode: 0, stdout: text };
-  fs.writeFileSync(options.write, text);
+  writeFileAtomic(options.write, text);
   return { exitCode: 0, stdout: `wrote ${options.write}\n` };
 }

@@ -59,3 +59,19 @@ export function packageVersion(): string {
   }
   return "0.0.0";
 }
+
+/**
+ * Writes one output file whole or not at all: into a temporary sibling, then
+ * renamed over `file`. A failure is CODL-E094 and leaves no temporary behind.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const target = path.resolve(file);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new CompilerError("CODL-E094", { path: file, cause: (e as NodeJS.ErrnoException).code ?? String(e) }, { cause: e });
+  }
+}

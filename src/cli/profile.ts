@@ -27,7 +27,7 @@ import { CASES_FILE, type CasesDocument, prepareHarness } from "../profile/harne
 import { createProgress, formatDuration } from "../profile/progress.js";
 import { type BaseOp, baseOpsOfGraph, buildSweep, FULL_SWEEP, QUICK_SWEEP } from "../profile/sweep.js";
 import { parseRounds, type Rounds } from "../profile/trace.js";
-import { externalDataReader, packageVersion, readModelFile } from "./io.js";
+import { externalDataReader, packageVersion, readModelFile, writeFileAtomic } from "./io.js";
 import { inputShapesFor, parseInputShapes } from "./options.js";
 import type { CommandResult } from "./result.js";
 
@@ -221,7 +221,7 @@ export function collectHarness(dir: string, csvPath: string): { samples: number;
   }
   if (results.size === 0) throw new CompilerError("CODL-E074", { path: dir, cause: `none of its ${doc.cases.length} cases has results/<case>.json` });
   const { samples, missing } = collectSamples(doc.cases, results);
-  fs.writeFileSync(csvPath, formatProfileCsv(samples));
+  writeFileAtomic(csvPath, formatProfileCsv(samples));
   const failedFile = path.join(dir, "results", "failed.txt");
   const failed = fs.existsSync(failedFile) ? fs.readFileSync(failedFile, "utf8").split("\n").filter((s) => s !== "") : [];
   return { samples: samples.length, missing: missing.length, failed };

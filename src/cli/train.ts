@@ -24,7 +24,7 @@ import { parseTrace } from "../profile/trace.js";
 import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit.js";
 import { fitRuntime, type RuntimeFit, type TraceResidual, traceResidual } from "../predict/runtime-fit.js";
 import type { Sample } from "../predict/samples.js";
-import { externalDataReader, readModelFile } from "./io.js";
+import { externalDataReader, readModelFile, writeFileAtomic } from "./io.js";
 import { inputShapesFor, parseInputShapes } from "./options.js";
 import { loadProfile, parseProfile } from "../device/load-profile.js";
 import type { DeviceProfile, KernelModel } from "../device/profile-schema.js";
@@ -161,7 +161,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
   const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
   const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }) }, options.out);
-  fs.writeFileSync(options.out, `${JSON.stringify(profile, null, 2)}\n`);
+  writeFileAtomic(options.out, `${JSON.stringify(profile, null, 2)}\n`);
   const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [] };
   const note = sparse.length === 0 ? "" : `kept the base profile's models for ${sparse.sort().join(", ")} (from traces: fewer than ${MIN_TRACE_CONFIGS} configurations; otherwise fewer than 2 training rows after the holdout)\n`;
   return { exitCode: 0, stdout: note + formatTrainReport(report, options.out), report };
@@ -171,7 +171,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
 function runtimeOnly(base: DeviceProfile, residuals: readonly TraceResidual[], out: string): CommandResult & { report: TrainReport } {
   const fit = fitRuntime(residuals, base.runtime, `codl train --from-trace --runtime-only: ${residuals.length} traces, in-sample`);
   const profile = parseProfile({ ...base, ...(fit === undefined ? {} : { runtime: fit.runtime }) }, out);
-  fs.writeFileSync(out, `${JSON.stringify(profile, null, 2)}\n`);
+  writeFileAtomic(out, `${JSON.stringify(profile, null, 2)}\n`);
   const empty = { kernel: "total", nTrain: 0, nTest: 0, acc10: Number.NaN, acc20: Number.NaN, medianAbsErrPct: Number.NaN, flopsAcc10: Number.NaN, nQuiet: 0, quietAcc10: Number.NaN, quietFlopsAcc10: Number.NaN };
   const report: TrainReport = { rows: [], total: empty, profile, sharing: [], runtime: fit?.rows ?? [] };
   return { exitCode: 0, stdout: `${formatRuntime(report)}wrote ${out}\n`, report };

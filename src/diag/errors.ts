@@ -80,6 +80,7 @@ export const CATALOGUE = {
   "CODL-E091": { exit: 2, template: "invalid {option} '{value}': {cause}", hint: "--force-dim H|OC needs --force-ratio r with 0 < r < 1" },
   "CODL-E092": { exit: 1, template: "the codl runtime sources are missing at {path}", hint: "reinstall codl; the package ships codegen/runtime/" },
   "CODL-E093": { exit: 2, template: "invalid --gpu-precision '{value}'", hint: "use fp32 (the default) or fp16" },
+  "CODL-E094": { exit: 2, template: "cannot write {path}: {cause}", hint: "check that the parent folder exists and is writable" },
   // Internal
   "CODL-E100": { exit: 1, template: "internal error: {cause}", hint: "please report this with the model and --debug output" },
 } as const satisfies Record<string, Entry>;

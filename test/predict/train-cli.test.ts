@@ -141,6 +141,20 @@ describe("codl train (runTrain)", () => {
     expect((e as CompilerError).details).toMatchObject({ kernel: "gpu.fc" });
   });
 
+  it("an --out that cannot be written is CODL-E094 with exit 2, and nothing is left behind", async () => {
+    const csv = write("ok-out.csv", syntheticCsv(0));
+    const dir = path.join(tmp, "missing-dir");
+    const e = await runTrain(csv, { base: SD855, out: path.join(dir, "p.json") }).catch((x: unknown) => x as CompilerError);
+    expect(e).toBeInstanceOf(CompilerError);
+    expect((e as CompilerError).code).toBe("CODL-E094");
+    expect((e as CompilerError).exitCode).toBe(2);
+    expect(fs.existsSync(dir)).toBe(false);
+    // A writable --out gets the whole profile and no temporary file beside it.
+    await runTrain(csv, { base: SD855, out: path.join(tmp, "whole.json") });
+    expect(loadProfile(path.join(tmp, "whole.json")).kernelModels.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(tmp).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
   it("bad options are CODL-E050", async () => {
     await expect(runTrain(write("ok.csv", syntheticCsv(0)), { base: SD855, out: path.join(tmp, "x.json"), holdout: 2 })).rejects.toMatchObject({ code: "CODL-E050" });
   });
