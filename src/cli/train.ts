@@ -106,7 +106,7 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
     const rows = samplesFromTrace(trace, graph, path.basename(modelFile));
     if (!Array.isArray(rows)) throw new CompilerError("CODL-E076", { path: file, what: modelFile, cause: rows.cause });
     for (const r of rows) out.push({ line: 0, processor: r.processor, kernel: r.kernel, config: r.config, latencyMs: r.latencyMs });
-    const residual = traceResidual(trace, path.basename(file) === "trace.json" ? path.join(path.basename(path.dirname(file)), "trace.json") : path.basename(file));
+    const residual = traceResidual(trace, file);
     if (residual !== undefined) residuals.push(residual);
   });
   return { samples: out, residuals };
@@ -181,7 +181,7 @@ function formatRuntime(report: TrainReport): string {
   const rt = report.profile.runtime;
   if (report.runtime.length === 0 || rt === undefined) return "";
   const lines = [`runtime (in-sample): ${rt.perRunMs.toFixed(4)} ms a run + ${rt.perCpuOpMs.toFixed(5)} ms a CPU operator + ${rt.perGpuOpMs.toFixed(5)} ms a GPU operator`];
-  for (const r of report.runtime) lines.push(`  ${r.name.padEnd(28)} residual ${r.residualMs.toFixed(4).padStart(10)} ms  fitted ${r.fittedMs.toFixed(4).padStart(10)} ms  (${r.cpuOps} CPU, ${r.gpuOps} GPU operators)`);
+  for (const r of report.runtime) lines.push(`  ${r.name.padEnd(40)} residual ${r.residualMs.toFixed(4).padStart(10)} ms  fitted ${r.fittedMs.toFixed(4).padStart(10)} ms  (${r.cpuOps} CPU, ${r.gpuOps} GPU operators)`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -39,6 +39,8 @@ export interface MeasuredReport {
   readonly predictedComputeMs: number;
   readonly measuredComputeMs: number;
   readonly predictedSharingMs: number;
+  /** The runtime's overhead in the plan's total: per run plus one dispatch per operator side (0 without profile.runtime). */
+  readonly predictedRuntimeMs: number;
   readonly measuredSharingMs: number;
 }
 
@@ -57,16 +59,24 @@ export function traceMismatch(plan: Plan, trace: Trace): string | undefined {
 const relErr = (pred: number, meas: number): number | null => (meas > 0 ? (pred - meas) / meas : null);
 
 export function buildMeasuredReport(plan: Plan, trace: Trace): MeasuredReport {
+  // The trace times kernels only; the plan's operator times include one dispatch per side
+  // (plan.options.runtime), which is compared with the rest of the run instead.
+  const rt = plan.options.runtime;
+  const kernelOnly = (ms: number, dispatch: number | undefined): number => (ms > 0 ? Math.max(0, ms - (dispatch ?? 0)) : 0);
+  let dispatchMs = rt?.perRunMs ?? 0;
   const rows = trace.ops.map((t): MeasuredRow => {
     const p = plan.operators[Number(t.id)]!;
-    const predictedMs = Math.max(p.predicted.cpuMs, p.predicted.gpuMs);
+    const cpu = kernelOnly(p.predicted.cpuMs, rt?.perCpuOpMs);
+    const gpu = kernelOnly(p.predicted.gpuMs, rt?.perGpuOpMs);
+    dispatchMs += p.predicted.cpuMs - cpu + (p.predicted.gpuMs - gpu);
+    const predictedMs = Math.max(cpu, gpu);
     const measuredMs = Math.max(t.cpu_ms ?? 0, t.gpu_ms ?? 0);
     return {
       id: p.id,
       name: p.name,
       decision: decisionOf(p),
-      predictedCpuMs: p.predicted.cpuMs,
-      predictedGpuMs: p.predicted.gpuMs,
+      predictedCpuMs: cpu,
+      predictedGpuMs: gpu,
       measuredCpuMs: t.cpu_ms,
       measuredGpuMs: t.gpu_ms,
       predictedMs,
@@ -90,6 +100,7 @@ export function buildMeasuredReport(plan: Plan, trace: Trace): MeasuredReport {
     measuredComputeMs: rows.reduce((s, r) => s + r.measuredMs, 0),
     predictedSharingMs,
     measuredSharingMs,
+    predictedRuntimeMs: dispatchMs,
   };
 }
 
@@ -114,6 +125,10 @@ export function formatMeasuredText(r: MeasuredReport): string {
   lines.push("");
   lines.push(`compute (Σ max(cpu, gpu)): predicted ${f3(r.predictedComputeMs)} ms, measured ${f3(r.measuredComputeMs)} ms`);
   lines.push(`sharing (transform + map + sync): predicted ${f3(r.predictedSharingMs)} ms, measured transform + map ${f3(r.measuredSharingMs)} ms`);
+  if (r.predictedRuntimeMs > 0) {
+    const rest = r.measuredTotalMs === null ? null : r.measuredTotalMs - r.measuredComputeMs - r.measuredSharingMs;
+    lines.push(`runtime (per run + dispatch): predicted ${f3(r.predictedRuntimeMs)} ms, measured rest of the run ${f3(rest)} ms`);
+  }
   lines.push(`total: predicted ${f3(r.predictedTotalMs)} ms, measured median ${f3(r.measuredTotalMs)} ms (${pct(r.totalError)})`);
   return `${lines.join("\n")}\n`;
 }

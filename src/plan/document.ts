@@ -137,6 +137,7 @@ export function buildPlanDocument(
       greedyDelta: meta.greedyDelta,
       inputShapes: Object.fromEntries(Object.entries(meta.inputShapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v]])),
       gpuPrecision: meta.gpuPrecision,
+      ...(ctx.profile.runtime === undefined ? {} : { runtime: { perRunMs: ctx.profile.runtime.perRunMs, perCpuOpMs: ctx.profile.runtime.perCpuOpMs, perGpuOpMs: ctx.profile.runtime.perGpuOpMs } }),
     },
     keptFrom: chosen.keptFrom ?? null,
     tensors,

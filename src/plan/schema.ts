@@ -119,6 +119,11 @@ export const planSchema = z.object({
     inputShapes: z.record(z.string(), z.array(z.int().positive())),
     /** Storage precision of GPU tensors and weights (the GPU computes in fp32 either way). */
     gpuPrecision: gpuPrecisionSchema.default("fp32"),
+    /**
+     * The profile's runtime overhead (profile.runtime), when it has one: perRunMs is in
+     * totals.predictedMs, and each operator's predicted cpuMs / gpuMs include one dispatch.
+     */
+    runtime: z.object({ perRunMs: z.number().min(0), perCpuOpMs: z.number().min(0), perGpuOpMs: z.number().min(0) }).optional(),
   }),
   /** Set when `codl` kept another strategy's plan because it predicted faster. */
   keptFrom: strategyNameSchema.nullable(),
