@@ -17,9 +17,12 @@
 #   tar cJf D/e2e-nv.tar.xz -C build/e2e-nv CMakeLists.txt cases cases.txt inputs meta.json models ort_bench.py run.sh runtime
 # Run:  D=.devcarry H="nv nv16" sh bench/gpu-machine/run-e2e.sh
 #       D=.devcarry H=bal SEL_bal='^(yolov2|vgg16|fst)_' sh bench/gpu-machine/run-e2e.sh
-# (SEL_<h>: an extended regular expression selecting cases.txt lines; unset = all.)
+# (SEL_<h>: an extended regular expression selecting cases.txt lines; unset = all.
+#  PASSES: round-robin passes of the timed cases, p1..pN (default 1); ITER_bal: iterations
+#  per pass on bal (default 20); TRACE_RE: the cases traced (default '_(cpu|gpu)$').)
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-585}; H=${H:-nv nv16 bal}
+PASSES=${PASSES:-1}; ITER_bal=${ITER_bal:-20}; TRACE_RE=${TRACE_RE:-'_(cpu|gpu)$'}
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 stamp() { echo "$1 $(( $(date +%s) - T0 ))s"; }
 save() { for h in $H; do [ -d /w/$h/passes ] && tar czf "$OUT/e2e-$h-results.tgz" -C /w/$h passes traces $(cd /w/$h && ls -d logs ort.txt 2>/dev/null); done; }
@@ -47,17 +50,21 @@ for h in $H; do
   cd /w/$h; export CODL_CL_PLATFORM=$(plat $h); F=$(flags $h)
   case $h in
     nv)
-      timeout 150 sh run.sh $F --iterations 20 --warmup 3 --match '_(cpu|gpu|codl|codl_greedy)$' > passes/p1.txt 2>&1; stamp "$h p1"
-      timeout 45 sh run.sh $F --iterations 2 --warmup 1 --match '_mulayer$' > passes/m1.txt 2>&1; stamp "$h mulayer"
-      timeout 40 sh run.sh $F --iterations 3 --warmup 1 --trace --match '_(cpu|gpu)$' > passes/trace.log 2>&1; stamp "$h traced"
+      for p in $(seq 1 "$PASSES"); do
+        timeout 150 sh run.sh $F --iterations 20 --warmup 3 --match '_(cpu|gpu|codl|codl_greedy)$' > passes/p$p.txt 2>&1; stamp "$h p$p"
+      done
+      if grep -q '_mulayer ' cases.txt; then timeout 45 sh run.sh $F --iterations 2 --warmup 1 --match '_mulayer$' > passes/m1.txt 2>&1; stamp "$h mulayer"; fi
+      timeout 60 sh run.sh $F --iterations 3 --warmup 1 --trace --match "$TRACE_RE" > passes/trace.log 2>&1; stamp "$h traced"
       timeout 60 python3 ort_bench.py 16 > ort.txt 2>&1; stamp ort ;;
     nv16)
       timeout 90 sh run.sh $F --iterations 20 --warmup 3 > passes/p1.txt 2>&1; stamp "$h p1"
       [ -f /w/nv/ort.txt ] && cp /w/nv/ort.txt ort.txt ;;
     bal)
-      timeout $(( $(left) - 60 )) sh run.sh $F --iterations 20 --warmup 2 --match '_(cpu|gpu|codl|codl_greedy)$' > passes/p1.txt 2>&1; stamp "$h p1"
-      timeout $(( $(left) - 30 )) sh run.sh $F --iterations 2 --warmup 1 --match '_mulayer$' > passes/m1.txt 2>&1; stamp "$h mulayer"
-      timeout $(( $(left) - 8 )) sh run.sh $F --iterations 1 --warmup 1 --trace --match '_(cpu|gpu)$' > passes/trace.log 2>&1; stamp "$h traced" ;;
+      for p in $(seq 1 "$PASSES"); do
+        timeout $(( $(left) - 60 )) sh run.sh $F --iterations "$ITER_bal" --warmup 2 --match '_(cpu|gpu|codl|codl_greedy)$' > passes/p$p.txt 2>&1; stamp "$h p$p"
+      done
+      if grep -q '_mulayer ' cases.txt; then timeout $(( $(left) - 30 )) sh run.sh $F --iterations 2 --warmup 1 --match '_mulayer$' > passes/m1.txt 2>&1; stamp "$h mulayer"; fi
+      timeout $(( $(left) - 8 )) sh run.sh $F --iterations 1 --warmup 1 --trace --match "$TRACE_RE" > passes/trace.log 2>&1; stamp "$h traced" ;;
   esac
   save
 done

@@ -940,6 +940,18 @@ std::string Runtime::trace_json(size_t skip) const {
     o << ", \"transform_in_ms\": " << num(med([&](const Iteration& it) { return it.chain_transform_in_ms[k]; }));
     o << ", \"map_ms\": " << num(med([&](const Iteration& it) { return it.chain_map_ms[k]; }));
     o << ", \"transform_out_ms\": " << num(med([&](const Iteration& it) { return it.chain_transform_out_ms[k]; }));
+    // What the chain's transforms move (static: the model's tables), for fitting the sharing model.
+    o << ", \"transfers\": [";
+    for (uint32_t i = 0; i < c.num_in + c.num_out; i++) {
+      const TransformDesc& tr = i < c.num_in ? c.in[i] : c.out[i - c.num_in];
+      const TensorDesc& t = m_.tensors[tr.tensor];
+      int64_t rows = t.h, channels = t.c;
+      if (tr.dim == SplitDim::kH) rows = tr.range.end - tr.range.begin;
+      if (tr.dim == SplitDim::kOC) channels = tr.range.end - tr.range.begin;
+      o << (i ? ", " : "") << "{\"when\": \"" << (i < c.num_in ? "in" : "out") << "\", \"storage\": \""
+        << (t.gpu == GpuStorage::kImage ? "image" : "buffer") << "\", \"bytes\": " << int64_t(t.n) * rows * t.w * channels * 4 << "}";
+    }
+    o << "]";
     o << ", \"wall_ms\": " << num(med([&](const Iteration& it) { return it.chain_wall_ms[k]; })) << "}"
       << (k + 1 < m_.num_chains ? "," : "") << "\n";
   }

@@ -74,7 +74,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--from-trace <files>", "also fit from codl_run --trace traces (comma-separated)")
     .option("--model <files>", "with --from-trace: the ONNX model of each trace's bundle, in order")
     .option("--input-shape <[file.onnx:]name=dims>", "with --model: static shape for a dynamic input; file.onnx: limits it to that model (repeatable)", collect, [])
-    .option("--runtime-only", "with --from-trace and no samples: fit only the runtime overhead (per run, per operator); keep every kernel and sharing model of the base")
+    .option("--runtime-only", "with --from-trace and no samples: fit only what whole runs show (runtime overhead per run and operator; contention and buffer copies where the traces hold them); keep every kernel model of the base")
+    .option("--calibrate", "with --from-trace: record every whole operator the traces timed (profile.calibration); the planner prices those exact operators, and scales their parts, by the measurement")
     .action(async (samples: string | undefined, options: unknown) => {
       result = await runTrain(samples, options);
     });

@@ -20,14 +20,15 @@ import * as path from "node:path";
 import { z } from "zod";
 import { loadModel } from "../index.js";
 import { samplesFromTrace } from "../profile/from-trace.js";
-import { parseTrace } from "../profile/trace.js";
+import { median, parseTrace, type Trace } from "../profile/trace.js";
+import { type CopyRow, copyRows, fitContention, fitCopy, type ModelTraces, traceKind } from "../predict/coexec-fit.js";
 import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit.js";
 import { fitRuntime, type RuntimeFit, type TraceResidual, traceResidual } from "../predict/runtime-fit.js";
 import type { Sample } from "../predict/samples.js";
 import { externalDataReader, readModelFile, writeFileAtomic } from "./io.js";
 import { inputShapesFor, parseInputShapes } from "./options.js";
 import { loadProfile, parseProfile } from "../device/load-profile.js";
-import type { DeviceProfile, KernelModel } from "../device/profile-schema.js";
+import type { DeviceProfile, KernelModel, Sharing } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
 import { accuracy } from "../predict/metrics.js";
 import { parseSamplesCsv } from "../predict/samples.js";
@@ -47,6 +48,7 @@ export const trainOptionsSchema = z.object({
   model: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
   runtimeOnly: z.boolean().default(false),
+  calibrate: z.boolean().default(false),
 });
 export type TrainCliOptions = z.infer<typeof trainOptionsSchema>;
 
@@ -57,6 +59,8 @@ export interface TrainReport {
   readonly sharing: SharingFit["parts"];
   /** Per trace: the residual outside its operators and the fitted runtime overhead (empty without traces). */
   readonly runtime: RuntimeFit["rows"];
+  /** What the traces said about contention and buffer copies (predict/coexec-fit.ts). */
+  readonly coexec?: readonly string[];
 }
 
 interface ReportRow {
@@ -83,8 +87,21 @@ function readText(file: string): string {
   }
 }
 
-/** Samples of `--from-trace` traces, each with the model of its bundle, and each trace's residual outside its operators. */
-function traceSamples(traces: string, models: string | undefined, inputShape: readonly string[]): { samples: Sample[]; residuals: TraceResidual[] } {
+interface TraceInput {
+  readonly samples: Sample[];
+  readonly residuals: TraceResidual[];
+  /** Per model file, its traces by plan kind (contention). */
+  readonly groups: ModelTraces[];
+  /** Buffer-copy rows of every trace's chains. */
+  readonly copyRows: CopyRow[];
+}
+
+/**
+ * Samples of `--from-trace` traces, each with the model of its bundle, and each trace's residual
+ * outside its operators. Split operators of co-execution traces give no kernel rows: their parts
+ * ran beside each other (contention); they fit sharing.contention instead.
+ */
+function traceSamples(traces: string, models: string | undefined, inputShape: readonly string[]): TraceInput {
   const files = traces.split(",").filter((s) => s !== "");
   const modelFiles = (models ?? "").split(",").filter((s) => s !== "");
   if (modelFiles.length !== files.length) {
@@ -92,6 +109,8 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
   }
   const out: Sample[] = [];
   const residuals: TraceResidual[] = [];
+  const groups = new Map<string, { model: string; cpu?: Trace; gpu?: Trace; coexec: Trace[] }>();
+  const copies: CopyRow[] = [];
   files.forEach((file, i) => {
     const modelFile = modelFiles[i]!;
     let trace: ReturnType<typeof parseTrace>;
@@ -103,13 +122,19 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
     }
     const inputShapes = parseInputShapes(inputShapesFor(inputShape, path.basename(modelFile)));
     const { graph } = loadModel(readModelFile(modelFile), { path: modelFile, readExternal: externalDataReader(modelFile), inputShapes });
-    const rows = samplesFromTrace(trace, graph, path.basename(modelFile));
+    const kind = traceKind(trace);
+    const rows = samplesFromTrace(trace, graph, path.basename(modelFile), { skipSplit: true });
     if (!Array.isArray(rows)) throw new CompilerError("CODL-E076", { path: file, what: modelFile, cause: rows.cause });
     for (const r of rows) out.push({ line: 0, processor: r.processor, kernel: r.kernel, config: r.config, latencyMs: r.latencyMs });
     const residual = traceResidual(trace, file);
     if (residual !== undefined) residuals.push(residual);
+    const g = groups.get(modelFile) ?? { model: path.basename(modelFile), coexec: [] };
+    if (kind === "coexec") g.coexec.push(trace);
+    else g[kind] = trace;
+    groups.set(modelFile, g);
+    copies.push(...copyRows(trace));
   });
-  return { samples: out, residuals };
+  return { samples: out, residuals, groups: [...groups.values()], copyRows: copies };
 }
 
 export async function runTrain(samplesPath: string | undefined, rawOptions: unknown): Promise<CommandResult & { report: TrainReport }> {
@@ -122,7 +147,8 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const base = loadProfile(options.base);
   if (samplesPath === undefined && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "<samples>", cause: "give a samples CSV, --from-trace, or both" });
   if (options.runtimeOnly && (options.fromTrace === undefined || samplesPath !== undefined)) throw new CompilerError("CODL-E050", { option: "--runtime-only", cause: "takes --from-trace traces and no samples CSV" });
-  if (options.runtimeOnly) return runtimeOnly(base, traceSamples(options.fromTrace!, options.model, options.inputShape).residuals, options.out);
+  if (options.calibrate && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "--calibrate", cause: "takes --from-trace traces" });
+  if (options.runtimeOnly) return runtimeOnly(base, traceSamples(options.fromTrace!, options.model, options.inputShape), options.out, options.calibrate);
   const fromTrace = options.fromTrace === undefined ? undefined : traceSamples(options.fromTrace, options.model, options.inputShape);
   const all = [...(samplesPath === undefined ? [] : parseSamplesCsv(readText(samplesPath), samplesPath)), ...(fromTrace?.samples ?? [])];
   const inputName = [samplesPath, options.fromTrace].filter((s) => s !== undefined).join(" + ");
@@ -160,21 +186,72 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
   const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
-  const profile = parseProfile({ ...base, sharing: sharingFit.sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }) }, options.out);
+  const coexec = fromTrace === undefined ? {} : fitCoexec(fromTrace);
+  const sharing = { ...sharingFit.sharing, ...coexec.sharing };
+  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, options.fromTrace!) } : {};
+  const profile = parseProfile({ ...base, sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }), ...calibration }, options.out);
   writeFileAtomic(options.out, `${JSON.stringify(profile, null, 2)}\n`);
-  const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [] };
+  const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [], coexec: coexec.lines ?? [] };
   const note = sparse.length === 0 ? "" : `kept the base profile's models for ${sparse.sort().join(", ")} (from traces: fewer than ${MIN_TRACE_CONFIGS} configurations; otherwise fewer than 2 training rows after the holdout)\n`;
   return { exitCode: 0, stdout: note + formatTrainReport(report, options.out), report };
 }
 
-/** `--runtime-only`: the base profile with its runtime overhead refitted from traces, nothing else changed. */
-function runtimeOnly(base: DeviceProfile, residuals: readonly TraceResidual[], out: string): CommandResult & { report: TrainReport } {
-  const fit = fitRuntime(residuals, base.runtime, `codl train --from-trace --runtime-only: ${residuals.length} traces, in-sample`);
-  const profile = parseProfile({ ...base, ...(fit === undefined ? {} : { runtime: fit.runtime }) }, out);
+/** sharing.contention and sharing.copy from the traces, where they hold what each needs; the report's lines about both. */
+function fitCoexec(input: TraceInput): { sharing?: Partial<Sharing>; lines?: string[] } {
+  const lines: string[] = [];
+  const sharing: { contention?: Sharing["contention"]; copy?: Sharing["copy"] } = {};
+  const k = fitContention(input.groups);
+  if (k !== undefined) {
+    sharing.contention = { cpu: round4(k.cpu), gpu: round4(k.gpu), source: `codl train --from-trace: split operators of ${k.models.join(", ")} against their cpu and gpu plans` };
+    lines.push(`contention (in-sample): CPU part ×${k.cpu.toFixed(3)}, GPU part ×${k.gpu.toFixed(3)} while both run (${k.models.join(", ")})`);
+    for (const r of k.rows) lines.push(`  ${r.side}  ${String(r.ops).padStart(4)} parts  ${r.partMs.toFixed(2).padStart(10)} ms beside the other side, ${r.aloneMs.toFixed(2).padStart(10)} ms alone`);
+  } else if (input.groups.some((g) => g.coexec.length > 0)) {
+    lines.push("contention: not fitted (a co-execution trace needs the same model's cpu and gpu plan traces beside it)");
+  }
+  const c = fitCopy(input.copyRows);
+  if (c !== undefined) {
+    sharing.copy = c.copy;
+    lines.push(`copy (buffer storage, in-sample): ${c.copy.interceptMs.toFixed(4)} ms a transfer + ${(c.copy.perByteMs * 1e6).toFixed(4)} ms/MB over ${c.n} chains, median |error| ${c.medianAbsErrPct.toFixed(1)}%`);
+  }
+  return { sharing, lines };
+}
+
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/**
+ * `--calibrate`: every whole operator the traces timed, by processor and exact configuration
+ * (median over the traces that ran it), for profile.calibration. Split parts are left out: they
+ * ran beside the other side.
+ */
+function calibrationOf(samples: readonly Sample[], traces: string): NonNullable<DeviceProfile["calibration"]> {
+  const byKey = new Map<string, { processor: "cpu" | "gpu"; key: string; ms: number[] }>();
+  for (const s of samples) {
+    const key = configKey(s.config, s.kernel);
+    const id = `${s.processor}:${key}`;
+    const e = byKey.get(id) ?? { processor: s.processor, key, ms: [] };
+    e.ms.push(s.latencyMs);
+    byKey.set(id, e);
+  }
+  const ops = [...byKey.values()]
+    .sort((a, b) => (a.processor === b.processor ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.processor < b.processor ? -1 : 1))
+    .map((e) => ({ processor: e.processor, key: e.key, ms: Math.round(median(e.ms) * 1e6) / 1e6, runs: e.ms.length }));
+  return { source: `codl train --from-trace --calibrate: whole operators of ${traces}`, ops };
+}
+
+/**
+ * `--runtime-only`: the base profile with what only whole runs show refitted from the traces (the
+ * runtime overhead; contention and buffer copies where the traces hold them), every kernel model kept.
+ */
+function runtimeOnly(base: DeviceProfile, input: TraceInput, out: string, calibrate: boolean): CommandResult & { report: TrainReport } {
+  const fit = fitRuntime(input.residuals, base.runtime, `codl train --from-trace --runtime-only: ${input.residuals.length} traces, in-sample`);
+  const coexec = fitCoexec(input);
+  const calibration = calibrate ? { calibration: calibrationOf(input.samples, `${input.residuals.length} traces`) } : {};
+  const profile = parseProfile({ ...base, sharing: { ...base.sharing, ...coexec.sharing }, ...(fit === undefined ? {} : { runtime: fit.runtime }), ...calibration }, out);
   writeFileAtomic(out, `${JSON.stringify(profile, null, 2)}\n`);
   const empty = { kernel: "total", nTrain: 0, nTest: 0, acc10: Number.NaN, acc20: Number.NaN, medianAbsErrPct: Number.NaN, flopsAcc10: Number.NaN, nQuiet: 0, quietAcc10: Number.NaN, quietFlopsAcc10: Number.NaN };
-  const report: TrainReport = { rows: [], total: empty, profile, sharing: [], runtime: fit?.rows ?? [] };
-  return { exitCode: 0, stdout: `${formatRuntime(report)}wrote ${out}\n`, report };
+  const report: TrainReport = { rows: [], total: empty, profile, sharing: [], runtime: fit?.rows ?? [], coexec: coexec.lines ?? [] };
+  const lines = coexec.lines === undefined || coexec.lines.length === 0 ? "" : `${coexec.lines.join("\n")}\n`;
+  return { exitCode: 0, stdout: `${formatRuntime(report)}${lines}wrote ${out}\n`, report };
 }
 
 function formatRuntime(report: TrainReport): string {
@@ -240,6 +317,7 @@ export function formatTrainReport(report: TrainReport, out: string): string {
   }
   const runtime = formatRuntime(report);
   if (runtime !== "") lines.push(runtime.trimEnd());
+  lines.push(...(report.coexec ?? []));
   lines.push(`wrote ${out}`);
   return `${lines.join("\n")}\n`;
 }

@@ -72,6 +72,18 @@ export const sharingSchema = z.object({
   unmap: linearBytesSchema,
   /** Pre-sync: telling the other side the data is ready. */
   syncMs: nonNegative,
+  /**
+   * A slab copy between the CPU buffer and a GPU buffer tensor (clEnqueueCopyBufferRect),
+   * what buffer storage pays where image storage pays `transform`. Absent: `transform`'s.
+   */
+  copy: linearBytesSchema.optional(),
+  /**
+   * Co-execution contention: how much slower each side's part of a split operator runs
+   * while the other side runs (shared memory bandwidth, caches, cores), as a factor ≥ 1.
+   * Fitted by `codl train --from-trace` from a co-execution trace beside the same model's
+   * single-processor traces. Absent: 1 and 1 (the paper's assumption).
+   */
+  contention: z.object({ cpu: z.number().min(1), gpu: z.number().min(1), source: z.string().optional() }).optional(),
 });
 
 export const kernelModelSchema = z
@@ -125,6 +137,18 @@ export const deviceProfileSchema = z.object({
    * Fitted by `codl train --from-trace`. Absent: 0.
    */
   runtime: runtimeOverheadSchema.optional(),
+  /**
+   * Operators measured whole inside whole-model runs (`codl train --from-trace --calibrate`):
+   * kernel time per exact configuration (kernels/op-config.ts configKey). The planner prices
+   * such an operator from its measurement, and scales the regression's price of its parts by
+   * measured / predicted (plan/cost.ts). Absent: every operator priced by the kernel models.
+   */
+  calibration: z
+    .object({
+      source: z.string(),
+      ops: z.array(z.object({ processor: z.enum(["cpu", "gpu"]), key: z.string().min(1), ms: z.number().positive(), runs: z.number().int().positive() })),
+    })
+    .optional(),
 });
 
 export type DeviceProfile = z.infer<typeof deviceProfileSchema>;

@@ -10,15 +10,22 @@
  * or transform + unmap (CPU → GPU) of the whole tensor, plus one sync.
  *
  * Storage: the GPU uses the profile's preferred storage (image2d on Adreno);
- * `mulayer` uses buffers on both sides, so it pays no layout transform and
- * its OC slices need not be multiples of 4. The profile has no buffer-storage
- * GPU kernel models, so the same GPU models price both.
+ * `mulayer` uses buffers on both sides, so its OC slices need not be
+ * multiples of 4. Either way the runtime copies slabs between the CPU buffer
+ * and the GPU tensor: a layout transform kernel for images (sharing.transform),
+ * a rectangular buffer copy for buffers (sharing.copy, else transform's).
+ * The profile has no buffer-storage GPU kernel models, so the same GPU models
+ * price both.
+ *
+ * Contention: the two parts of a split operator run at the same time and
+ * slow each other down (sharing.contention, factors ≥ 1 fitted from traces);
+ * `concurrent` applies them to every part that has a partner.
  */
 
 import type { DeviceProfile } from "../device/profile-schema.js";
-import type { OpConfig } from "../kernels/op-config.js";
+import { configKey as opKey, type OpConfig } from "../kernels/op-config.js";
 import { inputRange } from "../kernels/from-ir.js";
-import { linearBytesMs, predictCpuMs, predictGpuMs, sliceChannels, sliceRows } from "../predict/coexec.js";
+import { contended, linearBytesMs, predictCpuMs, predictGpuMs, sliceChannels, sliceRows } from "../predict/coexec.js";
 import type { PlanOp, SplitDim } from "./ops.js";
 
 export type Side = "cpu" | "gpu";
@@ -43,8 +50,6 @@ export interface SplitCost extends Sharing {
 
 export interface CostOptions {
   readonly gpuStorage: Storage;
-  /** False when both processors use buffers: no layout transform. */
-  readonly payTransform: boolean;
 }
 
 function configKey(c: OpConfig): string {
@@ -56,22 +61,50 @@ export class CostModel {
   readonly options: CostOptions;
   private readonly cpuMemo = new Map<string, number>();
   private readonly gpuMemo = new Map<string, number>();
+  private readonly factorMemo = new Map<string, number>();
+  /** profile.calibration by "side:configKey". */
+  private readonly measured: ReadonlyMap<string, number>;
 
   constructor(profile: DeviceProfile, options: CostOptions) {
     this.profile = profile;
     this.options = options;
+    this.measured = new Map((profile.calibration?.ops ?? []).map((o) => [`${o.processor}:${o.key}`, o.ms]));
   }
 
   /** The kernel's predicted time plus the runtime's dispatch of one operator on the CPU (profile.runtime). */
-  cpuMs(c: OpConfig): number {
+  cpuMs(c: OpConfig, scale = 1): number {
     if (c.oh <= 0 || c.oc <= 0) return 0;
     const k = configKey(c);
     let t = this.cpuMemo.get(k);
     if (t === undefined) {
-      t = predictCpuMs(this.profile, c) + (this.profile.runtime?.perCpuOpMs ?? 0);
+      t = predictCpuMs(this.profile, c);
       this.cpuMemo.set(k, t);
     }
-    return t;
+    return t * scale + (this.profile.runtime?.perCpuOpMs ?? 0);
+  }
+
+  /**
+   * measured / predicted kernel time of the whole operator on `side`, where profile.calibration
+   * measured it (1 otherwise): the whole operator then costs its measurement, and each part the
+   * regression's price of the part times this factor.
+   */
+  calibration(op: PlanOp, side: Side): number {
+    const key = `${side}:${opKey(op.ir.config, side === "cpu" ? op.cpuKernel : (op.gpuKernel ?? ""))}`;
+    let f = this.factorMemo.get(key);
+    if (f === undefined) {
+      const measured = this.measured.get(key);
+      const c = op.ir.config;
+      const predicted = measured === undefined ? 0 : side === "cpu" ? predictCpuMs(this.profile, c) : predictGpuMs(this.profile, c);
+      f = measured !== undefined && predicted > 0 ? measured / predicted : 1;
+      this.factorMemo.set(key, f);
+    }
+    return f;
+  }
+
+  /** A part (or the whole) of `op` on `side`: the kernel models' price, calibrated, plus dispatch. */
+  partMs(op: PlanOp, side: Side, part: OpConfig): number {
+    const f = this.calibration(op, side);
+    return side === "cpu" ? this.cpuMs(part, f) : this.gpuMs(part, f);
   }
 
   /** The runtime's fixed cost of a run: input in, output out (profile.runtime). */
@@ -80,34 +113,44 @@ export class CostModel {
   }
 
   /** The kernel's predicted time plus the runtime's dispatch of one operator on the GPU. */
-  gpuMs(c: OpConfig): number {
+  gpuMs(c: OpConfig, scale = 1): number {
     if (c.oh <= 0 || c.oc <= 0) return 0;
     const k = configKey(c);
     let t = this.gpuMemo.get(k);
     if (t === undefined) {
-      t = predictGpuMs(this.profile, c) + (this.profile.runtime?.perGpuOpMs ?? 0);
+      t = predictGpuMs(this.profile, c);
       this.gpuMemo.set(k, t);
     }
-    return t;
+    return t * scale + (this.profile.runtime?.perGpuOpMs ?? 0);
   }
 
   /** The whole operator on one processor (compute only). */
   wholeMs(op: PlanOp, side: Side): number {
     if (side === "gpu" && !op.gpuCapable) return Number.POSITIVE_INFINITY;
-    return side === "cpu" ? this.cpuMs(op.ir.config) : this.gpuMs(op.ir.config);
+    return this.partMs(op, side, op.ir.config);
+  }
+
+  /** The slab copy of `bytes` between the CPU buffer and the GPU tensor: a layout transform (images) or a buffer copy. */
+  transferMs(bytes: number): number {
+    const s = this.profile.sharing;
+    return linearBytesMs(this.options.gpuStorage === "image" ? s.transform : (s.copy ?? s.transform), bytes);
+  }
+
+  /** Both parts of a split operator, each slowed by the other running beside it (sharing.contention). */
+  concurrent(cpuMs: number, gpuMs: number): { cpuMs: number; gpuMs: number } {
+    return contended(this.profile, cpuMs, gpuMs);
   }
 
   /** Moving a whole tensor of `bytes` to `to` (without the sync). */
   moveMs(bytes: number, to: Side): number {
     const s = this.profile.sharing;
-    const transform = this.options.payTransform ? linearBytesMs(s.transform, bytes) : 0;
-    return transform + linearBytesMs(to === "cpu" ? s.map : s.unmap, bytes);
+    return this.transferMs(bytes) + linearBytesMs(to === "cpu" ? s.map : s.unmap, bytes);
   }
 
   /** The CPU's input slab in and its output slab back: Eq. 2's sharing terms. */
   sharing(inBytes: number, outBytes: number): Sharing {
     const s = this.profile.sharing;
-    const transformMs = this.options.payTransform ? linearBytesMs(s.transform, inBytes) + linearBytesMs(s.transform, outBytes) : 0;
+    const transformMs = this.transferMs(inBytes) + this.transferMs(outBytes);
     return { transformMs, mapMs: linearBytesMs(s.map, inBytes) + linearBytesMs(s.unmap, outBytes), syncMs: s.syncMs };
   }
 
@@ -124,7 +167,7 @@ export class CostModel {
     op.inputBytes.forEach((bytes, i) => {
       const h = homes[i] ?? "any";
       if (h === "any" || h === side || bytes <= 0) return;
-      if (this.options.payTransform) transformMs += linearBytesMs(s.transform, bytes);
+      transformMs += this.transferMs(bytes);
       mapMs += linearBytesMs(side === "cpu" ? s.map : s.unmap, bytes);
     });
     return { transformMs, mapMs, syncMs: transformMs + mapMs > 0 ? s.syncMs : 0 };
@@ -189,9 +232,8 @@ export class CostModel {
 
   /** An OC split of one operator: both read the whole input (depthwise and pooling read their channels). */
   splitOc(op: PlanOp, ratio: number, share: number): SplitCost {
-    const gpuMs = this.gpuMs(this.sliceChannels(op, share));
     const cpuPart = this.sliceChannels(op, op.ir.outChannels - share);
-    const cpuMs = this.cpuMs(cpuPart);
+    const { cpuMs, gpuMs } = this.concurrent(this.partMs(op, "cpu", cpuPart), this.partMs(op, "gpu", this.sliceChannels(op, share)));
     const c = op.ir.config;
     const channelFraction = cpuPart.ic / c.ic;
     const inBytes = op.inputBytes.reduce((s, b) => s + b, 0) * (c.op === "fc" ? 1 : channelFraction);

@@ -5,7 +5,7 @@
  *   cpu          every operator whole on the CPU
  *   gpu          every operator whole on the GPU (CPU where codl has no GPU kernel)
  *   mulayer      μLayer-like: OC split only, ratio from a FLOPs-linear model,
- *                buffers on both processors (no layout transform), no chains
+ *                buffers on both processors (slab copies, no layout transform), no chains
  *   codl-greedy  ParPlan + the paper's Algorithm 1 on every path
  *   codl         the exact DP on every path (search-dp.ts)
  *   ideal        the bound, Σ min over choices with zero sharing; reported, never emitted
@@ -57,7 +57,7 @@ function imagesFit(graph: PlanGraph, profile: DeviceProfile): boolean {
 
 export function createContext(graph: PlanGraph, profile: DeviceProfile, settings: SearchSettings): PlanContext {
   const storage: Storage = profile.gpu.imageSupport && profile.gpu.preferredStorage === "image" && imagesFit(graph, profile) ? "image" : "buffer";
-  const model = new CostModel(profile, { gpuStorage: storage, payTransform: storage === "image" });
+  const model = new CostModel(profile, { gpuStorage: storage });
   const choices = graph.ops.map((op) => opChoices(model, op, settings.ratios));
   return { graph, profile, settings, model, choices };
 }
@@ -142,7 +142,7 @@ export function runStrategy(ctx: PlanContext, strategy: Strategy, others: Readon
     case "gpu":
       return score("gpu", ctx.model, whole(ctx, "gpu"));
     case "mulayer": {
-      const buffers = new CostModel(ctx.profile, { gpuStorage: "buffer", payTransform: false });
+      const buffers = new CostModel(ctx.profile, { gpuStorage: "buffer" });
       return score("mulayer", buffers, searchMulayer(ctx, buffers));
     }
     case "codl-greedy":

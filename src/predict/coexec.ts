@@ -119,6 +119,13 @@ export function predictCpuMs(profile: DeviceProfile, c: OpConfig): number {
   return evaluateModel(modelFor(profile, kernel), workOf(kernel, c, profile));
 }
 
+/** Both parts of a split, each slowed by the other running beside it (profile.sharing.contention; 1 when absent). */
+export function contended(profile: DeviceProfile, cpuMs: number, gpuMs: number): { cpuMs: number; gpuMs: number } {
+  const k = profile.sharing.contention;
+  if (k === undefined || cpuMs <= 0 || gpuMs <= 0) return { cpuMs, gpuMs };
+  return { cpuMs: cpuMs * k.cpu, gpuMs: gpuMs * k.gpu };
+}
+
 export function linearBytesMs(m: LinearBytes, bytes: number): number {
   return bytes <= 0 ? 0 : m.interceptMs + m.perByteMs * bytes;
 }
@@ -151,8 +158,7 @@ export function predictCoexec(profile: DeviceProfile, c: OpConfig, dim: SplitDim
   }
   const gpuPart = dim === "H" ? sliceRows(c, 0, share) : sliceChannels(c, share);
   const cpuPart = dim === "H" ? sliceRows(c, share, c.oh) : sliceChannels(c, c.oc - share);
-  const gpuMs = predictGpuMs(profile, gpuPart);
-  const cpuMs = predictCpuMs(profile, cpuPart);
+  const { cpuMs, gpuMs } = contended(profile, predictCpuMs(profile, cpuPart), predictGpuMs(profile, gpuPart));
   let transformMs = 0;
   let mapMs = 0;
   let syncMs = 0;

@@ -97,5 +97,5 @@ export function fitSharing(rows: readonly SharingRow[], base: Sharing): SharingF
     );
     parts.push({ part: "sync", n: syncRows.length, acc10: acc.acc10, medianAbsErrPct: acc.medianAbsErrPct });
   }
-  return { sharing: { transform, map, unmap, syncMs }, parts };
+  return { sharing: { ...base, transform, map, unmap, syncMs }, parts };
 }

@@ -35,7 +35,7 @@ export interface TraceMismatch {
 }
 
 /** Rows of one trace, or why the trace does not belong to this graph. */
-export function samplesFromTrace(trace: Trace, graph: Graph, source: string): ProfileSample[] | TraceMismatch {
+export function samplesFromTrace(trace: Trace, graph: Graph, source: string, options: { readonly skipSplit?: boolean } = {}): ProfileSample[] | TraceMismatch {
   const nodes = graph.nodes;
   if (trace.ops.length !== nodes.length) return { what: "the model", cause: `the trace has ${trace.ops.length} operators, the model ${nodes.length}` };
   const rows: ProfileSample[] = [];
@@ -44,6 +44,7 @@ export function samplesFromTrace(trace: Trace, graph: Graph, source: string): Pr
     if (node === undefined) return { what: "the model", cause: `operator id '${op.id}' is not in the model` };
     const kind = node.op === "Unknown" ? node.onnxOp : node.op;
     if (kind !== op.kind) return { what: "the model", cause: `operator ${op.id} is ${op.kind} in the trace, ${kind} in the model` };
+    if (options.skipSplit === true && op.placement === "split") continue;
     const c = opConfigOf(graph, node);
     const base = { rounds: trace.iterations, stdevMs: 0, dim: op.dim, ratio: 0, caseName: `op${op.id}`, source: `${source}:${node.name}` };
     const gpu = op.gpu_ms !== null && op.gpu_ms > 0 ? partConfig(c, op.dim, op.gpu_out) : undefined;

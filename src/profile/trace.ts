@@ -30,6 +30,8 @@ export const traceChainSchema = z.object({
   map_ms: msOrNull,
   transform_out_ms: msOrNull,
   wall_ms: msOrNull,
+  /** What the chain's transforms move (traces since 2026-11-27c; older ones lack it). */
+  transfers: z.array(z.object({ when: z.enum(["in", "out"]), storage: z.enum(["image", "buffer"]), bytes: z.number() })).optional(),
 });
 
 export const traceSchema = z.object({

@@ -19,6 +19,9 @@ import { evaluateSegments } from "../../src/plan/evaluate.js";
 import { chainCost } from "../../src/plan/halo.js";
 import { planGraph, ratioGrid, STRATEGIES } from "../../src/plan/index.js";
 import { buildPlanGraph } from "../../src/plan/ops.js";
+import { CostModel } from "../../src/plan/cost.js";
+import { configKey } from "../../src/kernels/op-config.js";
+import { predictGpuMs } from "../../src/predict/coexec.js";
 import { planJsonSchemaText, planSchema } from "../../src/plan/schema.js";
 import { searchPathDp } from "../../src/plan/search-dp.js";
 import { searchPathGreedy } from "../../src/plan/search-greedy.js";
@@ -194,12 +197,60 @@ describe("searches", () => {
     expect(t(withRt, "codl")).toBeLessThanOrEqual(Math.min(t(withRt, "cpu"), t(withRt, "gpu")) + 1e-9);
   });
 
-  it("mulayer splits by OC only, never chains, and pays no layout transform", () => {
+  it("mulayer splits by OC only, never chains, and pays buffer copies, not layout transforms", () => {
     const plan = planGraph(tinyGraph("yolov2"), sd855, { ...meta, strategy: "mulayer" }).plan;
     expect(plan.chains).toEqual([]);
-    expect(plan.operators.every((o) => o.placement.dim !== "H" && o.predicted.transformMs === 0)).toBe(true);
-    expect(plan.operators.some((o) => o.placement.dim === "OC")).toBe(true);
+    expect(plan.operators.every((o) => o.placement.dim !== "H")).toBe(true);
+    const split = plan.operators.filter((o) => o.placement.dim === "OC");
+    expect(split.length).toBeGreaterThan(0);
     expect(plan.tensors.every((t) => t.storage.gpu === "buffer")).toBe(true);
+    // Without sharing.copy the copy is priced as a transform; a free copy prices none.
+    expect(split.every((o) => o.predicted.transformMs > 0)).toBe(true);
+    const freeCopy = { ...sd855, sharing: { ...sd855.sharing, copy: { interceptMs: 0, perByteMs: 0 } } };
+    const free = planGraph(tinyGraph("yolov2"), freeCopy, { ...meta, strategy: "mulayer" }).plan;
+    expect(free.operators.every((o) => o.predicted.transformMs === 0)).toBe(true);
+  });
+
+  it("calibration prices a measured operator by its measurement and scales its parts", () => {
+    const g = tinyGraph("yolov2");
+    const pg = buildPlanGraph(g);
+    const op = pg.ops.find((o) => o.ir.config.op === "conv2d" && o.dims.includes("H") && o.ir.outRows >= 4)!;
+    const key = configKey(op.ir.config, op.gpuKernel!);
+    const predicted = predictGpuMs(sd855, op.ir.config);
+    const calibrated = { ...sd855, calibration: { source: "test", ops: [{ processor: "gpu" as const, key, ms: predicted * 3, runs: 1 }] } };
+    const plain = new CostModel(sd855, { gpuStorage: "image" });
+    const model = new CostModel(calibrated, { gpuStorage: "image" });
+    const dispatch = sd855.runtime?.perGpuOpMs ?? 0;
+    expect(model.calibration(op, "gpu")).toBeCloseTo(3, 9);
+    expect(model.calibration(op, "cpu")).toBe(1);
+    expect(model.wholeMs(op, "gpu")).toBeCloseTo(predicted * 3 + dispatch, 9);
+    expect(model.wholeMs(op, "cpu")).toBe(plain.wholeMs(op, "cpu"));
+    const half = model.sliceRows(op, 0, Math.floor(op.ir.outRows / 2));
+    expect(model.partMs(op, "gpu", half)).toBeCloseTo((plain.partMs(op, "gpu", half) - dispatch) * 3 + dispatch, 9);
+    // The gpu plan's total moves by exactly the calibrated operator's difference.
+    const t = (p: typeof sd855) => planGraph(g, p, { ...meta, strategy: "gpu" }).plan.totals.predictedMs;
+    expect(t(calibrated) - t(sd855)).toBeCloseTo(predicted * 2, 4);
+  });
+
+  it("contention slows both parts of a split and only those", () => {
+    const g = tinyGraph("yolov2");
+    const slow = { ...sd855, sharing: { ...sd855.sharing, contention: { cpu: 1.5, gpu: 1.25 } } };
+    const base = planGraph(g, sd855, { ...meta, strategy: "mulayer" }).plan;
+    const contended = planGraph(g, slow, { ...meta, strategy: "mulayer" }).plan;
+    const byId = new Map(contended.operators.map((o) => [o.id, o]));
+    let splits = 0;
+    for (const o of base.operators) {
+      const c = byId.get(o.id)!;
+      if (o.placement.dim === "OC" && c.placement.dim === "OC" && c.placement.split === o.placement.split) {
+        splits++;
+        // The plan document rounds to 1e-6 ms.
+        expect(Math.abs(c.predicted.cpuMs - o.predicted.cpuMs * 1.5)).toBeLessThan(2e-6);
+        expect(Math.abs(c.predicted.gpuMs - o.predicted.gpuMs * 1.25)).toBeLessThan(2e-6);
+      } else if (o.placement.processor !== "both" && c.placement.processor === o.placement.processor) {
+        expect(c.predicted.totalMs).toBe(o.predicted.totalMs);
+      }
+    }
+    expect(splits).toBeGreaterThan(0);
   });
 
   it("refuses ideal, unknown strategies and ratio steps outside (0, 0.5]", () => {

@@ -17,6 +17,7 @@ import { runExplain } from "../../src/cli/explain.js";
 import { runProfile } from "../../src/cli/profile.js";
 import { runTrain } from "../../src/cli/train.js";
 import { loadProfile } from "../../src/device/load-profile.js";
+import { parseTrace } from "../../src/profile/trace.js";
 import { buildBundle, nativeToolchainMissing, xnnpackPrefix } from "../native/bundle.js";
 import { writeNpy } from "../native/npy.js";
 
@@ -89,5 +90,17 @@ describe.skipIf(missing !== undefined)("profile → train → compile → run �
     expect(after.sharing).toEqual(before.sharing);
     expect(after.runtime).toBeDefined();
     await expect(runTrain(path.join(harness, "samples.csv"), { base: trained, out: path.join(tmp, "x.json"), fromTrace: trace, model, runtimeOnly: true })).rejects.toMatchObject({ code: "CODL-E050" });
+
+    // Every chain of the trace says what its transforms moved (sharing.copy is fitted from it).
+    const traced = parseTrace(JSON.parse(fs.readFileSync(trace, "utf8")), trace);
+    expect(traced.chains.every((c) => Array.isArray(c.transfers))).toBe(true);
+    // --calibrate: each whole operator the trace timed, by exact configuration.
+    await runTrain(undefined, { base: trained, out: path.join(tmp, "cal.json"), fromTrace: trace, model, runtimeOnly: true, calibrate: true });
+    const cal = loadProfile(path.join(tmp, "cal.json"));
+    const whole = traced.ops.filter((o) => o.placement !== "split" && ((o.cpu_ms ?? 0) > 0 || (o.gpu_ms ?? 0) > 0));
+    expect(cal.calibration!.ops.length).toBeGreaterThan(0);
+    expect(cal.calibration!.ops.length).toBeLessThanOrEqual(whole.length);
+    expect(cal.calibration!.ops.every((o) => o.ms > 0 && o.runs >= 1)).toBe(true);
+    await expect(runTrain(undefined, { base: trained, out: path.join(tmp, "y.json"), calibrate: true })).rejects.toMatchObject({ code: "CODL-E050" });
   }, 600_000);
 });

@@ -1,0 +1,155 @@
+/**
+ * The two co-execution terms of the sharing model that only whole-model
+ * traces show (`codl train --from-trace`):
+ *
+ *  - contention: a split operator's CPU part runs slower while the GPU part
+ *    runs beside it, and the other way round (shared memory bandwidth and
+ *    caches; on the balanced x86 pair, PoCL's 12 worker threads beside the one
+ *    XNNPACK thread). For each model with a co-execution trace and traces of
+ *    its cpu and gpu plans, per side
+ *
+ *      factor = Σ_split ops part_ms / Σ_split ops (whole_ms · part fraction)
+ *
+ *    where whole_ms is the operator alone on that processor (the cpu or gpu
+ *    plan's trace) and the fraction is the part's share of the output rows or
+ *    channels. A time-weighted ratio: large operators set it, as they set the
+ *    plan's latency. Clamped to ≥ 1.
+ *
+ *  - copy: with buffer storage a transform is a clEnqueueCopyBufferRect, not a
+ *    layout kernel. Chains whose transfers are all buffer copies give rows
+ *    (transform_in_ms + transform_out_ms, transfers, bytes), fitted as
+ *    intercept · transfers + perByte · bytes by least squares, both ≥ 0.
+ *    Traces older than the per-chain `transfers` field give no rows.
+ */
+
+import type { LinearBytes } from "../device/profile-schema.js";
+import type { Trace, TraceOp } from "../profile/trace.js";
+import { solveLinearSystem } from "./least-squares.js";
+
+/** The kind of plan a trace ran: any split operator makes it co-execution. */
+export function traceKind(t: Trace): "cpu" | "gpu" | "coexec" {
+  if (t.ops.some((o) => o.placement === "split")) return "coexec";
+  return t.ops.every((o) => o.placement === "cpu") ? "cpu" : "gpu";
+}
+
+/** One model's traces, grouped by `codl train` (the model file names the group). */
+export interface ModelTraces {
+  readonly model: string;
+  readonly cpu?: Trace;
+  readonly gpu?: Trace;
+  readonly coexec: readonly Trace[];
+}
+
+export interface ContentionFit {
+  readonly cpu: number;
+  readonly gpu: number;
+  /** Per side: split operators used and the time-weighted ratio before clamping. */
+  readonly rows: ReadonlyArray<{ readonly side: "cpu" | "gpu"; readonly ops: number; readonly partMs: number; readonly aloneMs: number }>;
+  readonly models: readonly string[];
+}
+
+function partFraction(op: TraceOp, side: "cpu" | "gpu"): number {
+  const [a, b] = side === "cpu" ? op.cpu_out : op.gpu_out;
+  const total = op.cpu_out[1] - op.cpu_out[0] + (op.gpu_out[1] - op.gpu_out[0]);
+  return total > 0 ? (b - a) / total : 0;
+}
+
+/** Parts shorter than this (ms) are left out: dispatch noise, not contention. */
+const MIN_PART_MS = 0.05;
+
+/** The contention factors, or undefined when no model has a co-execution trace beside its cpu and gpu traces. */
+export function fitContention(groups: readonly ModelTraces[]): ContentionFit | undefined {
+  const sums = { cpu: { ops: 0, partMs: 0, aloneMs: 0 }, gpu: { ops: 0, partMs: 0, aloneMs: 0 } };
+  const models: string[] = [];
+  for (const g of groups) {
+    if (g.cpu === undefined || g.gpu === undefined || g.coexec.length === 0) continue;
+    const alone = {
+      cpu: new Map(g.cpu.ops.map((o) => [o.id, o.cpu_ms])),
+      gpu: new Map(g.gpu.ops.map((o) => [o.id, o.gpu_ms])),
+    };
+    let used = false;
+    for (const t of g.coexec) {
+      for (const op of t.ops) {
+        if (op.placement !== "split") continue;
+        for (const side of ["cpu", "gpu"] as const) {
+          const part = side === "cpu" ? op.cpu_ms : op.gpu_ms;
+          const whole = alone[side].get(op.id);
+          if (part === null || whole === undefined || whole === null || part < MIN_PART_MS) continue;
+          const expected = whole * partFraction(op, side);
+          if (expected < MIN_PART_MS) continue;
+          sums[side].ops++;
+          sums[side].partMs += part;
+          sums[side].aloneMs += expected;
+          used = true;
+        }
+      }
+    }
+    if (used) models.push(g.model);
+  }
+  if (sums.cpu.ops === 0 || sums.gpu.ops === 0) return undefined;
+  const factor = (s: { partMs: number; aloneMs: number }): number => Math.max(1, s.partMs / s.aloneMs);
+  return {
+    cpu: factor(sums.cpu),
+    gpu: factor(sums.gpu),
+    rows: (["cpu", "gpu"] as const).map((side) => ({ side, ...sums[side] })),
+    models,
+  };
+}
+
+export interface CopyRow {
+  readonly ms: number;
+  readonly transfers: number;
+  readonly bytes: number;
+}
+
+/** Rows for the buffer-copy fit: chains whose every transfer is a buffer copy and whose transform times were measured. */
+export function copyRows(t: Trace): CopyRow[] {
+  const rows: CopyRow[] = [];
+  for (const c of t.chains) {
+    const tr = c.transfers;
+    if (tr === undefined || tr.length === 0 || tr.some((x) => x.storage !== "buffer")) continue;
+    const ms = (c.transform_in_ms ?? 0) + (c.transform_out_ms ?? 0);
+    if (!(ms > 0)) continue;
+    rows.push({ ms, transfers: tr.length, bytes: tr.reduce((s, x) => s + x.bytes, 0) });
+  }
+  return rows;
+}
+
+export interface CopyFit {
+  readonly copy: LinearBytes;
+  readonly n: number;
+  /** Median |error| of the fit over its rows, %. */
+  readonly medianAbsErrPct: number;
+}
+
+/** intercept per transfer + per byte, both ≥ 0 (the better of the feasible one- and two-term fits). */
+export function fitCopy(rows: readonly CopyRow[]): CopyFit | undefined {
+  if (rows.length < 2) return undefined;
+  // Bytes in MB keep the 2×2 normal equations well conditioned.
+  const xs = rows.map((r) => [r.transfers, r.bytes / 1e6] as const);
+  const ys = rows.map((r) => r.ms);
+  const dot = (f: (x: readonly [number, number], y: number) => number): number => xs.reduce((s, x, i) => s + f(x, ys[i]!), 0);
+  const s00 = dot((x) => x[0] * x[0]);
+  const s01 = dot((x) => x[0] * x[1]);
+  const s11 = dot((x) => x[1] * x[1]);
+  const s0y = dot((x, y) => x[0] * y);
+  const s1y = dot((x, y) => x[1] * y);
+  const sse = ([a, b]: readonly [number, number]): number => dot((x, y) => (y - a * x[0] - b * x[1]) ** 2);
+  const candidates: Array<readonly [number, number]> = [];
+  const both = solveLinearSystem(
+    [
+      [s00, s01],
+      [s01, s11],
+    ],
+    [s0y, s1y],
+  );
+  if (both.every((v) => Number.isFinite(v) && v >= 0)) candidates.push([both[0]!, both[1]!]);
+  if (s11 > 0) candidates.push([0, Math.max(0, s1y / s11)]);
+  if (s00 > 0) candidates.push([Math.max(0, s0y / s00), 0]);
+  if (candidates.length === 0) return undefined;
+  const [a, b] = candidates.reduce((best, c) => (sse(c) < sse(best) ? c : best));
+  const errs = xs.map((x, i) => Math.abs(a * x[0] + b * x[1] - ys[i]!) / ys[i]!).sort((p, q) => p - q);
+  const mid = Math.floor(errs.length / 2);
+  const med = errs.length % 2 === 1 ? errs[mid]! : (errs[mid - 1]! + errs[mid]!) / 2;
+  return { copy: { interceptMs: a, perByteMs: b / 1e6 }, n: rows.length, medianAbsErrPct: med * 100 };
+}
