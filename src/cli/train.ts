@@ -128,10 +128,13 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
     for (const r of rows) out.push({ line: 0, processor: r.processor, kernel: r.kernel, config: r.config, latencyMs: r.latencyMs });
     const residual = traceResidual(trace, file);
     if (residual !== undefined) residuals.push(residual);
-    const g = groups.get(modelFile) ?? { model: path.basename(modelFile), coexec: [] };
+    // A co-execution trace is compared with the cpu and gpu traces of the same model in the same
+    // folder: one run of one machine (bench/e2e writes each run's traces to its own folder).
+    const run = `${path.dirname(path.resolve(file))}|${path.resolve(modelFile)}`;
+    const g = groups.get(run) ?? { model: path.basename(modelFile), coexec: [] };
     if (kind === "coexec") g.coexec.push(trace);
     else g[kind] = trace;
-    groups.set(modelFile, g);
+    groups.set(run, g);
     copies.push(...copyRows(trace));
   });
   return { samples: out, residuals, groups: [...groups.values()], copyRows: copies };

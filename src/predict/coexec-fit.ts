@@ -32,7 +32,7 @@ export function traceKind(t: Trace): "cpu" | "gpu" | "coexec" {
   return t.ops.every((o) => o.placement === "cpu") ? "cpu" : "gpu";
 }
 
-/** One model's traces, grouped by `codl train` (the model file names the group). */
+/** One model's traces from one run (`codl train` groups them by model file and trace folder). */
 export interface ModelTraces {
   readonly model: string;
   readonly cpu?: Trace;
@@ -84,7 +84,7 @@ export function fitContention(groups: readonly ModelTraces[]): ContentionFit | u
         }
       }
     }
-    if (used) models.push(g.model);
+    if (used && !models.includes(g.model)) models.push(g.model);
   }
   if (sums.cpu.ops === 0 || sums.gpu.ops === 0) return undefined;
   const factor = (s: { partMs: number; aloneMs: number }): number => Math.max(1, s.partMs / s.aloneMs);
