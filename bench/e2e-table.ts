@@ -20,7 +20,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseTrace } from "../src/profile/trace.js";
+import { type ContentionFit, fitContention } from "../src/predict/coexec-fit.js";
+import { parseTrace, type Trace } from "../src/profile/trace.js";
 
 export interface E2eMeta {
   readonly profile: string;
@@ -63,8 +64,12 @@ function opTimes(file: string, proc: "cpu" | "gpu"): Map<string, number> | undef
   return out;
 }
 
-/** The measured ideal bound of one model, or undefined without both traces. */
-export function measuredIdeal(dir: string, model: string, splittable: ReadonlySet<string>): number | undefined {
+/**
+ * The measured ideal bound of one model, or undefined without both traces. With `k`, each side of
+ * a split runs k times slower than alone (the run's contention): the best split is then
+ * c·kc·g·kg / (c·kc + g·kg).
+ */
+export function measuredIdeal(dir: string, model: string, splittable: ReadonlySet<string>, k: { readonly cpu: number; readonly gpu: number } = { cpu: 1, gpu: 1 }): number | undefined {
   const cpu = opTimes(path.join(dir, "traces", `${caseName(model, "cpu")}.json`), "cpu");
   const gpu = opTimes(path.join(dir, "traces", `${caseName(model, "gpu")}.json`), "gpu");
   if (cpu === undefined || gpu === undefined) return undefined;
@@ -73,9 +78,24 @@ export function measuredIdeal(dir: string, model: string, splittable: ReadonlySe
     const c = cpu.get(id);
     const g = gpu.get(id);
     if (c === undefined || g === undefined) sum += c ?? g ?? 0;
-    else sum += splittable.has(id) && c + g > 0 ? (c * g) / (c + g) : Math.min(c, g);
+    else sum += splittable.has(id) && c + g > 0 ? Math.min(c, g, (c * k.cpu * g * k.gpu) / (c * k.cpu + g * k.gpu)) : Math.min(c, g);
   }
   return sum;
+}
+
+function readTrace(file: string): Trace | undefined {
+  return fs.existsSync(file) ? parseTrace(JSON.parse(fs.readFileSync(file, "utf8")), file) : undefined;
+}
+
+/** The run's contention: its codl traces' split operators against its cpu and gpu traces (predict/coexec-fit.ts). */
+export function runContention(dir: string, models: readonly string[]): ContentionFit | undefined {
+  const t = (model: string, s: string) => readTrace(path.join(dir, "traces", `${caseName(model, s)}.json`));
+  return fitContention(
+    models.map((model) => {
+      const coexec = t(model, "codl");
+      return { model, cpu: t(model, "cpu"), gpu: t(model, "gpu"), coexec: coexec === undefined ? [] : [coexec] };
+    }),
+  );
 }
 
 export interface CaseResult {
@@ -114,7 +134,8 @@ export function e2eTable(dir: string, label: string): string {
   }
   const rows: string[] = [];
   const geo = { mulayer: [] as number[], greedy: [] as number[], best: [] as number[] };
-  const header = [...meta.strategies, "ideal (measured)", "ORT", "codl vs best single", "ideal gain captured", "codl vs codl-greedy", "codl vs mulayer", "codl predicted", "noise (max spread)"];
+  const k = runContention(dir, meta.models);
+  const header = [...meta.strategies, "ideal (measured)", ...(k === undefined ? [] : ["ideal with contention"]), "ORT", "codl vs best single", "ideal gain captured", ...(k === undefined ? [] : ["of the contended ideal"]), "codl vs codl-greedy", "codl vs mulayer", "codl predicted", "noise (max spread)"];
   rows.push(`| model | ${header.join(" | ")} |`, `|---|${header.map(() => "---:").join("|")}|`);
   for (const model of meta.models) {
     const get = (s: string): CaseResult | undefined => results.get(caseName(model, s));
@@ -126,7 +147,10 @@ export function e2eTable(dir: string, label: string): string {
     const codl = ms("codl");
     const best = cpu !== undefined && gpu !== undefined ? Math.min(cpu, gpu) : undefined;
     const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "–" : `${(a / b).toFixed(2)}×`);
-    const captured = best !== undefined && codl !== undefined && ideal !== undefined && best > ideal ? `${((100 * (best - codl)) / (best - ideal)).toFixed(0)}%` : "–";
+    const capturedOf = (bound: number | undefined): string =>
+      best !== undefined && codl !== undefined && bound !== undefined && best > bound ? `${((100 * (best - codl)) / (best - bound)).toFixed(0)}%` : "–";
+    const captured = capturedOf(ideal);
+    const contended = k === undefined ? undefined : measuredIdeal(dir, model, new Set(meta.splittable[model] ?? []), k);
     if (best !== undefined && codl !== undefined) geo.best.push(best / codl);
     const greedy = ms("codl-greedy");
     const mulayer = ms("mulayer");
@@ -138,7 +162,7 @@ export function e2eTable(dir: string, label: string): string {
     const same = codlCase?.keptFrom === undefined ? "" : ` (= ${codlCase.keptFrom} program)`;
     const noise = Math.max(...meta.strategies.map((s) => get(s)?.spreadPct ?? 0));
     rows.push(
-      `| ${model} | ${cells.join(" | ")} | ${fmt(ideal)} | ${fmt(ort.get(model))} | ${ratio(best, codl)}${same} | ${captured} | ${ratio(greedy, codl)} | ${ratio(mulayer, codl)} | ${fmt(predicted)} | ${noise.toFixed(1)}% |`,
+      `| ${model} | ${cells.join(" | ")} | ${fmt(ideal)}${k === undefined ? "" : ` | ${fmt(contended)}`} | ${fmt(ort.get(model))} | ${ratio(best, codl)}${same} | ${captured}${k === undefined ? "" : ` | ${capturedOf(contended)}`} | ${ratio(greedy, codl)} | ${ratio(mulayer, codl)} | ${fmt(predicted)} | ${noise.toFixed(1)}% |`,
     );
   }
   const gm = (xs: number[]): string => (xs.length === 0 ? "–" : `${Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length).toFixed(2)}×`);
@@ -149,6 +173,11 @@ export function e2eTable(dir: string, label: string): string {
     ...rows,
     "",
     `Geometric means: codl vs best single ${gm(geo.best)}, vs codl-greedy ${gm(geo.greedy)}, vs mulayer ${gm(geo.mulayer)}.`,
+    ...(k === undefined
+      ? []
+      : [
+          `Contention in this run (its codl traces' split operators against its cpu and gpu traces): CPU part ×${k.cpu.toFixed(2)}, GPU part ×${k.gpu.toFixed(2)}; the contended ideal splits each operator with those factors, zero transfer cost.`,
+        ]),
   ].join("\n");
 }
 
