@@ -3,11 +3,13 @@
  * and forced OC 0.5: compile, build (one CMake project), run with PoCL as the
  * GPU and 1 XNNPACK thread, compare with onnxruntime-node:
  * max |error| ≤ 1e-4 · max |reference|; with --gpu-precision fp16 (GPU-only,
- * codl and forced H 0.5), ≤ 1e-2, except fst (≤ 1e-1): its tanh bounds the
- * output to ±1 while the last convolution reads activations up to ~60 and
- * writes up to ~100, where binary16's spacing alone is 0.03–0.06 (measured:
- * 5.7e-2 GPU-only, 3.9e-2 split). CODL_E2E_ONLY=fixture:variant,… narrows
- * the matrix while iterating.
+ * codl and forced H 0.5), ≤ 1e-2, except fst (≤ 1e-1; measured 5.7e-2
+ * GPU-only, 3.9e-2 split). fst's seeded weights make it ill-conditioned:
+ * with every tensor float32 and only the weights binary16 the error is still
+ * 3.4e-2 (about 70× binary16's 4.9e-4 rounding), and keeping the last layer's
+ * tensors float32 or the biases float32 left it at 5.8e-2 and 6.1e-2
+ * (2026-11-27). CODL_E2E_ONLY=fixture:variant,… narrows the matrix while
+ * iterating.
  */
 
 import { beforeAll, describe, expect, it } from "vitest";
