@@ -55,6 +55,8 @@ export interface ExplainReport {
   readonly splits: Plan["totals"]["splits"];
   readonly rows: readonly ExplainRow[];
   readonly chains: Plan["chains"];
+  /** What beyond the kernel models priced the plan: co-execution contention, calibrated operators (plan.options). */
+  readonly measuredTerms: Pick<Plan["options"], "contention" | "calibrated">;
   /** Set with --op: the operator asked about. */
   readonly focus: number | null;
 }
@@ -108,6 +110,7 @@ export function buildExplainReport(plan: Plan, focusOp?: string): ExplainReport 
     strategy: plan.strategy,
     predictedMs: plan.totals.predictedMs,
     baselines: plan.totals.baselines,
+    measuredTerms: { ...(plan.options.contention === undefined ? {} : { contention: plan.options.contention }), ...(plan.options.calibrated === undefined ? {} : { calibrated: plan.options.calibrated }) },
     splits: plan.totals.splits,
     rows,
     chains: focus === null ? plan.chains : plan.chains.filter((c) => c.operators.includes(focus)),

@@ -99,6 +99,10 @@ export function formatExplainText(r: ExplainReport): string {
   }
   lines.push("");
   lines.push(`splits: H ${r.splits.H}, OC ${r.splits.OC}, CPU-only ${r.splits.cpu}, GPU-only ${r.splits.gpu}`);
+  const k = r.measuredTerms.contention;
+  if (k !== undefined) lines.push(`contention: each split operator's CPU part priced ×${k.cpu}, GPU part ×${k.gpu} (profile.sharing.contention, measured)`);
+  const cal = r.measuredTerms.calibrated;
+  if (cal !== undefined) lines.push(`calibrated: ${cal.cpu} operators' CPU times and ${cal.gpu} GPU times priced from measurement, their parts scaled (profile.calibration)`);
   lines.push("predicted latency:");
   lines.push(...formatBaselines(r.baselines, r.strategy));
   lines.push("");

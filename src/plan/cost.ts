@@ -88,8 +88,17 @@ export class CostModel {
    * measured it (1 otherwise): the whole operator then costs its measurement, and each part the
    * regression's price of the part times this factor.
    */
+  /** Whether profile.calibration measured `op` whole on `side`. */
+  isCalibrated(op: PlanOp, side: Side): boolean {
+    return this.measured.has(this.measuredKey(op, side));
+  }
+
+  private measuredKey(op: PlanOp, side: Side): string {
+    return `${side}:${opKey(op.ir.config, side === "cpu" ? op.cpuKernel : (op.gpuKernel ?? ""))}`;
+  }
+
   calibration(op: PlanOp, side: Side): number {
-    const key = `${side}:${opKey(op.ir.config, side === "cpu" ? op.cpuKernel : (op.gpuKernel ?? ""))}`;
+    const key = this.measuredKey(op, side);
     let f = this.factorMemo.get(key);
     if (f === undefined) {
       const measured = this.measured.get(key);

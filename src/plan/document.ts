@@ -138,6 +138,10 @@ export function buildPlanDocument(
       inputShapes: Object.fromEntries(Object.entries(meta.inputShapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v]])),
       gpuPrecision: meta.gpuPrecision,
       ...(ctx.profile.runtime === undefined ? {} : { runtime: { perRunMs: ctx.profile.runtime.perRunMs, perCpuOpMs: ctx.profile.runtime.perCpuOpMs, perGpuOpMs: ctx.profile.runtime.perGpuOpMs } }),
+      ...(ctx.profile.sharing.contention === undefined ? {} : { contention: { cpu: ctx.profile.sharing.contention.cpu, gpu: ctx.profile.sharing.contention.gpu } }),
+      ...(ctx.profile.calibration === undefined
+        ? {}
+        : { calibrated: { cpu: ctx.graph.ops.filter((op) => ctx.model.isCalibrated(op, "cpu")).length, gpu: ctx.graph.ops.filter((op) => ctx.model.isCalibrated(op, "gpu")).length } }),
     },
     keptFrom: chosen.keptFrom ?? null,
     tensors,

@@ -124,6 +124,10 @@ export const planSchema = z.object({
      * totals.predictedMs, and each operator's predicted cpuMs / gpuMs include one dispatch.
      */
     runtime: z.object({ perRunMs: z.number().min(0), perCpuOpMs: z.number().min(0), perGpuOpMs: z.number().min(0) }).optional(),
+    /** The profile's co-execution contention (profile.sharing.contention), when it has one: in every split operator's cpuMs and gpuMs. */
+    contention: z.object({ cpu: z.number().min(1), gpu: z.number().min(1) }).optional(),
+    /** How many of this plan's operators the profile's calibration measured (profile.calibration), per processor. */
+    calibrated: z.object({ cpu: z.int().nonnegative(), gpu: z.int().nonnegative() }).optional(),
   }),
   /** Set when `codl` kept another strategy's plan because it predicted faster. */
   keptFrom: strategyNameSchema.nullable(),

@@ -62,7 +62,7 @@ describe("codl explain", () => {
     expect(run("explain", bundle()).stdout).toBe(fromBundle.stdout);
     const json = run("explain", bundle(), "--format", "json");
     const report = JSON.parse(json.stdout);
-    expect(Object.keys(report)).toEqual(["formatVersion", "model", "device", "strategy", "predictedMs", "baselines", "splits", "rows", "chains", "focus"]);
+    expect(Object.keys(report)).toEqual(["formatVersion", "model", "device", "strategy", "predictedMs", "baselines", "measuredTerms", "splits", "rows", "chains", "focus"]);
     expect(run("explain", bundle(), "--format", "json").stdout).toBe(json.stdout);
   });
 
