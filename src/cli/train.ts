@@ -191,7 +191,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
   const coexec = fromTrace === undefined ? {} : fitCoexec(fromTrace);
   const sharing = { ...sharingFit.sharing, ...coexec.sharing };
-  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, options.fromTrace!) } : {};
+  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, `${options.fromTrace!.split(",").filter((s) => s !== "").length} traces`) } : {};
   const profile = parseProfile({ ...base, sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }), ...calibration }, options.out);
   writeFileAtomic(options.out, `${JSON.stringify(profile, null, 2)}\n`);
   const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [], coexec: coexec.lines ?? [] };
