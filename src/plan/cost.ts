@@ -83,11 +83,6 @@ export class CostModel {
     return t * scale + (this.profile.runtime?.perCpuOpMs ?? 0);
   }
 
-  /**
-   * measured / predicted kernel time of the whole operator on `side`, where profile.calibration
-   * measured it (1 otherwise): the whole operator then costs its measurement, and each part the
-   * regression's price of the part times this factor.
-   */
   /** Whether profile.calibration measured `op` whole on `side`. */
   isCalibrated(op: PlanOp, side: Side): boolean {
     return this.measured.has(this.measuredKey(op, side));
@@ -97,6 +92,11 @@ export class CostModel {
     return `${side}:${opKey(op.ir.config, side === "cpu" ? op.cpuKernel : (op.gpuKernel ?? ""))}`;
   }
 
+  /**
+   * measured / predicted kernel time of the whole operator on `side`, where profile.calibration
+   * measured it (1 otherwise): the whole operator then costs its measurement, and each part the
+   * regression's price of the part times this factor.
+   */
   calibration(op: PlanOp, side: Side): number {
     const key = this.measuredKey(op, side);
     let f = this.factorMemo.get(key);
