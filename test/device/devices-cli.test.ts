@@ -33,6 +33,16 @@ describe("codl devices", () => {
     expect(JSON.parse(json.stdout).id).toBe("sd855");
   });
 
+  it("show prints the terms measured from whole runs where a profile has them", async () => {
+    const r = await runDevicesShow("x86-balanced", { dir: PROFILES });
+    expect(r.stdout).toMatch(/^ {2}buffer copy: [\d.]+ ms \+ [\d.e-]+ ms\/B$/m);
+    expect(r.stdout).toMatch(/^ {2}contention while both run: CPU ×[\d.]+, GPU ×[\d.]+$/m);
+    expect(r.stdout).toMatch(/^runtime: /m);
+    expect(r.stdout).toMatch(/^calibration: \d+ measured operators/m);
+    const phone = await runDevicesShow("sd855", { dir: PROFILES });
+    expect(phone.stdout).not.toMatch(/contention|calibration:|buffer copy/);
+  });
+
   it("show accepts a path", async () => {
     const r = await runDevicesShow(path.join(PROFILES, "sd888.json"));
     expect(r.profile.id).toBe("sd888");
