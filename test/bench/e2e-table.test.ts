@@ -3,26 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { e2eTable, measuredIdeal, runContention } from "../../bench/e2e-table.js";
-import type { Trace, TraceOp } from "../../src/profile/trace.js";
-
-function op(id: string, placement: TraceOp["placement"], cpuMs: number | null, gpuMs: number | null, gpuRows = 0): TraceOp {
-  const split = placement === "split";
-  return {
-    id,
-    kind: "Conv",
-    chain: `c${id}`,
-    placement,
-    dim: split ? "H" : "none",
-    gpu_out: placement === "cpu" ? [0, 0] : [0, split ? gpuRows : 1],
-    cpu_out: placement === "gpu" ? [0, 0] : split ? [gpuRows, 10] : [0, 1],
-    cpu_ms: cpuMs,
-    gpu_ms: gpuMs,
-  };
-}
-
-function trace(ops: TraceOp[], latency: number): Trace {
-  return { format: "codl-trace", version: 1, model: "m", device: "d", threads: 1, iterations: 1, latency_ms: { median: latency, all: [latency] }, ops, chains: [] };
-}
+import type { Trace } from "../../src/profile/trace.js";
+import { traceOf, traceOp as op } from "../helpers/trace.js";
 
 describe("bench/e2e-table: measured bounds", () => {
   it("the ideal splits each splittable operator at c·g/(c+g), with the run's contention when asked, and the table reports both", () => {
@@ -31,10 +13,10 @@ describe("bench/e2e-table: measured bounds", () => {
     fs.mkdirSync(path.join(dir, "passes"));
     const write = (name: string, t: Trace) => fs.writeFileSync(path.join(dir, "traces", `${name}.json`), JSON.stringify(t));
     // Operator 0 splittable (cpu 6, gpu 3), operator 1 not (cpu 1, gpu 2).
-    write("m_cpu", trace([op("0", "cpu", 6, null), op("1", "cpu", 1, null)], 7));
-    write("m_gpu", trace([op("0", "gpu", null, 3), op("1", "gpu", null, 2)], 5));
+    write("m_cpu", traceOf([op("0", "cpu", 6, null), op("1", "cpu", 1, null)], [], 7));
+    write("m_gpu", traceOf([op("0", "gpu", null, 3), op("1", "gpu", null, 2)], [], 5));
     // codl split operator 0 at 6 GPU rows of 10: alone the CPU part is 2.4 ms, the GPU part 1.8; measured 1.5× and 1×.
-    write("m_codl", trace([op("0", "split", 2.4 * 1.5, 1.8, 6), op("1", "cpu", 1, null)], 4.6));
+    write("m_codl", traceOf([op("0", "split", 2.4 * 1.5, 1.8, 6), op("1", "cpu", 1, null)], [], 4.6));
     fs.writeFileSync(path.join(dir, "passes", "p1.txt"), "RESULT m_cpu 7\nRESULT m_gpu 5\nRESULT m_codl 4.6\n");
     const meta = { profile: "p", size: "tiny", strategies: ["cpu", "gpu", "codl"], models: ["m"], cases: [], splittable: { m: ["0"] } };
     fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));

@@ -1,27 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { copyRows, fitContention, fitCopy, traceKind } from "../../src/predict/coexec-fit.js";
-import type { Trace, TraceOp } from "../../src/profile/trace.js";
-
-type Chain = Trace["chains"][number];
-
-function op(id: string, placement: TraceOp["placement"], cpuMs: number | null, gpuMs: number | null, gpuRows = 0, rows = 10): TraceOp {
-  const split = placement === "split";
-  return {
-    id,
-    kind: "Conv",
-    chain: `c${id}`,
-    placement,
-    dim: split ? "H" : "none",
-    gpu_out: placement === "cpu" ? [0, 0] : [0, split ? gpuRows : 1],
-    cpu_out: placement === "gpu" ? [0, 0] : split ? [gpuRows, rows] : [0, 1],
-    cpu_ms: cpuMs,
-    gpu_ms: gpuMs,
-  };
-}
-
-function trace(ops: TraceOp[], chains: Chain[] = []): Trace {
-  return { format: "codl-trace", version: 1, model: "m", device: "d", threads: 1, iterations: 3, latency_ms: { median: 1, all: [1] }, ops, chains };
-}
+import { type TraceChain as Chain, traceOf as trace, traceOp as op } from "../helpers/trace.js";
 
 describe("co-execution terms from traces (codl train --from-trace)", () => {
   it("classifies traces by the plan they ran", () => {
