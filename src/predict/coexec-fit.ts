@@ -23,8 +23,8 @@
  */
 
 import type { LinearBytes } from "../device/profile-schema.js";
-import type { Trace, TraceOp } from "../profile/trace.js";
-import { solveLinearSystem } from "./least-squares.js";
+import { median, type Trace, type TraceOp } from "../profile/trace.js";
+import { fitNonNegative } from "./least-squares.js";
 
 /** The kind of plan a trace ran: any split operator makes it co-execution. */
 export function traceKind(t: Trace): "cpu" | "gpu" | "coexec" {
@@ -122,34 +122,15 @@ export interface CopyFit {
   readonly medianAbsErrPct: number;
 }
 
-/** intercept per transfer + per byte, both ≥ 0 (the better of the feasible one- and two-term fits). */
+/** intercept per transfer + per byte, both ≥ 0 (predict/least-squares.ts fitNonNegative). */
 export function fitCopy(rows: readonly CopyRow[]): CopyFit | undefined {
   if (rows.length < 2) return undefined;
-  // Bytes in MB keep the 2×2 normal equations well conditioned.
-  const xs = rows.map((r) => [r.transfers, r.bytes / 1e6] as const);
+  // Bytes in MB keep the normal equations well conditioned.
+  const xs = rows.map((r) => [r.transfers, r.bytes / 1e6]);
   const ys = rows.map((r) => r.ms);
-  const dot = (f: (x: readonly [number, number], y: number) => number): number => xs.reduce((s, x, i) => s + f(x, ys[i]!), 0);
-  const s00 = dot((x) => x[0] * x[0]);
-  const s01 = dot((x) => x[0] * x[1]);
-  const s11 = dot((x) => x[1] * x[1]);
-  const s0y = dot((x, y) => x[0] * y);
-  const s1y = dot((x, y) => x[1] * y);
-  const sse = ([a, b]: readonly [number, number]): number => dot((x, y) => (y - a * x[0] - b * x[1]) ** 2);
-  const candidates: Array<readonly [number, number]> = [];
-  const both = solveLinearSystem(
-    [
-      [s00, s01],
-      [s01, s11],
-    ],
-    [s0y, s1y],
-  );
-  if (both.every((v) => Number.isFinite(v) && v >= 0)) candidates.push([both[0]!, both[1]!]);
-  if (s11 > 0) candidates.push([0, Math.max(0, s1y / s11)]);
-  if (s00 > 0) candidates.push([Math.max(0, s0y / s00), 0]);
-  if (candidates.length === 0) return undefined;
-  const [a, b] = candidates.reduce((best, c) => (sse(c) < sse(best) ? c : best));
-  const errs = xs.map((x, i) => Math.abs(a * x[0] + b * x[1] - ys[i]!) / ys[i]!).sort((p, q) => p - q);
-  const mid = Math.floor(errs.length / 2);
-  const med = errs.length % 2 === 1 ? errs[mid]! : (errs[mid - 1]! + errs[mid]!) / 2;
-  return { copy: { interceptMs: a, perByteMs: b / 1e6 }, n: rows.length, medianAbsErrPct: med * 100 };
+  const beta = fitNonNegative(xs, ys);
+  if (beta === undefined) return undefined;
+  const [a, b] = [beta[0]!, beta[1]!];
+  const errs = xs.map((x, i) => Math.abs(a * x[0]! + b * x[1]! - ys[i]!) / ys[i]!);
+  return { copy: { interceptMs: a, perByteMs: b / 1e6 }, n: rows.length, medianAbsErrPct: median(errs) * 100 };
 }

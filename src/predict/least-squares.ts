@@ -93,3 +93,49 @@ export function dot(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+/** Normal equations for a few columns; undefined when they are singular (a column never varies). */
+function solveNormalEquations(x: readonly (readonly number[])[], y: readonly number[]): number[] | undefined {
+  const p = x[0]?.length ?? 0;
+  const a = Array.from({ length: p }, () => new Array<number>(p).fill(0));
+  const b = new Array<number>(p).fill(0);
+  x.forEach((row, i) => {
+    for (let j = 0; j < p; j++) {
+      for (let k = 0; k < p; k++) a[j]![k]! += row[j]! * row[k]!;
+      b[j]! += row[j]! * y[i]!;
+    }
+  });
+  const scale = Math.max(1e-300, ...a.map((r, j) => Math.abs(r[j]!)));
+  const beta = solveLinearSystem(
+    a.map((r) => [...r]),
+    [...b],
+  );
+  // Singular: the eliminated matrix's determinant vanishes relative to its scale; check by residual of A·beta = b.
+  const ok = beta.every(Number.isFinite) && a.every((r, j) => Math.abs(r.reduce((s, v, k) => s + v * beta[k]!, 0) - b[j]!) <= 1e-9 * scale * (1 + Math.abs(b[j]!)));
+  return ok ? beta : undefined;
+}
+
+/**
+ * Least squares with every coefficient ≥ 0, for a handful of columns (the runtime and copy
+ * fits): the smallest weighted squared error over the column subsets whose unconstrained fit is
+ * non-negative; a column left out gets 0. Undefined when no subset is feasible.
+ */
+export function fitNonNegative(x: readonly (readonly number[])[], y: readonly number[], w: readonly number[] = y.map(() => 1)): number[] | undefined {
+  const p = x[0]?.length ?? 0;
+  let best: { beta: number[]; sse: number } | undefined;
+  for (let mask = 1; mask < 1 << p; mask++) {
+    const cols = [...Array(p).keys()].filter((j) => (mask >> j) & 1);
+    const beta = solveNormalEquations(
+      x.map((row, i) => cols.map((j) => row[j]! * w[i]!)),
+      y.map((v, i) => v * w[i]!),
+    );
+    if (beta === undefined || beta.some((b) => b < 0)) continue;
+    const full = new Array<number>(p).fill(0);
+    cols.forEach((j, k) => {
+      full[j] = beta[k]!;
+    });
+    const sse = y.reduce((s, v, i) => s + ((v - dot(full, x[i] as number[])) * w[i]!) ** 2, 0);
+    if (best === undefined || sse < best.sse - 1e-15) best = { beta: full, sse };
+  }
+  return best?.beta;
+}

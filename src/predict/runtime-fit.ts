@@ -26,7 +26,7 @@
 import type { RuntimeOverhead } from "../device/profile-schema.js";
 import type { Trace } from "../profile/trace.js";
 import { chainSum } from "../profile/trace.js";
-import { solveLinearSystem } from "./least-squares.js";
+import { fitNonNegative } from "./least-squares.js";
 
 export interface TraceResidual {
   readonly name: string;
@@ -63,22 +63,12 @@ export function fitRuntime(rows: readonly TraceResidual[], base: RuntimeOverhead
   const free = [0, 1, 2].filter((j) => j === 0 || rows.some((r) => (j === 1 ? r.cpuOps : r.gpuOps) > 0));
   const fixed = (j: number): number => base?.[TERMS[j]!] ?? 0;
   const target = y.map((v, i) => v - [0, 1, 2].filter((j) => !free.includes(j)).reduce((s, j) => s + fixed(j) * x[i]![j]!, 0));
-  let best: { beta: number[]; sse: number } | undefined;
-  for (let mask = 1; mask < 1 << free.length; mask++) {
-    const cols = free.filter((_, k) => (mask >> k) & 1);
-    const beta = solveLeastSquares(
-      x.map((row, i) => cols.map((j) => row[j]! * w[i]!)),
-      target.map((v, i) => v * w[i]!),
-    );
-    if (beta === undefined || beta.some((b) => b < 0)) continue;
-    const full = [0, 0, 0];
-    cols.forEach((j, k) => {
-      full[j] = beta[k]!;
-    });
-    const sse = target.reduce((s, v, i) => s + ((v - cols.reduce((a, j) => a + full[j]! * x[i]![j]!, 0)) * w[i]!) ** 2, 0);
-    if (best === undefined || sse < best.sse - 1e-15) best = { beta: full, sse };
-  }
-  const coef = [0, 1, 2].map((j) => (free.includes(j) ? (best?.beta[j] ?? 0) : fixed(j)));
+  const beta = fitNonNegative(
+    x.map((row) => free.map((j) => row[j]!)),
+    target,
+    w,
+  );
+  const coef = [0, 1, 2].map((j) => (free.includes(j) ? (beta?.[free.indexOf(j)] ?? 0) : fixed(j)));
   const runtime: RuntimeOverhead = { perRunMs: round(coef[0]!), perCpuOpMs: round(coef[1]!), perGpuOpMs: round(coef[2]!), source };
   return {
     runtime,
@@ -88,22 +78,4 @@ export function fitRuntime(rows: readonly TraceResidual[], base: RuntimeOverhead
 
 function round(v: number): number {
   return Number(v.toPrecision(6));
-}
-
-/** Normal equations for a few columns; undefined when they are singular (a column never varies). */
-function solveLeastSquares(x: readonly (readonly number[])[], y: readonly number[]): number[] | undefined {
-  const p = x[0]?.length ?? 0;
-  const a = Array.from({ length: p }, () => new Array<number>(p).fill(0));
-  const b = new Array<number>(p).fill(0);
-  x.forEach((row, i) => {
-    for (let j = 0; j < p; j++) {
-      for (let k = 0; k < p; k++) a[j]![k]! += row[j]! * row[k]!;
-      b[j]! += row[j]! * y[i]!;
-    }
-  });
-  const scale = Math.max(1e-300, ...a.map((r, j) => Math.abs(r[j]!)));
-  const beta = solveLinearSystem(a.map((r) => [...r]), [...b]);
-  // Singular: the eliminated matrix's determinant vanishes relative to its scale; check by residual of A·beta = b.
-  const ok = beta.every(Number.isFinite) && a.every((r, j) => Math.abs(r.reduce((s, v, k) => s + v * beta[k]!, 0) - b[j]!) <= 1e-9 * scale * (1 + Math.abs(b[j]!)));
-  return ok ? beta : undefined;
 }
