@@ -71,16 +71,22 @@ export class CostModel {
     this.measured = new Map((profile.calibration?.ops ?? []).map((o) => [`${o.processor}:${o.key}`, o.ms]));
   }
 
+  /** The kernel models' time of `c` on `side` (kernel only, memoised). */
+  private kernelMs(c: OpConfig, side: Side): number {
+    const memo = side === "cpu" ? this.cpuMemo : this.gpuMemo;
+    const k = configKey(c);
+    let t = memo.get(k);
+    if (t === undefined) {
+      t = side === "cpu" ? predictCpuMs(this.profile, c) : predictGpuMs(this.profile, c);
+      memo.set(k, t);
+    }
+    return t;
+  }
+
   /** The kernel's predicted time plus the runtime's dispatch of one operator on the CPU (profile.runtime). */
   cpuMs(c: OpConfig, scale = 1): number {
     if (c.oh <= 0 || c.oc <= 0) return 0;
-    const k = configKey(c);
-    let t = this.cpuMemo.get(k);
-    if (t === undefined) {
-      t = predictCpuMs(this.profile, c);
-      this.cpuMemo.set(k, t);
-    }
-    return t * scale + (this.profile.runtime?.perCpuOpMs ?? 0);
+    return this.kernelMs(c, "cpu") * scale + (this.profile.runtime?.perCpuOpMs ?? 0);
   }
 
   /** Whether profile.calibration measured `op` whole on `side`. */
@@ -103,7 +109,7 @@ export class CostModel {
     if (f === undefined) {
       const measured = this.measured.get(key);
       const c = op.ir.config;
-      const predicted = measured === undefined ? 0 : side === "cpu" ? predictCpuMs(this.profile, c) : predictGpuMs(this.profile, c);
+      const predicted = measured === undefined || c.oh <= 0 || c.oc <= 0 ? 0 : this.kernelMs(c, side);
       f = measured !== undefined && predicted > 0 ? measured / predicted : 1;
       this.factorMemo.set(key, f);
     }
@@ -124,13 +130,7 @@ export class CostModel {
   /** The kernel's predicted time plus the runtime's dispatch of one operator on the GPU. */
   gpuMs(c: OpConfig, scale = 1): number {
     if (c.oh <= 0 || c.oc <= 0) return 0;
-    const k = configKey(c);
-    let t = this.gpuMemo.get(k);
-    if (t === undefined) {
-      t = predictGpuMs(this.profile, c);
-      this.gpuMemo.set(k, t);
-    }
-    return t * scale + (this.profile.runtime?.perGpuOpMs ?? 0);
+    return this.kernelMs(c, "gpu") * scale + (this.profile.runtime?.perGpuOpMs ?? 0);
   }
 
   /** The whole operator on one processor (compute only). */
