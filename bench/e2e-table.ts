@@ -53,9 +53,13 @@ function linesOf(file: string): string[] {
 }
 
 /** Per-operator times of one trace: id → ms, for the given processor. */
+function readTrace(file: string): Trace | undefined {
+  return fs.existsSync(file) ? parseTrace(JSON.parse(fs.readFileSync(file, "utf8")), file) : undefined;
+}
+
 function opTimes(file: string, proc: "cpu" | "gpu"): Map<string, number> | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  const trace = parseTrace(JSON.parse(fs.readFileSync(file, "utf8")), file);
+  const trace = readTrace(file);
+  if (trace === undefined) return undefined;
   const out = new Map<string, number>();
   for (const op of trace.ops) {
     const ms = proc === "cpu" ? op.cpu_ms : op.gpu_ms;
@@ -81,10 +85,6 @@ export function measuredIdeal(dir: string, model: string, splittable: ReadonlySe
     else sum += splittable.has(id) && c + g > 0 ? Math.min(c, g, (c * k.cpu * g * k.gpu) / (c * k.cpu + g * k.gpu)) : Math.min(c, g);
   }
   return sum;
-}
-
-function readTrace(file: string): Trace | undefined {
-  return fs.existsSync(file) ? parseTrace(JSON.parse(fs.readFileSync(file, "utf8")), file) : undefined;
 }
 
 /** The run's contention: its codl traces' split operators against its cpu and gpu traces (predict/coexec-fit.ts). */
