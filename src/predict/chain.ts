@@ -10,12 +10,13 @@
  *
  * need(g) is the end of the input rows that output rows [0, g) read;
  * first(g) the start of the input rows that output rows [g, H) read.
- * T = sharing(in) + sharing(out) + sync + max(Σ T_cpu(part), Σ T_gpu(part)).
+ * T = sharing(in) + sharing(out) + sync + max(Σ T_cpu(part), Σ T_gpu(part)), each part of an
+ * operator both sides work on slowed by the profile's contention.
  */
 
 import type { DeviceProfile } from "../device/profile-schema.js";
 import type { OpConfig } from "../kernels/op-config.js";
-import { inputRows, linearBytesMs, predictCpuMs, predictGpuMs, sliceRows } from "./coexec.js";
+import { contended, inputRows, linearBytesMs, predictCpuMs, predictGpuMs, sliceRows } from "./coexec.js";
 
 export interface ChainCost {
   readonly cpuMs: number;
@@ -47,8 +48,9 @@ export function predictChain(profile: DeviceProfile, ops: readonly OpConfig[], r
   for (let i = 0; i < n; i++) {
     const c = ops[i]!;
     const [g, s] = rows[i]!;
-    if (g > 0) gpuMs += predictGpuMs(profile, g >= c.oh ? c : sliceRows(c, 0, g));
-    if (s < c.oh) cpuMs += predictCpuMs(profile, s <= 0 ? c : sliceRows(c, s, c.oh));
+    const parts = contended(profile, s < c.oh ? predictCpuMs(profile, s <= 0 ? c : sliceRows(c, s, c.oh)) : 0, g > 0 ? predictGpuMs(profile, g >= c.oh ? c : sliceRows(c, 0, g)) : 0);
+    cpuMs += parts.cpuMs;
+    gpuMs += parts.gpuMs;
   }
   let sharingMs = 0;
   const first = ops[0]!;

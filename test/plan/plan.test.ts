@@ -85,6 +85,12 @@ describe("chain cost", () => {
     const mine = chainCost(ctx.model, pg.ops, 0.5, share);
     const theirs = predictChain(sd855, pg.ops.map((o) => o.ir.config), share / last.ir.outRows);
     expect(mine.totalMs).toBeCloseTo(theirs.totalMs, 9);
+    // With contention both slow each split part alike.
+    const slow = { ...sd855, sharing: { ...sd855.sharing, contention: { cpu: 1.7, gpu: 1.1 } } };
+    const slowCtx = createContext(pg, slow, { ratios: ratioGrid(0.1), maxChain: 32, minGain: 0 });
+    const mineSlow = chainCost(slowCtx.model, pg.ops, 0.5, share);
+    expect(mineSlow.totalMs).toBeGreaterThan(mine.totalMs);
+    expect(mineSlow.totalMs).toBeCloseTo(predictChain(slow, pg.ops.map((o) => o.ir.config), share / last.ir.outRows).totalMs, 9);
   });
 });
 
