@@ -147,12 +147,15 @@ writeIfChanged(
   path.join(out, "run.sh"),
   `#!/bin/sh
 # run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N] [--jobs N] [--trace]
+#        [--match RE] [--cpu-cores LIST] [--gpu-cores LIST]
 # Prints "RESULT <case> <median ms>" per case (codl_run's median over the iterations).
 # --jobs N: first run every case once, N at a time, unmeasured, so OpenCL program
 #   builds (codl's program cache, the driver's kernel cache) happen in parallel.
 # --match RE: only the cases whose name matches the extended regular expression RE.
 # --trace: also write traces/<case>.json (per-operator CPU and GPU times); tracing
 #   adds events and waits, so its lines say TRACED, not RESULT.
+# --cpu-cores / --gpu-cores: pin XNNPACK's threads and the OpenCL driver's threads
+#   (PoCL's workers) to these cores (taskset syntax, e.g. 0 and 2-13); --jobs runs unpinned.
 set -u
 cd "$(dirname "$0")"
 BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""
@@ -166,6 +169,8 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS="$2"; shift 2 ;;
     --trace) TRACE=1; shift ;;
     --match) MATCH="$2"; shift 2 ;;
+    --cpu-cores) CODL_CPU_CORES="$2"; export CODL_CPU_CORES; shift 2 ;;
+    --gpu-cores) CODL_GPU_CORES="$2"; export CODL_GPU_CORES; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -175,7 +180,7 @@ CODL_CACHE_DIR="$PWD/cl-cache"; export CODL_CACHE_DIR
 CODL_SYNTHETIC_WEIGHTS=1; export CODL_SYNTHETIC_WEIGHTS
 mkdir -p cl-cache logs traces
 if [ "$JOBS" -gt 1 ]; then
-  BIN="$BIN" POCL_MAX_PTHREAD_COUNT=1 xargs -P "$JOBS" -L 1 sh -c 'n=$1; shift; for i in "$@"; do set -- "$@" --input "$i"; shift; done
+  BIN="$BIN" POCL_MAX_PTHREAD_COUNT=1 CODL_CPU_CORES= CODL_GPU_CORES= xargs -P "$JOBS" -L 1 sh -c 'n=$1; shift; for i in "$@"; do set -- "$@" --input "$i"; shift; done
     "$BIN/codl_run_$n" --bundle "cases/$n" "$@" --warmup 0 --iterations 1 --threads 1 > /dev/null 2>&1' sh < cases.txt
 fi
 while read -r name rest; do

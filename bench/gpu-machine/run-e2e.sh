@@ -19,13 +19,17 @@
 #       D=.devcarry H=bal SEL_bal='^(yolov2|vgg16|fst)_' sh bench/gpu-machine/run-e2e.sh
 # (SEL_<h>: an extended regular expression selecting cases.txt lines; unset = all.
 #  PASSES: round-robin passes of the timed cases, p1..pN (default 1); ITER_bal: iterations
-#  per pass on bal (default 20); TRACE_RE: the cases traced (default '_(cpu|gpu)$').)
+#  per pass on bal (default 20); TRACE_RE: the cases traced (default '_(cpu|gpu)$').
+#  PIN_bal: run.sh pinning flags, e.g. "--cpu-cores 15 --gpu-cores 1-12"; then every bal pass
+#  and the traces run twice, unpinned into passes/ and traces/, pinned into pinned/passes/ and
+#  pinned/traces/. PROBE=1: bench/gpu-machine/probe-contention.sh after the preparation.)
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-585}; H=${H:-nv nv16 bal}
 PASSES=${PASSES:-1}; ITER_bal=${ITER_bal:-20}; TRACE_RE=${TRACE_RE:-'_(cpu|gpu)$'}
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 stamp() { echo "$1 $(( $(date +%s) - T0 ))s"; }
-save() { for h in $H; do [ -d /w/$h/passes ] && tar czf "$OUT/e2e-$h-results.tgz" -C /w/$h passes traces $(cd /w/$h && ls -d logs ort.txt 2>/dev/null); done; }
+save() { for h in $H; do [ -d /w/$h/passes ] && tar czf "$OUT/e2e-$h-results.tgz" -C /w/$h passes traces $(cd /w/$h && ls -d logs ort.txt pinned 2>/dev/null); done; }
+PIN_bal=${PIN_bal:-}; HERE=$(cd "$(dirname "$0")" && pwd)
 # platform and thread flags of a folder
 plat() { case $1 in bal) echo Portable ;; *) echo NVIDIA ;; esac; }
 flags() { case $1 in bal) echo "--threads 1 --pocl-threads 12" ;; *) echo "--threads 8" ;; esac; }
@@ -46,6 +50,7 @@ for h in $H; do
   (cd /w/$h && CODL_CL_PLATFORM=$(plat $h) timeout $T sh run.sh --threads 1 --iterations 1 --warmup 0 --jobs $J > /dev/null 2>&1) &
 done
 wait; stamp prepared
+if [ "${PROBE:-0}" = 1 ]; then LD_LIBRARY_PATH="$S/lib" sh "$HERE/probe-contention.sh"; stamp probed; fi
 for h in $H; do
   cd /w/$h; export CODL_CL_PLATFORM=$(plat $h); F=$(flags $h)
   case $h in
@@ -62,8 +67,16 @@ for h in $H; do
     bal)
       for p in $(seq 1 "$PASSES"); do
         timeout $(( $(left) - 60 )) sh run.sh $F --iterations "$ITER_bal" --warmup 2 --match '_(cpu|gpu|codl|codl_greedy)$' > passes/p$p.txt 2>&1; stamp "$h p$p"
+        if [ -n "$PIN_bal" ]; then
+          mkdir -p pinned/passes pinned/traces
+          timeout $(( $(left) - 60 )) sh run.sh $F $PIN_bal --iterations "$ITER_bal" --warmup 2 --match '_(cpu|gpu|codl|codl_greedy)$' > pinned/passes/p$p.txt 2>&1; stamp "$h pinned p$p"
+        fi
       done
       if grep -q '_mulayer ' cases.txt; then timeout $(( $(left) - 30 )) sh run.sh $F --iterations 2 --warmup 1 --match '_mulayer$' > passes/m1.txt 2>&1; stamp "$h mulayer"; fi
+      if [ -n "$PIN_bal" ]; then
+        timeout $(( ($(left) - 8) / 2 )) sh run.sh $F $PIN_bal --iterations 1 --warmup 1 --trace --match "$TRACE_RE" > pinned/passes/trace.log 2>&1
+        mv traces pinned/traces-all && mkdir traces && mv pinned/traces-all/* pinned/traces/ 2>/dev/null; rmdir pinned/traces-all; stamp "$h pinned traced"
+      fi
       timeout $(( $(left) - 8 )) sh run.sh $F --iterations 1 --warmup 1 --trace --match "$TRACE_RE" > passes/trace.log 2>&1; stamp "$h traced" ;;
   esac
   save

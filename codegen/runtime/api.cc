@@ -92,6 +92,8 @@ void codl_options_init(codl_options* o) {
   o->num_threads = 0;
   o->cache_dir = nullptr;
   o->trace = 0;
+  o->cpu_cores = nullptr;
+  o->gpu_cores = nullptr;
 }
 
 codl_status codl_create(const char* bundle_dir, const codl_options* options, codl_model** model, char** err) {

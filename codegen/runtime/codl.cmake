@@ -73,6 +73,7 @@ configure_file("${CODL_GEN_DIR}/codl_transform_cl.inc.tmp" "${CODL_GEN_DIR}/codl
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CODL_RUNTIME_DIR}/kernels/transform.cl")
 
 set(CODL_RUNTIME_SOURCES
+    "${CODL_RUNTIME_DIR}/affinity.cc"
     "${CODL_RUNTIME_DIR}/api.cc"
     "${CODL_RUNTIME_DIR}/cl_env.cc"
     "${CODL_RUNTIME_DIR}/cpu_ops.cc"

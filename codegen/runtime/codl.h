@@ -41,6 +41,14 @@ typedef struct codl_options {
   int num_threads;       /* CPU threads (pthreadpool); 0: the model's default, else the hardware's */
   const char* cache_dir; /* program binary cache; NULL: $CODL_CACHE_DIR, else no cache */
   int trace;             /* non-zero: record per-operator times (enables OpenCL profiling) */
+  /* Core lists in taskset's syntax ("0", "4-7", "0,2,4-6"); Linux and Android only.
+   * cpu_cores: the cores of the CPU side (XNNPACK's pool threads and the thread
+   *   calling codl_run, while it runs); NULL: $CODL_CPU_CORES, else unpinned.
+   * gpu_cores: the cores of the OpenCL driver's own threads (a CPU driver such
+   *   as PoCL runs kernels on them), fixed when the first model of the process
+   *   opens OpenCL; NULL: $CODL_GPU_CORES, else unpinned. */
+  const char* cpu_cores;
+  const char* gpu_cores;
 } codl_options;
 
 void codl_options_init(codl_options* options);

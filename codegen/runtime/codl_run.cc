@@ -2,6 +2,10 @@
 //
 //   codl_run [--bundle DIR] --input in.npy|name=in.npy ... [--output out.npy|name=out.npy ...]
 //            [--warmup N] [--iterations N] [--threads N] [--trace trace.json]
+//            [--cpu-cores LIST] [--gpu-cores LIST]
+//
+// --cpu-cores / --gpu-cores pin the CPU side and the OpenCL driver's threads
+// (codl.h, codl_options); LIST is taskset's syntax, e.g. 0 or 2-13.
 //
 // Exit codes: 0 ok; 2 bad arguments, input files or bundle; 3 no usable
 // device or an unsupported model; 1 anything else (kernel build failure,
@@ -29,7 +33,8 @@ namespace {
 
 const char kUsage[] =
     "usage: codl_run [--bundle DIR] --input in.npy|name=in.npy ... [--output out.npy|name=out.npy ...]\n"
-    "                [--warmup N] [--iterations N] [--threads N] [--trace trace.json]\n";
+    "                [--warmup N] [--iterations N] [--threads N] [--trace trace.json]\n"
+    "                [--cpu-cores LIST] [--gpu-cores LIST]\n";
 
 int exit_code(codl_status s) {
   switch (s) {
@@ -77,7 +82,7 @@ int parse_count(const char* flag, const char* v, int min) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string bundle, trace_path;
+  std::string bundle, trace_path, cpu_cores, gpu_cores;
   std::vector<std::string> in_args, out_args;
   int warmup = 2, iterations = 10, threads = 0;
   try {
@@ -96,6 +101,8 @@ int main(int argc, char** argv) {
       else if (a == "--warmup") warmup = parse_count("--warmup", need().c_str(), 0);
       else if (a == "--iterations") iterations = parse_count("--iterations", need().c_str(), 1);
       else if (a == "--threads") threads = parse_count("--threads", need().c_str(), 1);
+      else if (a == "--cpu-cores") cpu_cores = need();
+      else if (a == "--gpu-cores") gpu_cores = need();
       else if (a == "--help" || a == "-h") {
         std::fputs(kUsage, stdout);
         return 0;
@@ -112,6 +119,8 @@ int main(int argc, char** argv) {
   codl_options_init(&opt);
   opt.num_threads = threads;
   opt.trace = trace_path.empty() ? 0 : 1;
+  if (!cpu_cores.empty()) opt.cpu_cores = cpu_cores.c_str();
+  if (!gpu_cores.empty()) opt.gpu_cores = gpu_cores.c_str();
   codl_model* model = nullptr;
   char* err = nullptr;
   // Initialisation: weights.bin read and checked, XNNPACK operators created

@@ -280,6 +280,17 @@ Runtime::Runtime(const ModelDesc& model, const std::string& bundle_dir, const co
   threads_ = options.num_threads > 0 ? options.num_threads
              : m_.default_threads > 0 ? int(m_.default_threads)
                                       : int(std::max(1u, std::thread::hardware_concurrency()));
+  auto cores = [](const char* given, const char* env, const char* what) {
+    const char* spec = given ? given : std::getenv(env);
+    return spec && *spec ? parse_core_list(spec, what) : std::vector<int>{};
+  };
+  cpu_cores_ = cores(options.cpu_cores, "CODL_CPU_CORES", "CPU cores");
+  gpu_cores_ = cores(options.gpu_cores, "CODL_GPU_CORES", "GPU driver cores");
+  if (!cpu_cores_.empty() && size_t(threads_) > cpu_cores_.size()) {
+    // XNNPACK's pool spins while it waits: more threads than cores stalls it.
+    fail(CODL_ERR_INVALID_ARGUMENT, std::to_string(threads_) + " CPU threads do not fit CPU cores " + format_core_list(cpu_cores_) + " (" +
+                                        std::to_string(cpu_cores_.size()) + "); use at most one thread per core");
+  }
   load_weights();
   plan_memory();
   setup_gpu();
@@ -456,8 +467,13 @@ void Runtime::setup_gpu() {
     device_string_ = "CPU only";
     return;
   }
-  open_cl(cl_, trace_);
+  {
+    // Threads the driver starts now (PoCL's workers) inherit this thread's cores.
+    PinnedThread driver_threads(gpu_cores_);
+    open_cl(cl_, trace_);
+  }
   device_string_ = "OpenCL: " + cl_.description;
+  if (!gpu_cores_.empty()) device_string_ += " (driver threads on cores " + format_core_list(gpu_cores_) + ")";
   size_t max_w = 0, max_h = 0;
   clGetDeviceInfo(cl_.device, CL_DEVICE_IMAGE2D_MAX_WIDTH, sizeof max_w, &max_w, nullptr);
   clGetDeviceInfo(cl_.device, CL_DEVICE_IMAGE2D_MAX_HEIGHT, sizeof max_h, &max_h, nullptr);
@@ -567,12 +583,16 @@ void Runtime::setup_gpu() {
 void Runtime::setup_cpu() {
   xnn_status st = xnn_initialize(nullptr);
   if (st != xnn_status_success) fail(CODL_ERR_UNSUPPORTED, "XNNPACK cannot initialise on this CPU (status " + std::to_string(int(st)) + ")");
-  if (threads_ > 1) pool_ = pthreadpool_create(size_t(threads_));
+  if (threads_ > 1) {
+    PinnedThread pool_threads(cpu_cores_);  // the pool's workers inherit it
+    pool_ = pthreadpool_create(size_t(threads_));
+  }
   xops_.assign(m_.num_ops, nullptr);
   for (uint32_t o = 0; o < m_.num_ops; o++) {
     if (m_.ops[o].cpu.kind != CpuKind::kNone) xops_[o] = create_cpu_op(m_, m_.ops[o], blob_);
   }
   device_string_ += " | XNNPACK, " + std::to_string(threads_) + (threads_ == 1 ? " thread" : " threads");
+  if (!cpu_cores_.empty()) device_string_ += " on cores " + format_core_list(cpu_cores_);
 }
 
 // ---- host <-> tensor --------------------------------------------------------
@@ -782,6 +802,7 @@ void Runtime::run_chain(size_t k, Iteration* it) {
 }
 
 void Runtime::run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* outputs, size_t num_outputs) {
+  PinnedThread caller(cpu_cores_);  // XNNPACK runs on the calling thread too
   auto match = [&](const codl_tensor* ts, size_t n, const int32_t* ids, uint32_t count, const char* what) {
     std::vector<const codl_tensor*> bound(count, nullptr);
     if (n != count) {

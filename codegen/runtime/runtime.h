@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "affinity.h"
 #include "codl.h"
 #include "cl_env.h"
 #include "model_desc.h"
@@ -60,6 +61,7 @@ class Runtime {
   std::string cache_dir_;
   bool trace_;
   int threads_;
+  std::vector<int> cpu_cores_, gpu_cores_;  // empty: unpinned
   std::string device_string_;
   uint8_t* blob_ = nullptr;  // weights.bin, 64-byte aligned
   pthreadpool* pool_ = nullptr;
