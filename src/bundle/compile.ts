@@ -11,6 +11,7 @@ import type { Graph } from "../ir/graph.js";
 import { type LoadOptions, loadModel } from "../index.js";
 import { assertSupported } from "../passes/supported.js";
 import { emitBundleFiles } from "../emit/index.js";
+import { DEFAULT_FP16_TOLERANCE, halfPrecisionRisks } from "../plan/half-precision.js";
 import { planGraph, type PlanResult } from "../plan/index.js";
 import type { GpuPrecision } from "../plan/schema.js";
 import { type Bundle, buildBundle, jsonText, sha256Hex } from "./bundle.js";
@@ -32,6 +33,8 @@ export interface CompileOptions extends LoadOptions {
   readonly cpuOnlyBuild?: boolean;
   /** Storage precision of GPU tensors and weights; the GPU computes in fp32 either way (default fp32). */
   readonly gpuPrecision?: GpuPrecision;
+  /** fp16 is refused (fp32 kept) where an output's estimated binary16 error exceeds this (default 1e-2). */
+  readonly fp16Tolerance?: number;
 }
 
 export interface Compiled extends PlanResult {
@@ -48,6 +51,7 @@ export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options:
   const { graph } = loadModel(bytes, options);
   assertSupported(graph);
   const strategy = options.cpuOnlyBuild ? "cpu" : options.strategy;
+  const fp16Refused = options.gpuPrecision === "fp16" ? halfPrecisionRisks(graph, options.fp16Tolerance ?? DEFAULT_FP16_TOLERANCE)[0] : undefined;
   const planOptions = {
     ...(strategy === undefined ? {} : { strategy }),
     ...(options.ratioStep === undefined ? {} : { ratioStep: options.ratioStep }),
@@ -58,7 +62,8 @@ export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options:
     modelSha256: sha256Hex(bytes),
     profileSha256: profileSha256(profile),
     inputShapes: options.inputShapes ?? {},
-    gpuPrecision: options.gpuPrecision ?? "fp32",
+    gpuPrecision: fp16Refused === undefined ? (options.gpuPrecision ?? "fp32") : "fp32",
+    ...(fp16Refused === undefined ? {} : { fp16Refused }),
   };
   const result = options.force !== undefined && !options.cpuOnlyBuild ? planForced(graph, profile, planOptions, options.force) : planGraph(graph, profile, planOptions);
   const code =

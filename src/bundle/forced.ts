@@ -80,6 +80,7 @@ export function planForced(graph: Graph, profile: DeviceProfile, options: PlanOp
     greedyDelta: GREEDY_DELTA,
     inputShapes: options.inputShapes ?? {},
     gpuPrecision: options.gpuPrecision ?? "fp32",
+    ...(options.fp16Refused === undefined ? {} : { fp16Refused: options.fp16Refused }),
   });
   return { plan, totals, millis: performance.now() - start };
 }

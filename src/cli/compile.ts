@@ -43,6 +43,7 @@ export const compileOptionsSchema = z.object({
   forceRatio: z.string().optional(),
   forceChain: z.boolean().default(false),
   gpuPrecision: z.string().default("fp32"),
+  fp16Tolerance: z.string().optional(),
   cpuOnlyBuild: z.boolean().default(false),
   planOnly: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -62,6 +63,13 @@ export function parseMinGain(value: string | undefined): number | undefined {
   const gain = /^\s*[0-9.eE+-]+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!(gain >= 0 && gain < 1)) throw new CompilerError("CODL-E089", { value });
   return gain;
+}
+
+export function parseFp16Tolerance(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const tol = /^\s*[0-9.eE+-]+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(tol > 0 && tol <= 1)) throw new CompilerError("CODL-E095", { value });
+  return tol;
 }
 
 export function parseGpuPrecision(value: string): GpuPrecision {
@@ -135,6 +143,8 @@ export interface CompileReport {
   readonly baselines: Plan["totals"]["baselines"];
   readonly splits: Plan["totals"]["splits"];
   readonly chains: Plan["totals"]["chains"];
+  readonly gpuPrecision: Plan["options"]["gpuPrecision"];
+  readonly fp16Refused?: Plan["options"]["fp16Refused"];
 }
 
 export async function runCompile(model: string, rawOptions: unknown): Promise<CommandResult & { plan: Plan; report: CompileReport }> {
@@ -144,6 +154,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
   const minGain = parseMinGain(options.minGain);
   const inputShapes = parseInputShapes(options.inputShape);
   const gpuPrecision = parseGpuPrecision(options.gpuPrecision);
+  const fp16Tolerance = parseFp16Tolerance(options.fp16Tolerance);
   const force = checkForceSplit(options.forceDim, options.forceRatio, options.forceChain);
   checkOutDir(options.out);
   const profile = loadProfile(options.device);
@@ -161,6 +172,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
     ...(force === undefined ? {} : { force }),
     cpuOnlyBuild: options.cpuOnlyBuild,
     gpuPrecision,
+    ...(fp16Tolerance === undefined ? {} : { fp16Tolerance }),
     ...(options.planOnly ? {} : { runtime: readRuntimeSources() }),
   });
   writeBundleAtomic(options.out, compiled.bundle);
@@ -177,6 +189,8 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
     baselines: plan.totals.baselines,
     splits: plan.totals.splits,
     chains: plan.totals.chains,
+    gpuPrecision: plan.options.gpuPrecision,
+    ...(plan.options.fp16Refused === undefined ? {} : { fp16Refused: plan.options.fp16Refused }),
   };
   const stdout = options.json ? `${JSON.stringify(report, null, 2)}\n` : formatCompileSummary(plan, path.basename(model), options.out, files);
   return { exitCode: 0, stdout, plan, report };

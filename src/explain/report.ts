@@ -57,6 +57,8 @@ export interface ExplainReport {
   readonly chains: Plan["chains"];
   /** What beyond the kernel models priced the plan: co-execution contention, calibrated operators (plan.options). */
   readonly measuredTerms: Pick<Plan["options"], "contention" | "calibrated">;
+  /** Set when the plan asked for fp16 and kept fp32 (plan options.fp16Refused). */
+  readonly fp16Refused?: Plan["options"]["fp16Refused"];
   /** Set with --op: the operator asked about. */
   readonly focus: number | null;
 }
@@ -110,6 +112,7 @@ export function buildExplainReport(plan: Plan, focusOp?: string): ExplainReport 
     strategy: plan.strategy,
     predictedMs: plan.totals.predictedMs,
     baselines: plan.totals.baselines,
+    ...(plan.options.fp16Refused === undefined ? {} : { fp16Refused: plan.options.fp16Refused }),
     measuredTerms: { ...(plan.options.contention === undefined ? {} : { contention: plan.options.contention }), ...(plan.options.calibrated === undefined ? {} : { calibrated: plan.options.calibrated }) },
     splits: plan.totals.splits,
     rows,

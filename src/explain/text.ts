@@ -103,12 +103,22 @@ export function formatExplainText(r: ExplainReport): string {
   if (k !== undefined) lines.push(`contention: each split operator's CPU part priced ×${k.cpu}, GPU part ×${k.gpu} (profile.sharing.contention, measured)`);
   const cal = r.measuredTerms.calibrated;
   if (cal !== undefined) lines.push(`calibrated: ${cal.cpu} operators' CPU times and ${cal.gpu} GPU times priced from measurement, their parts scaled (profile.calibration)`);
+  lines.push(...formatFp16Refused(r.fp16Refused));
   lines.push("predicted latency:");
   lines.push(...formatBaselines(r.baselines, r.strategy));
   lines.push("");
   lines.push("reasons:");
   for (const code of [...new Set(r.rows.map((x) => x.reason))].sort()) lines.push(`  ${pad(code, 21)} ${REASON_TEXT[code]}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Why a plan that asked for fp16 stores fp32 (src/plan/half-precision.ts). */
+export function formatFp16Refused(r: Plan["options"]["fp16Refused"]): string[] {
+  if (r === undefined) return [];
+  return [
+    `GPU precision: fp32, fp16 refused: output '${r.output}' is ${r.saturating} (node ${r.node}) of values up to about ±${r.inputBound.toPrecision(3)}; ` +
+      `binary16 storage would err by about ${r.estimatedError.toExponential(1)} of its range, above the tolerance ${r.tolerance} (--fp16-tolerance)`,
+  ];
 }
 
 export function formatCompileSummary(plan: Plan, model: string, out: string, files: readonly string[]): string {
@@ -119,6 +129,7 @@ export function formatCompileSummary(plan: Plan, model: string, out: string, fil
     ...formatBaselines(t.baselines, plan.strategy),
     `splits: H ${t.splits.H}, OC ${t.splits.OC}, CPU-only ${t.splits.cpu}, GPU-only ${t.splits.gpu} (of ${plan.operators.length} operators)`,
     `chains: ${formatChainLengths(t.chains.lengths)}`,
+    ...formatFp16Refused(plan.options.fp16Refused),
     `wrote ${files.map((f) => `${out}/${f}`).join(", ")}`,
   ];
   return `${lines.join("\n")}\n`;

@@ -9,6 +9,7 @@
 import type { Graph } from "../ir/graph.js";
 import { elementCount, isStatic } from "../ir/tensor.js";
 import type { OpChoices } from "./choices.js";
+import type { HalfPrecisionRisk } from "./half-precision.js";
 import type { OpPlacement } from "./evaluate.js";
 import type { PlanOp } from "./ops.js";
 import { type GpuPrecision, PLAN_FORMAT_VERSION, type Plan, type PlanChain, type PlanOperator, type ReasonCode } from "./schema.js";
@@ -16,6 +17,9 @@ import type { PlanContext, ReportedStrategy, Strategy, StrategyResult } from "./
 
 /** Milliseconds rounded to 1 ns: stable text, no float noise in golden files. */
 export const roundMs = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** Six significant digits, so the plan's bytes do not depend on the last bits of the estimate. */
+const roundRisk = (r: HalfPrecisionRisk): HalfPrecisionRisk => ({ ...r, inputBound: Number(r.inputBound.toPrecision(6)), estimatedError: Number(r.estimatedError.toPrecision(6)) });
 
 export interface DocumentMeta {
   readonly toolVersion: string;
@@ -26,6 +30,7 @@ export interface DocumentMeta {
   readonly greedyDelta: number;
   readonly inputShapes: Readonly<Record<string, readonly number[]>>;
   readonly gpuPrecision: GpuPrecision;
+  readonly fp16Refused?: HalfPrecisionRisk;
 }
 
 const NOT_PARTITIONABLE_CLASSES = new Set(["layout", "softmax"]);
@@ -137,6 +142,7 @@ export function buildPlanDocument(
       greedyDelta: meta.greedyDelta,
       inputShapes: Object.fromEntries(Object.entries(meta.inputShapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v]])),
       gpuPrecision: meta.gpuPrecision,
+      ...(meta.fp16Refused === undefined ? {} : { fp16Refused: roundRisk(meta.fp16Refused) }),
       ...(ctx.profile.runtime === undefined ? {} : { runtime: { perRunMs: ctx.profile.runtime.perRunMs, perCpuOpMs: ctx.profile.runtime.perCpuOpMs, perGpuOpMs: ctx.profile.runtime.perGpuOpMs } }),
       ...(ctx.profile.sharing.contention === undefined ? {} : { contention: { cpu: ctx.profile.sharing.contention.cpu, gpu: ctx.profile.sharing.contention.gpu } }),
       ...(ctx.profile.calibration === undefined

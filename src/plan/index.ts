@@ -15,6 +15,7 @@ import type { DeviceProfile } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
 import type { Graph } from "../ir/graph.js";
 import { buildPlanDocument, type DocumentMeta } from "./document.js";
+import type { HalfPrecisionRisk } from "./half-precision.js";
 import { buildPlanGraph } from "./ops.js";
 import type { GpuPrecision, Plan } from "./schema.js";
 import { GREEDY_DELTA } from "./search-greedy.js";
@@ -40,6 +41,8 @@ export interface PlanOptions {
   readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
   /** Storage precision of GPU tensors and weights (recorded in the plan; default fp32). */
   readonly gpuPrecision?: GpuPrecision;
+  /** Why fp16 was asked for and not used (then gpuPrecision is fp32). */
+  readonly fp16Refused?: HalfPrecisionRisk;
 }
 
 /** The interior ratios of the grid: step, 2·step, … below 1 (0 and 1 are the whole placements). */
@@ -84,6 +87,7 @@ export function planGraph(graph: Graph, profile: DeviceProfile, options: PlanOpt
     greedyDelta: GREEDY_DELTA,
     inputShapes: options.inputShapes ?? {},
     gpuPrecision: options.gpuPrecision ?? "fp32",
+    ...(options.fp16Refused === undefined ? {} : { fp16Refused: options.fp16Refused }),
   };
   const plan = buildPlanDocument(graph, ctx, results.get(strategy)!, totals, meta);
   return { plan, totals, millis: performance.now() - start };

@@ -120,6 +120,20 @@ export const planSchema = z.object({
     /** Storage precision of GPU tensors and weights (the GPU computes in fp32 either way). */
     gpuPrecision: gpuPrecisionSchema.default("fp32"),
     /**
+     * Set when fp16 was asked for and refused (src/plan/half-precision.ts): the graph output whose
+     * binary16 error was estimated above the tolerance; gpuPrecision is then fp32.
+     */
+    fp16Refused: z
+      .object({
+        output: z.string(),
+        node: z.string(),
+        saturating: z.enum(["tanh", "sigmoid", "softmax"]),
+        inputBound: z.number().min(0),
+        estimatedError: z.number().min(0),
+        tolerance: z.number().gt(0),
+      })
+      .optional(),
+    /**
      * The profile's runtime overhead (profile.runtime), when it has one: perRunMs is in
      * totals.predictedMs, and each operator's predicted cpuMs / gpuMs include one dispatch.
      */

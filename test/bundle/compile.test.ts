@@ -74,7 +74,7 @@ describe("codl compile", () => {
     const strip = (s: string) => s.replace(/"out": "[^"]*"/, "");
     expect(strip(a.stdout)).toBe(strip(b.stdout));
     const j = JSON.parse(a.stdout);
-    expect(Object.keys(j)).toEqual(["model", "device", "strategy", "keptFrom", "out", "files", "predictedMs", "baselines", "splits", "chains"]);
+    expect(Object.keys(j)).toEqual(["model", "device", "strategy", "keptFrom", "out", "files", "predictedMs", "baselines", "splits", "chains", "gpuPrecision"]);
     expect(j.baselines.codl).toBe(j.predictedMs);
   });
 

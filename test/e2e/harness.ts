@@ -40,6 +40,8 @@ export interface PreparedCase {
   readonly inputs: ReadonlyArray<{ name: string; shape: number[] }>;
   readonly outputs: readonly string[];
   readonly tolerance?: number;
+  /** The GPU storage precision the plan kept (fp16 may be refused: plan options.fp16Refused). */
+  readonly gpuPrecision: string;
 }
 
 /** Compiles a case and writes its bundle under build/e2e/<project>/cases/<name>. */
@@ -57,6 +59,7 @@ export function prepareCase(project: string, spec: CaseSpec): PreparedCase {
     model: spec.model,
     inputs: plan.model.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })),
     outputs: [...plan.model.outputs],
+    gpuPrecision: plan.options.gpuPrecision,
     ...(spec.tolerance === undefined ? {} : { tolerance: spec.tolerance }),
   };
 }

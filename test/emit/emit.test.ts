@@ -188,6 +188,10 @@ describe("emit", () => {
     const file = path.join(dir, "yolov2.onnx");
     fs.writeFileSync(file, yolo);
     await expect(runCompile(file, { device: "sd888", out: path.join(dir, "b"), gpuPrecision: "fp8", planOnly: true })).rejects.toMatchObject({ code: "CODL-E093" });
+    for (const bad of ["0", "-1", "2", "lots"]) {
+      await expect(runCompile(file, { device: "sd888", out: path.join(dir, "b"), gpuPrecision: "fp16", fp16Tolerance: bad, planOnly: true })).rejects.toMatchObject({ code: "CODL-E095" });
+    }
+    expect(fs.existsSync(path.join(dir, "b")), "nothing written on bad input").toBe(false);
   });
 
   it("converts float32 to binary16 with round to nearest even", () => {

@@ -5,7 +5,7 @@
  * OpenCL (PoCL here) and XNNPACK; skipped outside CI only when they are missing.
  */
 
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -44,6 +44,31 @@ function expectClose(actual: Float32Array, expected: Float32Array, what: string)
   let worst = 0;
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   expect(worst, `${what}: max |error| ${worst} vs max |ref| ${maxAbs(expected)}`).toBeLessThanOrEqual(1e-4 * maxAbs(expected));
+}
+
+/** The cores this process may use, from /proc/self/status (Cpus_allowed_list, e.g. "0-1"). */
+function allowedCores(): number[] {
+  const list = /Cpus_allowed_list:\s*(\S+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]!;
+  return list.split(",").flatMap((item) => {
+    const [lo, hi] = item.split("-").map(Number);
+    return Array.from({ length: (hi ?? lo!) - lo! + 1 }, (_, i) => lo! + i);
+  });
+}
+
+/** Each thread's Cpus_allowed_list of a running process (threads may come and go while read). */
+function threadCoreLists(pid: number): string[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        const m = /Cpus_allowed_list:\s*(\S+)/.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8"));
+        return m ? [m[1]!] : [];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
 }
 
 /** A copy of the built bundle's runtime files (weights.bin, kernels/) that a test may break. */
@@ -187,6 +212,57 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expectReference("-b2", x2);
+  });
+
+  it("pins XNNPACK to --cpu-cores and the OpenCL driver's threads to --gpu-cores, with the same outputs", async () => {
+    const cores = allowedCores();
+    const [cpuCore, gpuCore] = [cores[0]!, cores[cores.length - 1]!];
+    const child = spawn(
+      codlRun,
+      [
+        "--bundle", bundle,
+        "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy"),
+        ...outputs.flatMap((name) => ["--output", `${name}=${outFile(name, "-pinned")}`]),
+        "--warmup", "0", "--iterations", "400", "--threads", "1", "--cpu-cores", String(cpuCore), "--gpu-cores", String(gpuCore),
+      ],
+      { env: { ...process.env, CODL_CACHE_DIR: cacheDir } },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // While it runs, the cores each of its threads may use (/proc/<pid>/task/*/status).
+    const seen = new Set<string>();
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!done) {
+      for (const list of threadCoreLists(child.pid!)) seen.add(list);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toBe("");
+    expect(stdout).toContain(`(driver threads on cores ${gpuCore})`);
+    expect(stdout).toContain(`XNNPACK, 1 thread on cores ${cpuCore}`);
+    expect([...seen], "PoCL's worker threads").toContain(String(gpuCore));
+    expect([...seen], "the thread running XNNPACK").toContain(String(cpuCore));
+    expectReference("-pinned");
+  });
+
+  it("reports a bad core list and more threads than pinned cores, with exit code 2", () => {
+    const inputs = ["--bundle", bundle, "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy"), "--iterations", "1"];
+    let r = runCodl([...inputs, "--cpu-cores", "1-0"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/CODL-R001: CPU cores '1-0': the range 1-0 runs backwards/);
+    r = runCodl([...inputs, "--gpu-cores", "4096"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/CODL-R001: GPU driver cores '4096': core 4096 is not one this process may use/);
+    r = runCodl(inputs, { CODL_CPU_CORES: "x" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/CODL-R001: CPU cores 'x': 'x' is not a core number/);
+    r = runCodl([...inputs, "--threads", "2", "--cpu-cores", String(allowedCores()[0])]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/CODL-R001: 2 CPU threads do not fit CPU cores \d+ \(1\); use at most one thread per core/);
   });
 
   it("reports a wrong input shape and dtype, with exit code 2", () => {
