@@ -61,6 +61,16 @@ export const gpuSchema = z.object({
    */
   image2dMax: z.tuple([positiveInt, positiveInt]).optional(),
   fp16: z.boolean(),
+  /**
+   * Work items that share one fully connected output block's K loop (a power of
+   * two, at most maxWorkGroupSize): each reads every fcSplitK-th float4 of the
+   * weights and a work-group adds the partial sums in local memory. For a GPU
+   * with far more threads than an FC has output blocks (VGG-16's 25088→4096 has
+   * 1,024); absent or 1: one work item per block, its K loop serial.
+   */
+  fcSplitK: positiveInt
+    .refine((k) => (k & (k - 1)) === 0, "a power of two")
+    .optional(),
 });
 
 /** A cost linear in bytes: intercept + bytes · perByte, in milliseconds. */

@@ -10,7 +10,10 @@
  *                       pixels whose stride lands on the output pixel
  *   depthwise           work item = BX columns × 1 slice; weights float4 [cb][kh][kw]
  *   pool (+ global)     work item = BX columns × 1 slice
- *   fc (Gemm, MatMul)   work item = 1 slice of 4 outputs of one row; weights float4 [ocb][k]
+ *   fc (Gemm, MatMul)   work item = 1 slice of 4 outputs of one row; weights float4 [ocb][k];
+ *                       with gpu.fcSplitK = S > 1, a work-group of S items shares the slice's
+ *                       K loop (item i reads float4 steps i, i + S, …, coalesced) and adds
+ *                       the S partial sums in local memory
  *
  * Only the GPU's slice of the weights goes into weights.bin; lanes past the
  * channel count are zero, so whatever an image holds there never matters.
@@ -18,9 +21,10 @@
  * gpu.ts's generic kernel).
  */
 
-import { type GpuKernelId, gpuLaunch, selectGpuKernel } from "../kernels/gpu-conv.js";
+import { fcSplit, type GpuKernelId, gpuLaunch, selectGpuKernel } from "../kernels/gpu-conv.js";
 import type { OpConfig } from "../kernels/op-config.js";
 import { irOpOf } from "../kernels/from-ir.js";
+import { assertInternal } from "../diag/errors.js";
 import { sliceChannels, sliceRows } from "../predict/coexec.js";
 import { floatLit as F, intLit as I } from "./c-text.js";
 import { ClTensor, kernelFile } from "./cl.js";
@@ -288,13 +292,16 @@ function fc(ctx: OpContext): GpuKernelSpec | undefined {
     }
   } else if (node.op !== "MatMul") return undefined;
   const part = gpuPartOf(ctx);
-  const launch = gpuLaunch(sliceConfig(ctx, part), ctx.profile.gpu, "gpu.fc");
+  const cfg = sliceConfig(ctx, part);
+  const launch = gpuLaunch(cfg, ctx.profile.gpu, "gpu.fc");
+  const split = fcSplit(cfg, ctx.profile.gpu);
   const K = aShape[1]!;
   const N = ctx.out.shape[1]!;
   const M = ctx.out.shape[0]!;
   const kb = Math.ceil(K / 4);
   const ocb0 = Math.floor(part.c0 / 4);
   const ocbs = Math.ceil(part.c1 / 4) - ocb0;
+  assertInternal(launch.global[0]! >= ocbs * split, `fc launch covers ${launch.global[0]} of ${ocbs * split} work items`);
   const Bv = ctx.constant(1);
   const packed = new Float32Array(ocbs * kb * 16);
   const bias = new Float32Array(ocbs * 4);
@@ -311,20 +318,46 @@ function fc(ctx: OpContext): GpuKernelSpec | undefined {
   const wt = addGpuWeights(ctx, "w", packed, true, `${ctx.label()} GPU weights, output blocks [${ocb0}, ${ocb0 + ocbs})`);
   const bt = addGpuWeights(ctx, "bias", bias, true, `${ctx.label()} GPU bias`);
   const wrun = wt.run(`(j * ${I(kb)} + kb) * 4`, "wp");
-  const body = [
-    "// one work item: 4 outputs of one row (kernels/gpu-conv.ts, gpu.fc)",
-    "const int j = get_global_id(0);",
-    "const int m = get_global_id(1);",
-    `if (j >= ${I(ocbs)} || m >= ${I(M)}) return;`,
-    `float4 acc = ${bt.at("j")};`,
-    `for (int kb = 0; kb < ${I(kb)}; kb++) {`,
+  const step = [
     `  ${wrun.decl}`,
     `  const float4 v = ${inT.ld4("m", "0", "0", "kb")};`,
     `  acc += v.x * ${wrun.quad(0)} + v.y * ${wrun.quad(1)} + v.z * ${wrun.quad(2)} + v.w * ${wrun.quad(3)};`,
-    "}",
-    "const float4 v = acc;",
-    out.st4("m", "0", "0", `${I(ocb0)} + j`, activationExpr(node.activation, "v")),
   ];
+  const store = out.st4("m", "0", "0", `${I(ocb0)} + j`, activationExpr(node.activation, "v"));
+  const body =
+    split === 1
+      ? [
+          "// one work item: 4 outputs of one row (kernels/gpu-conv.ts, gpu.fc)",
+          "const int j = get_global_id(0);",
+          "const int m = get_global_id(1);",
+          `if (j >= ${I(ocbs)} || m >= ${I(M)}) return;`,
+          `float4 acc = ${bt.at("j")};`,
+          `for (int kb = 0; kb < ${I(kb)}; kb++) {`,
+          ...step,
+          "}",
+          "const float4 v = acc;",
+          store,
+        ]
+      : [
+          `// one work-group of ${split}: 4 outputs of one row, the K loop shared (gpu.fcSplitK), partial sums added in local memory`,
+          `__local float4 partial[${split}];`,
+          "const int i = get_local_id(0);",
+          "const int j = get_group_id(0);",
+          "const int m = get_global_id(1);",
+          "float4 acc = (float4)(0.0f);",
+          `for (int kb = i; kb < ${I(kb)}; kb += ${split}) {`,
+          ...step,
+          "}",
+          "partial[i] = acc;",
+          "barrier(CLK_LOCAL_MEM_FENCE);",
+          `for (int s = ${split / 2}; s > 0; s >>= 1) {`,
+          "  if (i < s) partial[i] += partial[i + s];",
+          "  barrier(CLK_LOCAL_MEM_FENCE);",
+          "}",
+          "if (i != 0) return;",
+          `const float4 v = partial[0] + ${bt.at("j")};`,
+          store,
+        ];
   const args: KernelArgSpec[] = [
     { kind: "tensor", tensor: x.id },
     { kind: "weights", id: wt.id },

@@ -21,6 +21,8 @@ export interface GpuSpec {
   readonly maxWorkGroupSize: number;
   /** Constant memory usable by a kernel without a slow path, in bytes. */
   readonly constantMemoryBytes: number;
+  /** Work items sharing one FC output block's K loop (profile gpu.fcSplitK). */
+  readonly fcSplitK?: number;
 }
 
 export interface GpuLaunch {

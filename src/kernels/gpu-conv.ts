@@ -79,6 +79,14 @@ export function convBlock(c: OpConfig, gpu: GpuSpec, oneByOne: boolean): Dim3 {
   return [4, 1, 2];
 }
 
+/** Work items per FC output block (profile gpu.fcSplitK), never more than the K loop has float4 steps. */
+export function fcSplit(c: OpConfig, gpu: GpuSpec): number {
+  const want = Math.min(gpu.fcSplitK ?? 1, gpu.maxWorkGroupSize);
+  let k = 1;
+  while (k * 2 <= want && k * 2 <= slices(c.ic)) k *= 2;
+  return k;
+}
+
 export function gpuLaunch(c: OpConfig, gpu: GpuSpec, kernel: GpuKernelId = selectGpuKernel(c)): GpuLaunch {
   const e = ELEMENT_BYTES;
   const inputBytes = c.n * c.ih * c.iw * slices(c.ic) * 4 * e;
@@ -116,13 +124,14 @@ export function gpuLaunch(c: OpConfig, gpu: GpuSpec, kernel: GpuKernelId = selec
       });
     }
     case "gpu.fc": {
-      const grid: Dim3 = [slices(c.oc), c.n, 1];
+      const split = fcSplit(c, gpu);
+      const grid: Dim3 = [slices(c.oc) * split, c.n, 1];
       return summariseLaunch(gpu, {
         kernel,
         block: [1, 1, 1],
         grid,
-        local: [Math.min(grid[0], 64), 1, 1],
-        loop: slices(c.ic),
+        local: [split > 1 ? split : Math.min(grid[0], 64), 1, 1],
+        loop: ceilDiv(slices(c.ic), split),
         inputBytes,
         outputBytes,
         weightBytes: slices(c.ic) * slices(c.oc) * 16 * e,

@@ -1,6 +1,8 @@
 /**
  * Numerics of every tiny fixture under every emitted strategy, forced H 0.5
- * and forced OC 0.5: compile, build (one CMake project), run with PoCL as the
+ * and forced OC 0.5 (and, where a fixture has a fully connected layer, the
+ * split-K FC kernel, gpu.fcSplitK = 8, GPU-only and OC 0.5): compile, build
+ * (one CMake project), run with PoCL as the
  * GPU and 1 XNNPACK thread, compare with onnxruntime-node:
  * max |error| ≤ 1e-4 · max |reference|; with --gpu-precision fp16 (GPU-only,
  * codl and forced H 0.5), ≤ 1e-2. fst's output is Tanh of values up to about
@@ -18,7 +20,9 @@ import { loadProfile } from "../../src/device/load-profile.js";
 import { nativeToolchainMissing } from "../native/bundle.js";
 import { buildCases, type CaseResult, type CaseSpec, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
 
-const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain", "gpu16", "codl16", "H50_16"] as const;
+const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain", "gpu16", "codl16", "H50_16", "gpuSK", "OC50SK"] as const;
+/** The fixtures with a fully connected layer: the split-K FC kernel (gpu.fcSplitK) runs on them, whole and OC-split. */
+const WITH_FC = new Set<string>(["vgg16", "resnet50", "mobilenetv2"]);
 type Variant = (typeof VARIANTS)[number];
 
 const only = (process.env.CODL_E2E_ONLY ?? "").split(",").filter((s) => s !== "");
@@ -42,11 +46,18 @@ function spec(f: FixtureName, v: Variant, model: Uint8Array): CaseSpec {
   if (v === "H50_16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl", force: { dim: "H", ratio: 0.5 } }, tolerance: halfTolerance };
   if (v === "H50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.5 } } };
   if (v === "chain") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.4, chain: true } } };
+  if (v === "gpuSK" || v === "OC50SK") {
+    const split = { ...profile, gpu: { ...profile.gpu, fcSplitK: 8 } };
+    const force = v === "OC50SK" ? { force: { dim: "OC" as const, ratio: 0.5 } } : {};
+    return { name: `${f}_${v}`, model, profile: split, options: { ...base, strategy: v === "gpuSK" ? "gpu" : "codl", ...force } };
+  }
   if (v === "OC50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "OC", ratio: 0.5 } } };
   return { name: `${f}_${v.replace("-", "_")}`, model, profile, options: { ...base, strategy: v } };
 }
 
-const matrix: Array<{ f: FixtureName; v: Variant }> = FIXTURES.flatMap((f) => VARIANTS.filter((v) => selected(f, v)).map((v) => ({ f, v })));
+const matrix: Array<{ f: FixtureName; v: Variant }> = FIXTURES.flatMap((f) =>
+  VARIANTS.filter((v) => selected(f, v) && (!v.endsWith("SK") || WITH_FC.has(f))).map((v) => ({ f, v })),
+);
 
 describe.skipIf(missing !== undefined)("tiny fixtures against ONNX Runtime", () => {
   beforeAll(async () => {

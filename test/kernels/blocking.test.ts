@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cpuTiling } from "../../src/kernels/cpu-xnnpack.js";
 import { type GpuSpec, pickConvWorkGroup } from "../../src/kernels/gpu-blocking.js";
-import { gpuLaunch } from "../../src/kernels/gpu-conv.js";
+import { fcSplit, gpuLaunch } from "../../src/kernels/gpu-conv.js";
 import type { OpConfig } from "../../src/kernels/op-config.js";
 import { convGenericBlock, tfliteKernelId, tfliteLaunch, usesConstantMemory } from "../../src/kernels/tflite-gpu.js";
 
@@ -48,6 +48,21 @@ describe("GPU blocking", () => {
     expect(usesConstantMemory(conv(56, 64, 32), adreno)).toBe(false); // 4 KB
     expect(usesConstantMemory(conv(56, 32, 64), adreno)).toBe(false); // 16 slices > 8
     expect(tfliteKernelId(conv(56, 32, 32), "convolution_2d", adreno)).toBe("tflite.conv_constants");
+  });
+
+  it("shares an FC's K loop among gpu.fcSplitK work items, never more than its float4 steps", () => {
+    // VGG-16's first FC: 25088 → 4096, 6272 float4 steps per 4 outputs.
+    const fc: OpConfig = { op: "fc", n: 1, ih: 1, iw: 1, ic: 25088, oh: 1, ow: 1, oc: 4096, kh: 1, kw: 1, sh: 1, sw: 1, groups: 1 };
+    const h100: GpuSpec = { vendor: "other", computeUnits: 132, waveSize: 32, maxWorkGroupSize: 1024, constantMemoryBytes: 65536 };
+    const whole = gpuLaunch(fc, h100, "gpu.fc");
+    expect([whole.grid, whole.local, whole.loop]).toEqual([[1024, 1, 1], [64, 1, 1], 6272]);
+    const split = gpuLaunch(fc, { ...h100, fcSplitK: 32 }, "gpu.fc");
+    expect([split.grid, split.local, split.loop, split.workItems]).toEqual([[32768, 1, 1], [32, 1, 1], 196, 32768]);
+    expect(fcSplit(fc, { ...h100, fcSplitK: 32 })).toBe(32);
+    // 8 inputs are 2 float4 steps: at most 2 items share them; a work-group never exceeds the device's.
+    expect(fcSplit({ ...fc, ic: 8 }, { ...h100, fcSplitK: 32 })).toBe(2);
+    expect(fcSplit(fc, { ...h100, fcSplitK: 2048 })).toBe(1024);
+    expect(fcSplit(fc, h100)).toBe(1);
   });
 
   it("codl's own 1×1 kernel grows its block with waves per CU", () => {
