@@ -28,7 +28,7 @@ export function summariseProfile(p: DeviceProfile): DeviceSummary {
     soc: p.soc,
     provenance: { cpu: v.cpu.kind, gpu: v.gpu.kind, sharing: v.sharing.kind, cpuKernels: v.cpuKernels.kind, gpuKernels: v.gpuKernels.kind },
     cpu: `${p.cpu.name}: ${p.cpu.threads} threads @ ${p.cpu.clockGHz} GHz, ${p.cpu.simd}, XNNPACK ${p.cpu.xnnpack.mr}×${p.cpu.xnnpack.nr}`,
-    gpu: `${p.gpu.name}: ${p.gpu.computeUnits} CU, wave ${p.gpu.waveSize}, max work-group ${p.gpu.maxWorkGroupSize}, ${p.gpu.globalMemCacheBytes / 1024} KiB cache, ${p.gpu.preferredStorage}${p.gpu.fp16 ? ", fp16" : ""}`,
+    gpu: `${p.gpu.name}: ${p.gpu.computeUnits} CU, wave ${p.gpu.waveSize}, max work-group ${p.gpu.maxWorkGroupSize}, ${p.gpu.globalMemCacheBytes / 1024} KiB cache, ${p.gpu.preferredStorage}${p.gpu.fp16 ? ", fp16" : ""}${p.gpu.fcSplitK === undefined ? "" : `, FC split-K ${p.gpu.fcSplitK}`}`,
     kernelModels: p.kernelModels.length,
   };
 }

@@ -191,7 +191,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
   const coexec = fromTrace === undefined ? {} : fitCoexec(fromTrace);
   const sharing = { ...sharingFit.sharing, ...coexec.sharing };
-  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, `${options.fromTrace!.split(",").filter((s) => s !== "").length} traces`) } : {};
+  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, `${options.fromTrace!.split(",").filter((s) => s !== "").length} traces`, base.calibration) } : {};
   const profile = parseProfile({ ...base, sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }), ...calibration }, options.out);
   writeFileAtomic(options.out, `${JSON.stringify(profile, null, 2)}\n`);
   const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [], coexec: coexec.lines ?? [] };
@@ -224,9 +224,12 @@ const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 /**
  * `--calibrate`: every whole operator the traces timed, by processor and exact configuration
  * (median over the traces that ran it), for profile.calibration. Split parts are left out: they
- * ran beside the other side.
+ * ran beside the other side. The base profile's calibration is kept for every configuration the
+ * traces did not time; one they timed is replaced (a re-measurement, e.g. after a kernel changed).
  */
-function calibrationOf(samples: readonly Sample[], traces: string): NonNullable<DeviceProfile["calibration"]> {
+function calibrationOf(samples: readonly Sample[], traces: string, base: DeviceProfile["calibration"]): NonNullable<DeviceProfile["calibration"]> {
+  const kept = new Map<string, { processor: "cpu" | "gpu"; key: string; ms: number; runs: number }>();
+  for (const o of base?.ops ?? []) kept.set(`${o.processor}:${o.key}`, o);
   const byKey = new Map<string, { processor: "cpu" | "gpu"; key: string; ms: number[] }>();
   for (const s of samples) {
     const key = configKey(s.config, s.kernel);
@@ -235,10 +238,11 @@ function calibrationOf(samples: readonly Sample[], traces: string): NonNullable<
     e.ms.push(s.latencyMs);
     byKey.set(id, e);
   }
-  const ops = [...byKey.values()]
-    .sort((a, b) => (a.processor === b.processor ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.processor < b.processor ? -1 : 1))
-    .map((e) => ({ processor: e.processor, key: e.key, ms: Math.round(median(e.ms) * 1e6) / 1e6, runs: e.ms.length }));
-  return { source: `codl train --from-trace --calibrate: whole operators of ${traces}`, ops };
+  for (const [id, e] of byKey) kept.set(id, { processor: e.processor, key: e.key, ms: Math.round(median(e.ms) * 1e6) / 1e6, runs: e.ms.length });
+  const ops = [...kept.values()].sort((a, b) => (a.processor === b.processor ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.processor < b.processor ? -1 : 1));
+  const source = `codl train --from-trace --calibrate: whole operators of ${traces}`;
+  const replaced = (base?.ops ?? []).filter((o) => byKey.has(`${o.processor}:${o.key}`)).length;
+  return { source: base === undefined ? source : `${base.source}; then ${source} (${byKey.size} operators, ${replaced} of them re-measured)`, ops };
 }
 
 /**
@@ -248,7 +252,7 @@ function calibrationOf(samples: readonly Sample[], traces: string): NonNullable<
 function runtimeOnly(base: DeviceProfile, input: TraceInput, out: string, calibrate: boolean): CommandResult & { report: TrainReport } {
   const fit = fitRuntime(input.residuals, base.runtime, `codl train --from-trace --runtime-only: ${input.residuals.length} traces, in-sample`);
   const coexec = fitCoexec(input);
-  const calibration = calibrate ? { calibration: calibrationOf(input.samples, `${input.residuals.length} traces`) } : {};
+  const calibration = calibrate ? { calibration: calibrationOf(input.samples, `${input.residuals.length} traces`, base.calibration) } : {};
   const profile = parseProfile({ ...base, sharing: { ...base.sharing, ...coexec.sharing }, ...(fit === undefined ? {} : { runtime: fit.runtime }), ...calibration }, out);
   writeFileAtomic(out, `${JSON.stringify(profile, null, 2)}\n`);
   const empty = { kernel: "total", nTrain: 0, nTest: 0, acc10: Number.NaN, acc20: Number.NaN, medianAbsErrPct: Number.NaN, flopsAcc10: Number.NaN, nQuiet: 0, quietAcc10: Number.NaN, quietFlopsAcc10: Number.NaN };

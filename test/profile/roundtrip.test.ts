@@ -101,6 +101,11 @@ describe.skipIf(missing !== undefined)("profile → train → compile → run �
     expect(cal.calibration!.ops.length).toBeGreaterThan(0);
     expect(cal.calibration!.ops.length).toBeLessThanOrEqual(whole.length);
     expect(cal.calibration!.ops.every((o) => o.ms > 0 && o.runs >= 1)).toBe(true);
+    // Calibrating again on top keeps one entry per configuration: the same trace replaces its own.
+    await runTrain(undefined, { base: path.join(tmp, "cal.json"), out: path.join(tmp, "cal2.json"), fromTrace: trace, model, runtimeOnly: true, calibrate: true });
+    const cal2 = JSON.parse(fs.readFileSync(path.join(tmp, "cal2.json"), "utf8")) as typeof cal;
+    expect(cal2.calibration!.ops).toEqual(cal.calibration!.ops);
+    expect(cal2.calibration!.source).toMatch(/then codl train --from-trace --calibrate: .* re-measured\)$/);
     await expect(runTrain(undefined, { base: trained, out: path.join(tmp, "y.json"), calibrate: true })).rejects.toMatchObject({ code: "CODL-E050" });
   }, 600_000);
 });
