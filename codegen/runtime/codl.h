@@ -44,6 +44,8 @@ typedef struct codl_options {
   /* Core lists in taskset's syntax ("0", "4-7", "0,2,4-6"); Linux and Android only.
    * cpu_cores: the cores of the CPU side (XNNPACK's pool threads and the thread
    *   calling codl_run, while it runs); NULL: $CODL_CPU_CORES, else unpinned.
+   *   num_threads 0 then means at most one thread per listed core; more threads
+   *   than listed cores is CODL_ERR_INVALID_ARGUMENT.
    * gpu_cores: the cores of the OpenCL driver's own threads (a CPU driver such
    *   as PoCL runs kernels on them), fixed when the first model of the process
    *   opens OpenCL; NULL: $CODL_GPU_CORES, else unpinned. */

@@ -286,6 +286,8 @@ Runtime::Runtime(const ModelDesc& model, const std::string& bundle_dir, const co
   };
   cpu_cores_ = cores(options.cpu_cores, "CODL_CPU_CORES", "CPU cores");
   gpu_cores_ = cores(options.gpu_cores, "CODL_GPU_CORES", "GPU driver cores");
+  // Without an explicit thread count, the default fits the pinned cores.
+  if (!cpu_cores_.empty() && options.num_threads <= 0) threads_ = std::min(threads_, int(cpu_cores_.size()));
   if (!cpu_cores_.empty() && size_t(threads_) > cpu_cores_.size()) {
     // XNNPACK's pool spins while it waits: more threads than cores stalls it.
     fail(CODL_ERR_INVALID_ARGUMENT, std::to_string(threads_) + " CPU threads do not fit CPU cores " + format_core_list(cpu_cores_) + " (" +

@@ -249,7 +249,7 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     expectReference("-pinned");
   });
 
-  it("reports a bad core list and more threads than pinned cores, with exit code 2", () => {
+  it("reports a bad core list and more threads than pinned cores (exit code 2), and fits the default threads to the cores", () => {
     const inputs = ["--bundle", bundle, "--input", path.join(work, "x.npy"), "--input", path.join(work, "y.npy"), "--iterations", "1"];
     let r = runCodl([...inputs, "--cpu-cores", "1-0"]);
     expect(r.status).toBe(2);
@@ -260,6 +260,11 @@ describe.skipIf(missing !== undefined)("native runtime on the test model", () =>
     r = runCodl(inputs, { CODL_CPU_CORES: "x" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/CODL-R001: CPU cores 'x': 'x' is not a core number/);
+    // Without --threads, the default thread count fits the pinned cores.
+    r = runCodl([...inputs, "--cpu-cores", String(allowedCores()[0])]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`XNNPACK, 1 thread on cores ${allowedCores()[0]}`);
     r = runCodl([...inputs, "--threads", "2", "--cpu-cores", String(allowedCores()[0])]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/CODL-R001: 2 CPU threads do not fit CPU cores \d+ \(1\); use at most one thread per core/);
