@@ -71,7 +71,7 @@ export function customHalf(ctx: OpContext): CpuHalfSpec {
     const values = ctx.constant(slot);
     if (values.length === 0) return;
     const id = ctx.weights.add(values, "host", `${ctx.label()} input ${slot}`);
-    lines.push(`  const float* k${slot} = reinterpret_cast<const float*>(call.weights + call.model->weights[${id}].offset);`);
+    lines.push(`  [[maybe_unused]] const float* k${slot} = reinterpret_cast<const float*>(call.weights + call.model->weights[${id}].offset);`);
   });
   const gen = new ElementGen(ctx.node, ctx.elementInputs(), ctx.out.shape, {
     load: (slot, n, c, y, x) => `${loadName.get(slot)}(${n}, ${c}, ${y}, ${x})`,
