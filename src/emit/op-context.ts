@@ -7,7 +7,7 @@
 import type { DeviceProfile } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
 import type { Graph } from "../ir/graph.js";
-import { isStatic, readNumbers, type StaticShape } from "../ir/tensor.js";
+import { isStatic, readFloats, type StaticShape } from "../ir/tensor.js";
 import type { ElementInput } from "./element.js";
 import type { EmitOp, EmitProgram, EmitTensor } from "./program.js";
 import type { WeightsBuilder } from "./weights.js";
@@ -51,7 +51,7 @@ export class OpContext {
     const name = this.node.inputs[slot] ?? "";
     const t = this.graph.tensors.get(name);
     if (t?.data === undefined) throw new CompilerError("CODL-E100", { cause: `input ${slot} of ${this.node.name} is not a constant` });
-    return Float32Array.from(readNumbers(t));
+    return readFloats(t);
   }
 
   /** The inputs as the element generator sees them (absent optional inputs are undefined). */

@@ -95,6 +95,18 @@ export function readNumbers(tensor: Tensor): number[] {
   return out;
 }
 
+/**
+ * Constant data as a fresh Float32Array, whatever the dtype: float32 copied bytewise
+ * (little-endian, as every codl host and target is), other dtypes converted element by element.
+ */
+export function readFloats(tensor: Tensor): Float32Array {
+  if (tensor.data !== undefined && tensor.dtype === "float32") {
+    const bytes = tensor.data.bytes();
+    return new Float32Array(new Uint8Array(bytes).buffer, 0, Math.floor(bytes.byteLength / 4));
+  }
+  return Float32Array.from(readNumbers(tensor));
+}
+
 function readElement(view: DataView, offset: number, dtype: DType): number {
   switch (dtype) {
     case "float32":

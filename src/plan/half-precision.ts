@@ -23,7 +23,7 @@
  */
 
 import type { Activation, Graph, Node } from "../ir/graph.js";
-import { isStatic, type Tensor } from "../ir/tensor.js";
+import { isStatic, readFloats, type Tensor } from "../ir/tensor.js";
 
 /** binary16's unit roundoff. */
 const HALF_ROUNDOFF = 2 ** -11;
@@ -74,11 +74,7 @@ function collapse(s: Stats): Stats {
   return uniform(mean, v);
 }
 
-function floats(t: Tensor | undefined): Float32Array | undefined {
-  if (t?.data === undefined || t.dtype !== "float32") return undefined;
-  const b = t.data.bytes();
-  return b.byteOffset % 4 === 0 ? new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4) : new Float32Array(new Uint8Array(b).buffer); // a copy (a Node Buffer's slice would share the file)
-}
+const floats = (t: Tensor | undefined): Float32Array | undefined => (t?.data === undefined ? undefined : readFloats(t));
 
 /** Normal CDF and density. */
 const phi = (z: number): number => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
@@ -302,7 +298,8 @@ function linearStats(node: Node, graph: Graph, stats: Map<string, Stats>): Stats
         const s = input(i);
         if (s === undefined) return undefined;
         const n = channelsOf(graph.tensors.get(node.inputs[i]!));
-        parts.push(s.m.length === n ? s : { m: new Float64Array(n).fill(collapse(s).m[0]!), v: new Float64Array(n).fill(collapse(s).v[0]!) });
+        const one = s.m.length === n ? undefined : collapse(s);
+        parts.push(one === undefined ? s : { m: new Float64Array(n).fill(one.m[0]!), v: new Float64Array(n).fill(one.v[0]!) });
       }
       return { m: Float64Array.from(parts.flatMap((p) => [...p.m])), v: Float64Array.from(parts.flatMap((p) => [...p.v])) };
     }
