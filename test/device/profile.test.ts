@@ -49,6 +49,9 @@ describe("device profiles", () => {
     const models = good.kernelModels as Record<string, unknown>[];
     const noFeatures = { ...good, kernelModels: [{ ...models[0], features: undefined }] };
     expect(() => parseProfile(noFeatures, "x.json")).toThrow(/kernelModels\[0\]\.features/);
+    // gpu.fcSplitK: a power of two (the local-memory sum halves it), positive.
+    for (const k of [3, 0, 2.5]) expect(() => parseProfile({ ...good, gpu: { ...(good.gpu as object), fcSplitK: k } }, "k.json")).toThrow(/invalid at gpu\.fcSplitK/);
+    expect(parseProfile({ ...good, gpu: { ...(good.gpu as object), fcSplitK: 64 } }, "k.json").gpu.fcSplitK).toBe(64);
   });
 
   it("reports unknown ids with the known ones", () => {
