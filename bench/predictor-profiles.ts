@@ -36,7 +36,8 @@ const BORROW: ReadonlyArray<readonly [string, string]> = [
 ];
 
 function scaled(m: KernelModel, factor: number, source: string): KernelModel {
-  return { ...m, coefficients: m.coefficients.map((c) => c * factor), intercept: m.intercept * factor, source };
+  const maxWith = m.maxWith === undefined ? {} : { maxWith: { ...m.maxWith, coefficients: m.maxWith.coefficients.map((c) => c * factor), intercept: m.maxWith.intercept * factor } };
+  return { ...m, coefficients: m.coefficients.map((c) => c * factor), intercept: m.intercept * factor, ...maxWith, source };
 }
 
 function specModel(kernel: string, processor: "cpu" | "gpu", features: string[], coefficients: number[], intercept: number, source: string): KernelModel {

@@ -66,7 +66,7 @@ export async function runDevicesShow(ref: string, options: { json?: boolean; dir
     ...(v.notes === undefined ? [] : [`  notes: ${v.notes}`]),
     "kernel models:",
     ...profile.kernelModels.map(
-      (m) => `  ${m.kernel.padEnd(28)} ${m.processor} ${String(m.features.length).padStart(2)} features, n=${m.nSamples}, held-out ±10%: ${m.heldOutAcc10 === null ? "-" : `${(100 * m.heldOutAcc10).toFixed(1)}%`}`,
+      (m) => `  ${m.kernel.padEnd(28)} ${m.processor} ${String(m.features.length).padStart(2)} features${m.maxWith === undefined ? "" : ` (max with ${m.maxWith.features.length})`}, n=${m.nSamples}, held-out ±10%: ${m.heldOutAcc10 === null ? "-" : `${(100 * m.heldOutAcc10).toFixed(1)}%`}`,
     ),
   ];
   return { exitCode: 0, stdout: `${lines.join("\n")}\n`, profile };

@@ -96,6 +96,21 @@ export const sharingSchema = z.object({
   contention: z.object({ cpu: z.number().min(1), gpu: z.number().min(1), source: z.string().optional() }).optional(),
 });
 
+const sameLengths = (m: { features: string[]; means: number[]; stds: number[]; coefficients: number[] }): boolean =>
+  m.means.length === m.features.length && m.stds.length === m.features.length && m.coefficients.length === m.features.length;
+const SAME_LENGTHS = { message: "features, means, stds and coefficients must have the same length", path: ["coefficients"] };
+
+/** One z-scored linear term: intercept + Σ coefficientᵢ · (featureᵢ − meanᵢ) / stdᵢ (ms). */
+export const linearTermSchema = z
+  .object({
+    features: z.array(z.string().min(1)),
+    means: z.array(z.number()),
+    stds: z.array(z.number().positive()),
+    coefficients: z.array(z.number()),
+    intercept: z.number(),
+  })
+  .refine(sameLengths, SAME_LENGTHS);
+
 export const kernelModelSchema = z
   .object({
     kernel: z.string().min(1),
@@ -106,6 +121,15 @@ export const kernelModelSchema = z
     stds: z.array(z.number().positive()),
     coefficients: z.array(z.number()),
     intercept: z.number(),
+    /**
+     * A second linear term; the model predicts the larger of the two. A GPU
+     * kernel is either bound by each item's serial chain of dependent loads
+     * (small launches: time follows the loop and the outputs per item) or by
+     * the throughput of the whole device (large ones: time follows the work per
+     * compute unit), and its time is the larger of the two, not their sum.
+     * Absent: the first term alone.
+     */
+    maxWith: linearTermSchema.optional(),
     nSamples: z.int().nonnegative(),
     /** Share of held-out samples within ±10%; null when nothing was held out. */
     heldOutAcc10: z.number().min(0).max(1).nullable(),
@@ -113,10 +137,7 @@ export const kernelModelSchema = z
     floorMs: nonNegative.optional(),
     source: z.string().optional(),
   })
-  .refine((m) => m.means.length === m.features.length && m.stds.length === m.features.length && m.coefficients.length === m.features.length, {
-    message: "features, means, stds and coefficients must have the same length",
-    path: ["coefficients"],
-  });
+  .refine(sameLengths, SAME_LENGTHS);
 
 export const runtimeOverheadSchema = z.object({
   perRunMs: nonNegative,
@@ -163,6 +184,7 @@ export const deviceProfileSchema = z.object({
 
 export type DeviceProfile = z.infer<typeof deviceProfileSchema>;
 export type KernelModel = z.infer<typeof kernelModelSchema>;
+export type LinearTerm = z.infer<typeof linearTermSchema>;
 export type GpuSection = z.infer<typeof gpuSchema>;
 export type CpuSection = z.infer<typeof cpuSchema>;
 export type Sharing = z.infer<typeof sharingSchema>;

@@ -101,11 +101,29 @@ export const CPU_CANDIDATES: readonly Candidate[] = [
   ),
 ];
 
+/**
+ * Roofline candidates (kernel-model.ts `maxWith`): the larger of a throughput
+ * term and one item's serial chain. On the H200 the same 3×3 convolution loop
+ * costs 260–780 ns an iteration however few items run (the chain), and past
+ * about 2,300 outputs per SM grows with the work per SM (throughput); a sum of
+ * the two, the linear sets above, misprices one side or the other.
+ */
+const CHAIN = ["loop*block", "loop", "loop*pixels"];
+const ROOFLINE_THROUGHPUT: readonly Candidate[] = [
+  { name: "bytes", features: ["loop*cu_work", "work_groups", "input_bytes", "output_bytes"] },
+  { name: "waves-32", features: ["loop*cu_work", waveRoundsFeature(32), "input_bytes", "output_bytes", "weight_bytes"] },
+  { name: "waves-32-loop", features: [waveRoundsFeature(32, { per: "loop", times: "block" }), "loop*cu_work", "input_bytes", "output_bytes", "weight_bytes"] },
+];
+export const ROOFLINE_CANDIDATES: readonly Candidate[] = ROOFLINE_THROUGHPUT.map((t) => ({ name: `roofline-${t.name}`, features: t.features, maxWith: CHAIN }));
+/** Rows a kernel needs before roofline candidates (two terms, up to 9 coefficients) are offered. */
+const ROOFLINE_MIN_SAMPLES = 30;
+
 export const FLOPS_LINEAR: Candidate = { name: "flops-linear", features: ["flops"] };
 
 export function candidatesFor(processor: "cpu" | "gpu", samples: number, kernel = "", gpuVendor = "other"): readonly Candidate[] {
   if (processor === "cpu") return CPU_CANDIDATES;
-  if (gpuVendor === "pocl") return samples >= 20 ? [...POCL_CANDIDATES, ...GPU_SMALL_CANDIDATES] : GPU_SMALL_CANDIDATES;
-  if (kernel.endsWith("fully_connected") || kernel.endsWith(".fc")) return samples >= 150 ? [...GEMV_CANDIDATES, ...GPU_CANDIDATES] : GEMV_CANDIDATES;
-  return samples >= 150 ? GPU_CANDIDATES : GPU_SMALL_CANDIDATES;
+  const roofline = samples >= ROOFLINE_MIN_SAMPLES ? ROOFLINE_CANDIDATES : [];
+  if (gpuVendor === "pocl") return samples >= 20 ? [...POCL_CANDIDATES, ...GPU_SMALL_CANDIDATES, ...roofline] : GPU_SMALL_CANDIDATES;
+  if (kernel.endsWith("fully_connected") || kernel.endsWith(".fc")) return samples >= 150 ? [...GEMV_CANDIDATES, ...GPU_CANDIDATES, ...roofline] : [...GEMV_CANDIDATES, ...roofline];
+  return samples >= 150 ? [...GPU_CANDIDATES, ...roofline] : [...GPU_SMALL_CANDIDATES, ...roofline];
 }

@@ -3,9 +3,14 @@
  * GPU feature is a count of blocks times a per-block quantity, so a linear
  * model over them is the paper's `ceil-blocks × t_unit` with t_unit linear:
  *
- *   loop*block            serial loop × outputs per item (latency-bound chain)
+ *   loop, loop*block, loop*pixels   serial loop, × outputs or × output pixels per item
+ *                         (the latency-bound chain of one item: its dependent loads and FMAs)
  *   loop*cu_work          loop × padded items·block per compute unit (throughput-bound)
  *   loop*max(cu_work,H)   the same with a floor: below H items per CU the GPU is not full
+ *   loop*max(cu_work,H*block)   the floor scaled by the outputs per item: on the H200 a lone
+ *                         item's loop iteration costs 260, 560 and 780 ns at blocks of 1, 2
+ *                         and 4 outputs (latency-bound), and past about 2,300 outputs per SM
+ *                         the time follows loop × cu_work (throughput-bound)
  *   loop*wave_rounds(k)   loop × k-item waves per CU with whole work-groups (quantised occupancy)
  *   taps*wave_rounds(k)*pixels   per-tap address maths and bounds checks of each output pixel
  *   loop*occ_rounds(F,k)  loop × batches of work-groups resident together on a CU (F fibers fit at once)
@@ -107,7 +112,9 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
 export type FeatureFn = (w: Work) => number;
 
 const FIXED: Readonly<Record<string, FeatureFn>> = {
+  loop: (w) => w.loop,
   "loop*block": (w) => w.loop * w.block,
+  "loop*pixels": (w) => w.loop * w.pixels,
   "loop*cu_work": (w) => w.loop * w.cuWork,
   cu_work: (w) => w.cuWork,
   cu_items: (w) => w.cuWork / w.block,
@@ -131,6 +138,7 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
+const BLOCK_HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\*block\)$/;
 const PANEL_OVER = /^rounds\*micro\*steps_panel_over\((\d+)\)$/;
 const WAVE_ROUNDS = /^(loop\*|taps\*)?wave_rounds\((\d+)\)(\*block|\*pixels)?$/;
 const OCC_ROUNDS = /^(loop\*|taps\*)?occ_rounds\((\d+),(\d+)\)(\*block|\*pixels)?$/;
@@ -165,6 +173,11 @@ export function featureFn(name: string): FeatureFn | undefined {
   if (m !== null) {
     const h = Number(m[1]);
     return (w) => w.loop * Math.max(h, w.cuWork);
+  }
+  const bh = BLOCK_HINGE.exec(name);
+  if (bh !== null) {
+    const h = Number(bh[1]);
+    return (w) => w.loop * Math.max(h * w.block, w.cuWork);
   }
   const po = PANEL_OVER.exec(name);
   if (po !== null) {
@@ -201,6 +214,11 @@ export function panelOver(kib: number): string {
 
 export function hinge(h: number): string {
   return `loop*max(cu_work,${h})`;
+}
+
+/** `loop*max(cu_work,H*block)`: a hinge whose floor grows with the outputs each item computes (see the header). */
+export function blockHinge(h: number): string {
+  return `loop*max(cu_work,${h}*block)`;
 }
 
 /** `[loop*]wave_rounds(k)[*block]`: sequential k-item waves per compute unit (see waveRounds). */

@@ -45,6 +45,32 @@ describe("fitting", () => {
     expect(m.coefficients[0]! / m.stds[0]! / 5e-6).toBeLessThan(1.03);
   });
 
+  it("fits a roofline model: the larger of a latency chain and a throughput term, recovered from their max", () => {
+    const rnd = mulberry32(23);
+    const ws: Work[] = [];
+    const ys: number[] = [];
+    // Per-item chain: 3e-4 ms per loop iteration and output; throughput: 2e-6 ms per loop × work per CU.
+    const chain = (w: Work): number => 3e-4 * w.loop * w.block;
+    const throughput = (w: Work): number => 0.005 + 2e-6 * w.loop * w.cuWork;
+    for (let i = 0; i < 300; i++) {
+      const w = work(16 + Math.floor(rnd() * 500), 1 + Math.floor(rnd() * 4), 10 + rnd() * 600, 64 * (1 + Math.floor(rnd() * 50)));
+      ws.push(w);
+      ys.push(Math.max(chain(w), throughput(w)));
+    }
+    const opts = { kernel: "k", processor: "gpu" as const, ridge: 0, reweightRounds: 0 };
+    const roof = fitKernelModel(["loop*cu_work"], ws, ys, opts, ["loop*block"]);
+    expect(roof.maxWith?.features).toEqual(["loop*block"]);
+    // Both regimes occur: some rows are chain-bound, some throughput-bound.
+    const chainBound = ws.filter((w) => chain(w) > throughput(w)).length;
+    expect(chainBound).toBeGreaterThan(30);
+    expect(chainBound).toBeLessThan(270);
+    for (let i = 0; i < ws.length; i++) expect(Math.abs(evaluateModel(roof, ws[i]!) / ys[i]! - 1)).toBeLessThan(1e-6);
+    // A sum of the same two features cannot follow the max.
+    const sum = fitKernelModel(["loop*cu_work", "loop*block"], ws, ys, opts);
+    const worst = Math.max(...ws.map((w, i) => Math.abs(evaluateModel(sum, w) / ys[i]! - 1)));
+    expect(worst).toBeGreaterThan(0.1);
+  });
+
   it("splits by configuration: no key on both sides, about 30% of keys held out", () => {
     const rows = Array.from({ length: 1000 }, (_, i) => ({ key: `k${i % 137}` }));
     const { train, test } = splitByKey(rows, (r) => r.key, 0.3, 66);
