@@ -31,8 +31,9 @@ stamp() { echo "$1 $(( $(date +%s) - T0 ))s"; }
 save() { for h in $H; do [ -d /w/$h/passes ] && tar czf "$OUT/e2e-$h-results.tgz" -C /w/$h passes traces $(cd /w/$h && ls -d logs ort.txt pinned 2>/dev/null); done; }
 PIN_bal=${PIN_bal:-}; HERE=$(cd "$(dirname "$0")" && pwd)
 # platform and thread flags of a folder
-plat() { case $1 in bal) echo Portable ;; *) echo NVIDIA ;; esac; }
-flags() { case $1 in bal) echo "--threads 1 --pocl-threads 12" ;; *) echo "--threads 8" ;; esac; }
+plat() { case $1 in bal*) echo Portable ;; *) echo NVIDIA ;; esac; }
+flags() { case $1 in bal*) echo "--threads 1 --pocl-threads 12" ;; *) echo "--threads 8" ;; esac; }
+SIDE_bal=${SIDE_bal:-}
 mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
 { nproc; lscpu | grep -iE "model name|thread|core|socket|cache|mhz"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; date -u; } > "$OUT/machine.txt" 2>&1
 for h in $H; do
@@ -46,7 +47,7 @@ done
 wait; stamp built
 export LD_LIBRARY_PATH="$S/lib"
 for h in $H; do
-  case $h in bal) J=12; T=${PREP_bal:-150} ;; *) J=6; T=${PREP_nv:-100} ;; esac
+  case $h in bal*) J=12; T=${PREP_bal:-150} ;; *) J=6; T=${PREP_nv:-100} ;; esac
   (cd /w/$h && CODL_CL_PLATFORM=$(plat $h) timeout $T sh run.sh --threads 1 --iterations 1 --warmup 0 --jobs $J > /dev/null 2>&1) &
 done
 wait; stamp prepared
@@ -67,6 +68,9 @@ for h in $H; do
     bal)
       for p in $(seq 1 "$PASSES"); do
         timeout $(( $(left) - 60 )) sh run.sh $F --iterations "$ITER_bal" --warmup 2 --match '_(cpu|gpu|codl|codl_greedy)$' > passes/p$p.txt 2>&1; stamp "$h p$p"
+        for sd in $SIDE_bal; do
+          (cd /w/$sd && timeout $(( $(left) - 60 )) sh run.sh $F --iterations "$ITER_bal" --warmup 2 > passes/p$p.txt 2>&1); stamp "$sd p$p"
+        done
         if [ -n "$PIN_bal" ]; then
           mkdir -p pinned/passes pinned/traces
           timeout $(( $(left) - 60 )) sh run.sh $F $PIN_bal --iterations "$ITER_bal" --warmup 2 --match '_(cpu|gpu|codl|codl_greedy)$' > pinned/passes/p$p.txt 2>&1; stamp "$h pinned p$p"
@@ -78,6 +82,7 @@ for h in $H; do
         mv traces pinned/traces-all && mkdir traces && mv pinned/traces-all/* pinned/traces/ 2>/dev/null; rmdir pinned/traces-all; stamp "$h pinned traced"
       fi
       timeout $(( $(left) - 8 )) sh run.sh $F --iterations 1 --warmup 1 --trace --match "$TRACE_RE" > passes/trace.log 2>&1; stamp "$h traced" ;;
+    *) ;;  # a SIDE_bal folder: its passes ran beside bal's
   esac
   save
 done
