@@ -44,6 +44,7 @@ export const profileOptionsSchema = z.object({
   poclThreads: count(1).optional(),
   rounds: count(1).optional(),
   warmup: count(0).optional(),
+  passes: count(1).default(1),
   quick: z.boolean().default(false),
   collect: z.string().optional(),
   inputShape: z.array(z.string()).default([]),
@@ -210,13 +211,21 @@ function readCases(dir: string): CasesDocument {
 export function collectHarness(dir: string, csvPath: string): { samples: number; missing: number; failed: readonly string[] } {
   const doc = readCases(dir);
   const results = new Map<string, Rounds>();
+  const resultsDir = path.join(dir, "results");
+  const laterPasses = new Map<string, string[]>();
+  for (const f of fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).sort() : []) {
+    const m = /^(.+)\.p\d+\.json$/.exec(f);
+    if (m !== null) laterPasses.set(m[1]!, [...(laterPasses.get(m[1]!) ?? []), f]);
+  }
   for (const c of doc.cases) {
-    const file = path.join(dir, "results", `${c.name}.json`);
-    if (!fs.existsSync(file)) continue;
+    // Pass 1 is <case>.json, pass k > 1 <case>.p<k>.json (run.sh --passes): their rounds are pooled.
+    const files = [`${c.name}.json`, ...(laterPasses.get(c.name) ?? [])].map((f) => path.join(resultsDir, f));
+    if (!fs.existsSync(files[0]!)) continue;
     try {
-      results.set(c.name, parseRounds(JSON.parse(fs.readFileSync(file, "utf8")), file));
+      const passes = files.map((file) => parseRounds(JSON.parse(fs.readFileSync(file, "utf8")), file));
+      results.set(c.name, { ...passes[0]!, rounds: passes.flatMap((r) => r.rounds) });
     } catch (e) {
-      throw new CompilerError("CODL-E075", { path: file, cause: e instanceof Error ? e.message : String(e) });
+      throw new CompilerError("CODL-E075", { path: files.join(", "), cause: e instanceof Error ? e.message : String(e) });
     }
   }
   if (results.size === 0) throw new CompilerError("CODL-E074", { path: dir, cause: `none of its ${doc.cases.length} cases has results/<case>.json` });
@@ -235,7 +244,7 @@ function parseRatios(text: string): number[] {
 
 function steps(out: string, o: ProfileCliOptions, rounds: number, warmup: number): string {
   const poclFlag = o.poclThreads === undefined ? "" : ` --pocl-threads ${o.poclThreads}`;
-  const runArgs = `--threads ${o.threads} --rounds ${rounds} --warmup ${warmup}${poclFlag}`;
+  const runArgs = `--threads ${o.threads} --rounds ${rounds} --warmup ${warmup}${o.passes > 1 ? ` --passes ${o.passes}` : ""}${poclFlag}`;
   return [
     "",
     "This machine:",
@@ -319,12 +328,12 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
   if (!o.run) {
     lines.push(steps(out, o, rounds, warmup));
   } else {
-    const args = ["--threads", String(o.threads), "--rounds", String(rounds), "--warmup", String(warmup), ...(o.poclThreads === undefined ? [] : ["--pocl-threads", String(o.poclThreads)])];
-    runSeconds = await runHarness(out, args, io, prepared.cases.length);
+    const args = ["--threads", String(o.threads), "--rounds", String(rounds), "--warmup", String(warmup), "--passes", String(o.passes), ...(o.poclThreads === undefined ? [] : ["--pocl-threads", String(o.poclThreads)])];
+    runSeconds = await runHarness(out, args, io, prepared.cases.length * o.passes);
     csv = path.join(out, "samples.csv");
     const r = collectHarness(out, csv);
     samples = r.samples;
-    lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${rounds} rounds, ${warmup} warm-up, ${o.threads} thread(s))`);
+    lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${o.passes > 1 ? `${o.passes} passes of ` : ""}${rounds} rounds, ${warmup} warm-up, ${o.threads} thread(s))`);
     if (r.failed.length > 0) lines.push(`  ${r.failed.length} cases failed at run time: see ${out}/results/<case>.err`);
     lines.push(`wrote ${csv}: ${samples} samples`);
   }

@@ -131,12 +131,18 @@ export function harnessCmake(names: readonly string[]): string {
 /**
  * Runs every case; needs only a POSIX shell (Android's included). Results go
  * to results/<case>.json; a case with a result is skipped, so a run resumes.
- * Progress: one "PROGRESS done total case seconds" line per case on stdout.
+ * With --passes P, every case runs again in each of P passes over all cases
+ * (results/<case>.p<k>.json for pass k > 1): a case slowed as a whole by
+ * something else on the machine (its rounds agree, all too slow) is one pass
+ * of P, and collect pools the rounds of every pass.
+ * Progress: one "PROGRESS done total case seconds" line per case and pass on stdout.
  */
 export const RUN_SCRIPT = `#!/bin/sh
 # run.sh: measures every case of this codl profile harness.
-#   sh run.sh [--bin DIR] [--threads N] [--rounds N] [--warmup N] [--pocl-threads N] [--jobs N] [--only NAME]
+#   sh run.sh [--bin DIR] [--threads N] [--rounds N] [--warmup N] [--passes P] [--pocl-threads N] [--jobs N] [--only NAME]
 # --bin: where the profile_run_<case> executables are (default: build).
+# --passes P: P passes over all cases, each case measured once per pass
+#   (results/<case>.json, then results/<case>.p2.json …); collect pools them.
 # --threads: XNNPACK threads; --pocl-threads: sets POCL_MAX_PTHREAD_COUNT (PoCL only).
 # --jobs N: first run every unmeasured case once, N at a time, unmeasured, so the
 #   OpenCL program builds (codl's program cache, the driver's own kernel cache)
@@ -144,13 +150,14 @@ export const RUN_SCRIPT = `#!/bin/sh
 # Libraries in ./lib (if present) are found through LD_LIBRARY_PATH.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=1; ROUNDS=5; WARMUP=2; JOBS=1; ONLY=""
+BIN=build; THREADS=1; ROUNDS=5; WARMUP=2; PASSES=1; JOBS=1; ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
+    --passes) PASSES="$2"; shift 2 ;;
     --pocl-threads) POCL_MAX_PTHREAD_COUNT="$2"; export POCL_MAX_PTHREAD_COUNT; shift 2 ;;
     --jobs) JOBS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
@@ -170,18 +177,24 @@ if [ "$JOBS" -gt 1 ]; then
 fi
 done_n=0
 start=$(date +%s)
-while read -r name; do
-  done_n=$((done_n + 1))
-  [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
-  if [ ! -f "results/$name.json" ]; then
-    if "$BIN/profile_run_$name" --bundle "cases/$name" --warmup "$WARMUP" --rounds "$ROUNDS" --threads "$THREADS" --out "results/$name.json.tmp" 2> "results/$name.err"; then
-      mv "results/$name.json.tmp" "results/$name.json"; rm -f "results/$name.err"
-    else
-      echo "$name" >> results/failed.txt
+pass=1
+while [ "$pass" -le "$PASSES" ]; do
+  suffix=""; [ "$pass" -gt 1 ] && suffix=".p$pass"
+  while read -r name; do
+    done_n=$((done_n + 1))
+    [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
+    # A case that failed is not tried again in later passes of the same run.
+    if [ ! -f "results/$name$suffix.json" ] && { [ "$pass" -eq 1 ] || [ -f "results/$name.json" ]; }; then
+      if "$BIN/profile_run_$name" --bundle "cases/$name" --warmup "$WARMUP" --rounds "$ROUNDS" --threads "$THREADS" --out "results/$name$suffix.json.tmp" 2> "results/$name.err"; then
+        mv "results/$name$suffix.json.tmp" "results/$name$suffix.json"; rm -f "results/$name.err"
+      else
+        echo "$name" >> results/failed.txt
+      fi
     fi
-  fi
-  echo "PROGRESS $done_n $total $name $(( $(date +%s) - start ))"
-done < cases.txt
+    echo "PROGRESS $done_n $((total * PASSES)) $name $(( $(date +%s) - start ))"
+  done < cases.txt
+  pass=$((pass + 1))
+done
 echo "DONE $total $(( $(date +%s) - start ))"
 `;
 

@@ -2,7 +2,11 @@
  * From rounds files to samples CSV, the sharing fit, the progress line, and
  * the trace readers; all without native code.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { collectHarness } from "../../src/cli/profile.js";
 import type { OpConfig } from "../../src/kernels/op-config.js";
 import { parseSamplesCsv, REQUIRED_COLUMNS } from "../../src/predict/samples.js";
 import { fitLinearBytes, fitSharing } from "../../src/predict/sharing-fit.js";
@@ -68,6 +72,27 @@ describe("collectSamples", () => {
     const back = parseSamplesCsv(csv, "x.csv");
     expect(back.length).toBe(samples.length);
     expect(back[0]!.latencyMs).toBeCloseTo(1.1);
+  });
+});
+
+describe("collectHarness with passes", () => {
+  it("pools the rounds of every pass (run.sh --passes): one slowed pass of three does not move the median", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-passes-"));
+    const meta: CaseMeta = { name: "g", mode: "gpu", dim: "none", ratio: 1, source: "s", kernels: { cpu: "cpu.gemm", gpu: "gpu.conv2d_direct" }, config: cfg, slab: null };
+    fs.writeFileSync(path.join(dir, "cases.json"), JSON.stringify({ format: "codl-profile-cases", version: 1, profile: "p", toolVersion: "t", cases: [meta] }));
+    fs.mkdirSync(path.join(dir, "results"));
+    const pass = (ms: number[]) => JSON.stringify(rounds(ms.map((gpu) => trace({ gpu, lat: gpu + 0.1, placement: "gpu" }))));
+    fs.writeFileSync(path.join(dir, "results", "g.json"), pass([1.0, 1.02, 0.98]));
+    fs.writeFileSync(path.join(dir, "results", "g.p2.json"), pass([2.0, 2.1, 1.9])); // the whole case slowed
+    fs.writeFileSync(path.join(dir, "results", "g.p3.json"), pass([1.01, 0.99, 1.0]));
+    const csv = path.join(dir, "samples.csv");
+    expect(collectHarness(dir, csv).samples).toBe(1);
+    const [row] = parseSamplesCsv(fs.readFileSync(csv, "utf8"), csv);
+    expect(row!.latencyMs).toBeCloseTo(1.01, 6);
+    // the slowed pass shows in the spread, so the row is not "quiet"
+    expect(row!.stdevMs!).toBeGreaterThan(0.4);
+    expect(fs.readFileSync(csv, "utf8").split("\n")[1]!.split(",")[18]).toBe("9");
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
