@@ -206,7 +206,7 @@ ${n} single-operator models compiled by codl for profile \`${profile}\`, each li
 
 \`\`\`sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j
-sh run.sh --threads 1 --rounds 5 --warmup 2           # results/<case>.json
+sh run.sh --threads 1 --rounds 5 --warmup 2 --passes 3   # results/<case>.json (+ .p2, .p3)
 codl profile --collect .  --out samples.csv           # back where codl is installed
 \`\`\`
 
