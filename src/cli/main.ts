@@ -70,6 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption("--out <file>", "where to write the fitted profile")
     .option("--holdout <fraction>", "held-out share, split by unique configuration", "0.3")
     .option("--seed <n>", "split seed", "66")
+    .option("--splits <n>", "also score n−1 further splits (seeds seed+1 …) and print the mean and spread of the overall ±10%; the profile is fitted on the first", "1")
     .option("--ridge <lambda>", "ridge regularisation")
     .option("--from-trace <files>", "also fit from codl_run --trace traces (comma-separated)")
     .option("--model <files>", "with --from-trace: the ONNX model of each trace's bundle, in order")

@@ -32,7 +32,7 @@ import type { DeviceProfile, KernelModel, Sharing } from "../device/profile-sche
 import { CompilerError } from "../diag/errors.js";
 import { accuracy } from "../predict/metrics.js";
 import { parseSamplesCsv } from "../predict/samples.js";
-import { DEFAULT_TRAIN, isQuiet, QUIET_REL_STDEV, type KernelResult, trainKernelModels } from "../predict/train.js";
+import { DEFAULT_TRAIN, isQuiet, QUIET_REL_STDEV, type KernelResult, type TrainOptions, type TrainSample, trainKernelModels } from "../predict/train.js";
 import { workOf } from "../predict/work.js";
 import { findModel, pricedKernel } from "../predict/coexec.js";
 import { configKey } from "../kernels/op-config.js";
@@ -43,6 +43,7 @@ export const trainOptionsSchema = z.object({
   out: z.string().min(1),
   holdout: z.coerce.number().min(0).max(0.9).default(DEFAULT_TRAIN.holdout),
   seed: z.coerce.number().int().default(DEFAULT_TRAIN.seed),
+  splits: z.coerce.number().int().min(1).max(100).default(1),
   ridge: z.coerce.number().min(0).default(DEFAULT_TRAIN.ridge),
   fromTrace: z.string().optional(),
   model: z.string().optional(),
@@ -61,6 +62,8 @@ export interface TrainReport {
   readonly runtime: RuntimeFit["rows"];
   /** What the traces said about contention and buffer copies (predict/coexec-fit.ts). */
   readonly coexec?: readonly string[];
+  /** With --splits N > 1: the overall held-out ±10% of each of N splits (seeds seed … seed+N−1), the first the one reported above. */
+  readonly splits?: { readonly seeds: readonly number[]; readonly acc10: readonly number[]; readonly mean: number; readonly sd: number };
 }
 
 interface ReportRow {
@@ -151,6 +154,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   if (samplesPath === undefined && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "<samples>", cause: "give a samples CSV, --from-trace, or both" });
   if (options.runtimeOnly && (options.fromTrace === undefined || samplesPath !== undefined)) throw new CompilerError("CODL-E050", { option: "--runtime-only", cause: "takes --from-trace traces and no samples CSV" });
   if (options.calibrate && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "--calibrate", cause: "takes --from-trace traces" });
+  if (options.splits > 1 && options.holdout === 0) throw new CompilerError("CODL-E050", { option: "--splits", cause: "scores held-out rows: give --holdout above 0" });
   if (options.runtimeOnly) return runtimeOnly(base, traceSamples(options.fromTrace!, options.model, options.inputShape), options.out, options.calibrate);
   const fromTrace = options.fromTrace === undefined ? undefined : traceSamples(options.fromTrace, options.model, options.inputShape);
   const all = [...(samplesPath === undefined ? [] : parseSamplesCsv(readText(samplesPath), samplesPath)), ...(fromTrace?.samples ?? [])];
@@ -186,6 +190,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
     sparse.push(kernel);
   };
   const results = trainKernelModels(samples, { ...DEFAULT_TRAIN, holdout: options.holdout, seed: options.seed, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor, source: `measured: trained by codl train on ${inputName}`, onSparse });
+  const splits = options.splits > 1 ? splitScores(samples, results, options.seed, options.splits, { ...DEFAULT_TRAIN, holdout: options.holdout, ridge: options.ridge, path: inputName, gpuVendor: base.gpu.vendor }) : undefined;
   const trained = new Map<string, KernelModel>(results.map((r) => [r.kernel, r.model]));
   const kernelModels = [...base.kernelModels.filter((m) => !trained.has(m.kernel)), ...results.map((r) => r.model)];
   const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
@@ -194,7 +199,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, `${options.fromTrace!.split(",").filter((s) => s !== "").length} traces`, base.calibration) } : {};
   const profile = parseProfile({ ...base, sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }), ...calibration }, options.out);
   writeFileAtomic(options.out, `${JSON.stringify(profile, null, 2)}\n`);
-  const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [], coexec: coexec.lines ?? [] };
+  const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [], coexec: coexec.lines ?? [], ...(splits === undefined ? {} : { splits }) };
   const note = sparse.length === 0 ? "" : `kept the base profile's models for ${sparse.sort().join(", ")} (from traces: fewer than ${MIN_TRACE_CONFIGS} configurations; otherwise fewer than 2 training rows after the holdout)\n`;
   return { exitCode: 0, stdout: note + formatTrainReport(report, options.out), report };
 }
@@ -269,6 +274,25 @@ function formatRuntime(report: TrainReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Overall held-out ±10% of a training: every kernel's held-out rows together. */
+function overallAcc10(results: readonly KernelResult[]): number {
+  const n = results.reduce((s, r) => s + r.test.n, 0);
+  return n === 0 ? Number.NaN : results.reduce((s, r) => s + (r.test.n === 0 ? 0 : r.test.acc10 * r.test.n), 0) / n;
+}
+
+/**
+ * --splits N: the same training on N−1 further 70/30 splits by configuration
+ * (seeds seed+1 …), scored only; one split's score moves by a few points with
+ * which configurations it holds out (BENCHMARKS.md, issue 6).
+ */
+function splitScores(samples: readonly TrainSample[], first: readonly KernelResult[], seed: number, n: number, options: Omit<TrainOptions, "seed">): NonNullable<TrainReport["splits"]> {
+  const seeds = Array.from({ length: n }, (_, k) => seed + k);
+  const acc10 = seeds.map((sd, k) => overallAcc10(k === 0 ? first : trainKernelModels(samples, { ...options, seed: sd, onSparse: () => {} })));
+  const mean = acc10.reduce((s, a) => s + a, 0) / n;
+  const sd = Math.sqrt(acc10.reduce((s, a) => s + (a - mean) ** 2, 0) / (n - 1));
+  return { seeds, acc10, mean, sd };
+}
+
 function buildReport(results: readonly KernelResult[], profile: DeviceProfile): Omit<TrainReport, "sharing" | "runtime"> {
   const rows = results.map((r) => ({
     kernel: r.kernel,
@@ -317,6 +341,10 @@ export function formatTrainReport(report: TrainReport, out: string): string {
     );
   }
   lines.push(`quiet: held-out rows whose spread over rounds is below ${100 * QUIET_REL_STDEV}% of their median (every row is trained on and scored above)`);
+  const sp = report.splits;
+  if (sp !== undefined) {
+    lines.push(`over ${sp.seeds.length} splits (seeds ${sp.seeds[0]}–${sp.seeds[sp.seeds.length - 1]}): ±10% ${(100 * sp.mean).toFixed(1)}% mean, ${(100 * sp.sd).toFixed(1)} sd (${sp.acc10.map((a) => (100 * a).toFixed(1)).join(" ")}); the profile is fitted on the first`);
+  }
   if (report.sharing.length > 0) {
     const s = report.profile.sharing;
     lines.push(`sharing (in-sample): transform ${s.transform.interceptMs.toFixed(4)} ms + ${(s.transform.perByteMs * 1e6).toFixed(4)} ms/MB, map ${s.map.interceptMs.toFixed(4)} ms + ${(s.map.perByteMs * 1e6).toFixed(4)} ms/MB, sync ${s.syncMs.toFixed(4)} ms`);

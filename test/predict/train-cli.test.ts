@@ -98,6 +98,22 @@ describe("codl train (runTrain)", () => {
     expect(trained.kernelModels.some((k) => k.kernel === "gpu.conv2d_1x1")).toBe(true);
   });
 
+  it("--splits scores further splits by configuration: the first is the one reported, the profile is the same", async () => {
+    const csv = write("splits.csv", syntheticCsv(0.15));
+    const one = await runTrain(csv, { base: SD855, out: path.join(tmp, "one.json"), seed: 66 });
+    const three = await runTrain(csv, { base: SD855, out: path.join(tmp, "three.json"), seed: 66, splits: 3 });
+    const sp = three.report.splits!;
+    expect(sp.seeds).toEqual([66, 67, 68]);
+    expect(sp.acc10[0]).toBeCloseTo(three.report.total.acc10, 12);
+    expect(new Set(sp.acc10).size).toBeGreaterThan(1); // ±15% noise: the held-out part matters
+    expect(sp.mean).toBeCloseTo((sp.acc10[0]! + sp.acc10[1]! + sp.acc10[2]!) / 3, 12);
+    expect(sp.sd).toBeGreaterThan(0);
+    expect(three.stdout).toMatch(/over 3 splits \(seeds 66–68\): ±10% \d+\.\d% mean, \d+\.\d sd/);
+    expect(fs.readFileSync(path.join(tmp, "three.json"), "utf8")).toBe(fs.readFileSync(path.join(tmp, "one.json"), "utf8"));
+    expect(one.report.splits).toBeUndefined();
+    await expect(runTrain(csv, { base: SD855, out: path.join(tmp, "x.json"), holdout: 0, splits: 2 })).rejects.toMatchObject({ code: "CODL-E050" });
+  });
+
   it("a missing column is CODL-E062 naming the header line and the column", async () => {
     const e = await trainError(`${HEADER.replace(",latency_ms", "")}\n${ROW("0.5").replace(/,0\.5$/, "")}\n`);
     expect(e.code).toBe("CODL-E062");
