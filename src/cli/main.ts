@@ -165,7 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--pocl-threads <n>", "PoCL worker threads (POCL_MAX_PTHREAD_COUNT)")
     .option("--rounds <n>", "measured rounds per case (default 7; 3 with --quick)")
     .option("--warmup <n>", "warm-up rounds per case (default 2; 1 with --quick)")
-    .option("--passes <n>", "passes over all cases, each case measured in every pass; collect pools the rounds (default 1)")
+    .option("--passes <n>", "passes over all cases, each case measured in every pass; collect pools the rounds (default 3; 1 with --quick)")
     .option("--quick", "a small sweep (a few operators, two ratios): minutes, for CI")
     .option("--max-ops <n>", "sweep at most this many operators (evenly spread)")
     .option("--only <ops>", "sweep only nodes of these ONNX operator types, e.g. Pad,Tanh (comma-separated)")

@@ -140,3 +140,24 @@ describe("progress and statistics", () => {
     expect(() => parseTrace({ format: "x" }, "f")).toThrow(/not a codl trace/);
   });
 });
+
+describe("codl profile without --run prints the steps with the passes", () => {
+  it("3 passes by default, 1 with --quick, as given with --passes", async () => {
+    const { buildFixture } = await import("../../fixtures/index.js");
+    const { runProfile } = await import("../../src/cli/profile.js");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-steps-"));
+    const model = path.join(dir, "vgg16.onnx");
+    fs.writeFileSync(model, buildFixture("vgg16", "tiny").bytes);
+    const io = { tty: false, writeErr: () => {}, env: {} };
+    const base = { models: model, device: "host-pocl", maxOps: "1", ratios: "0.5", inputShape: [] };
+    const full = await runProfile({ ...base, out: path.join(dir, "a") }, io);
+    expect(full.stdout).toContain("run.sh --threads 1 --rounds 7 --warmup 2 --passes 3\n");
+    const quick = await runProfile({ ...base, quick: true, out: path.join(dir, "b") }, io);
+    expect(quick.stdout).toContain("run.sh --threads 1 --rounds 3 --warmup 1\n");
+    expect(quick.stdout).not.toContain("--passes");
+    const two = await runProfile({ ...base, passes: "2", out: path.join(dir, "c") }, io);
+    expect(two.stdout).toContain("--warmup 2 --passes 2");
+    expect(fs.readFileSync(path.join(dir, "a", "run.sh"), "utf8")).toContain("--passes P");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
