@@ -4,17 +4,13 @@
 // own trace of every measured round alone, so the caller can take medians
 // and spreads per operator, per chain and end to end.
 //
-//   profile_run --bundle DIR [--warmup N] [--rounds N] [--threads N] [--cpu-repeat-us T] --out result.json
+//   profile_run --bundle DIR [--warmup N] [--rounds N] [--threads N] --out result.json
 //
-// --cpu-repeat-us T (CPU-only cases, from the case's profile.args): a round runs the CPU
-// operator back to back until the block lasts about T µs and the trace records the mean.
-// result.json: {"format": "codl-profile-rounds", "version": 1, "warmup": W, "cpu_repeat": K,
+// result.json: {"format": "codl-profile-rounds", "version": 1, "warmup": W,
 //               "rounds": [<trace of round 1>, ...], "wall_ms": [...]}
 // Each trace is codl_trace_json of that round alone (codegen/runtime/README.md).
 // Exit codes as codl_run: 0 ok, 2 bad arguments or bundle, 3 no device, 1 otherwise.
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,7 +40,7 @@ int fail(codl_status s, char* err) {
 }
 
 int usage(const char* why) {
-  std::fprintf(stderr, "profile_run: error: %s\nusage: profile_run --bundle DIR [--warmup N] [--rounds N] [--threads N] [--cpu-repeat-us T] --out result.json\n", why);
+  std::fprintf(stderr, "profile_run: error: %s\nusage: profile_run --bundle DIR [--warmup N] [--rounds N] [--threads N] --out result.json\n", why);
   return 2;
 }
 
@@ -53,7 +49,6 @@ int usage(const char* why) {
 int main(int argc, char** argv) {
   std::string bundle = ".", out;
   int warmup = 2, rounds = 5, threads = 0;
-  double cpu_repeat_us = 0;  // > 0: repeat the CPU operator until one timed block lasts about this long
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage((a + " needs a value").c_str());
@@ -63,7 +58,6 @@ int main(int argc, char** argv) {
     else if (a == "--warmup") warmup = std::atoi(v);
     else if (a == "--rounds") rounds = std::atoi(v);
     else if (a == "--threads") threads = std::atoi(v);
-    else if (a == "--cpu-repeat-us") cpu_repeat_us = std::atof(v);
     else return usage(("unknown argument " + a).c_str());
   }
   if (out.empty() || rounds < 1 || warmup < 0 || threads < 0) return usage("--out is required; --rounds ≥ 1, --warmup ≥ 0");
@@ -106,32 +100,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  // A CPU-only case whose operator takes about a microsecond: one call is below the clock's
-  // repeatability, so time `repeat` calls back to back (codl_options.trace_cpu_repeat), chosen
-  // from one untimed run so that a block lasts about cpu_repeat_us.
-  int repeat = 1;
-  if (cpu_repeat_us > 0) {
-    double us = 1e30;  // the faster of two untimed runs: the first pays one-time setup
-    for (int k = 0; k < 2; k++) {
-      auto t0 = std::chrono::steady_clock::now();
-      st = codl_run(model, ins.data(), ins.size(), outs.data(), outs.size(), &err);
-      us = std::min(us, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-      if (st != CODL_OK) {
-        int code = fail(st, err);
-        codl_destroy(model);
-        return code;
-      }
-    }
-    repeat = us >= cpu_repeat_us ? 1 : std::min(1000, int(std::ceil(cpu_repeat_us / std::max(us, 0.05))));
-    if (repeat > 1) {
-      codl_destroy(model);
-      model = nullptr;
-      opt.trace_cpu_repeat = repeat;
-      st = codl_create(bundle.c_str(), &opt, &model, &err);
-      if (st != CODL_OK) return fail(st, err);
-    }
-  }
-
   std::vector<std::string> traces;
   std::vector<double> wall;
   for (int it = 0; it < warmup + rounds; it++) {
@@ -161,7 +129,7 @@ int main(int argc, char** argv) {
     if (*p == '"' || *p == '\\') f << '\\';
     if (static_cast<unsigned char>(*p) >= 0x20) f << *p;
   }
-  f << "\", \"warmup\": " << warmup << ", \"threads\": " << threads << ", \"cpu_repeat\": " << repeat << ", \"wall_ms\": [";
+  f << "\", \"warmup\": " << warmup << ", \"threads\": " << threads << ", \"wall_ms\": [";
   for (size_t i = 0; i < wall.size(); i++) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6f", wall[i]);

@@ -51,11 +51,6 @@ typedef struct codl_options {
    *   opens OpenCL; NULL: $CODL_GPU_CORES, else unpinned. */
   const char* cpu_cores;
   const char* gpu_cores;
-  /* With trace: each CPU operator runs this many times back to back and the trace
-   * records the mean (a single call of a sub-microsecond operator is below the
-   * clock's repeatability). For profiling single-operator models whose outputs do
-   * not alias their inputs (codl profile's harness); 0 or 1: once. */
-  int trace_cpu_repeat;
 } codl_options;
 
 void codl_options_init(codl_options* options);

@@ -270,8 +270,7 @@ void validate_model(const ModelDesc& m) {
 // ---- construction -----------------------------------------------------------
 
 Runtime::Runtime(const ModelDesc& model, const std::string& bundle_dir, const codl_options& options)
-    : m_(model), bundle_dir_(bundle_dir.empty() ? "." : bundle_dir), trace_(options.trace != 0),
-      cpu_repeat_(options.trace != 0 && options.trace_cpu_repeat > 1 ? options.trace_cpu_repeat : 1) {
+    : m_(model), bundle_dir_(bundle_dir.empty() ? "." : bundle_dir), trace_(options.trace != 0) {
   validate_model(m_);
   if (options.cache_dir) {
     cache_dir_ = options.cache_dir;
@@ -790,10 +789,10 @@ void Runtime::run_chain(size_t k, Iteration* it) {
     const OpDesc& op = m_.ops[o];
     if (op.cpu.kind == CpuKind::kNone) continue;
     const auto t0 = Clock::now();
-    for (int r = 0; r < cpu_repeat_; r++) run_cpu_op(m_, op, xops_[o], cpu_ptr_.data(), blob_, pool_);
+    run_cpu_op(m_, op, xops_[o], cpu_ptr_.data(), blob_, pool_);
     if (it) {
       it->op_cpu_start_ms[o] = ms_between(run_start_, t0);
-      it->op_cpu_ms[o] = ms_between(t0, Clock::now()) / cpu_repeat_;
+      it->op_cpu_ms[o] = ms_between(t0, Clock::now());
     }
   }
   // 4. Transform the CPU's output slab back (unmapping what it reads); 5. flush (the next map synchronises).

@@ -60,7 +60,6 @@ class Runtime {
   std::string bundle_dir_;
   std::string cache_dir_;
   bool trace_;
-  int cpu_repeat_;  // options.trace_cpu_repeat, at least 1
   int threads_;
   std::vector<int> cpu_cores_, gpu_cores_;  // empty: unpinned
   std::string device_string_;

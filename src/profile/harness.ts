@@ -68,13 +68,6 @@ export interface HarnessInput {
 
 const encoder = new TextEncoder();
 
-/**
- * A CPU-only case's timed block, in µs: profile_run repeats the operator until one
- * block lasts about this long. On host-pocl, 188 of 649 held-out rows were under a
- * microsecond, where one call's rounds spread 10–1000 %.
- */
-export const CPU_REPEAT_US = 50;
-
 export function prepareHarness(input: HarnessInput): PreparedHarness {
   const files = new Map<string, Uint8Array>();
   const metas: CaseMeta[] = [];
@@ -110,8 +103,6 @@ export function prepareHarness(input: HarnessInput): PreparedHarness {
       if (rel.startsWith("src/runtime/") || rel === "CMakeLists.txt" || rel === "CMakePresets.json" || rel === "README.md") continue;
       files.set(`cases/${c.name}/${rel}`, data);
     }
-    // A CPU-only case times its operator over a block of back-to-back calls (profile_run --cpu-repeat-us).
-    if (c.mode.kind === "cpu") files.set(`cases/${c.name}/profile.args`, encoder.encode(`--cpu-repeat-us ${CPU_REPEAT_US}\n`));
     metas.push({ name: c.name, mode: c.mode.kind, dim: c.dim, ratio: c.ratio, source: c.source, kernels: { cpu: op.kernels.cpu, gpu: op.kernels.gpu }, config, slab });
   });
   for (const [rel, data] of input.runtime) files.set(`runtime/${rel}`, data);
@@ -152,8 +143,6 @@ export const RUN_SCRIPT = `#!/bin/sh
 # --bin: where the profile_run_<case> executables are (default: build).
 # --passes P: P passes over all cases, each case measured once per pass
 #   (results/<case>.json, then results/<case>.p2.json …); collect pools them.
-# cases/<case>/profile.args, where present, adds flags for that case (CPU-only
-#   cases: --cpu-repeat-us, a block of back-to-back calls per timed round).
 # --threads: XNNPACK threads; --pocl-threads: sets POCL_MAX_PTHREAD_COUNT (PoCL only).
 # --jobs N: first run every unmeasured case once, N at a time, unmeasured, so the
 #   OpenCL program builds (codl's program cache, the driver's own kernel cache)
@@ -196,9 +185,7 @@ while [ "$pass" -le "$PASSES" ]; do
     [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
     # A case that failed is not tried again in later passes of the same run.
     if [ ! -f "results/$name$suffix.json" ] && { [ "$pass" -eq 1 ] || [ -f "results/$name.json" ]; }; then
-      args=$(cat "cases/$name/profile.args" 2> /dev/null)
-      # shellcheck disable=SC2086 # profile.args holds flags, split on purpose
-      if "$BIN/profile_run_$name" --bundle "cases/$name" --warmup "$WARMUP" --rounds "$ROUNDS" --threads "$THREADS" $args --out "results/$name$suffix.json.tmp" 2> "results/$name.err"; then
+      if "$BIN/profile_run_$name" --bundle "cases/$name" --warmup "$WARMUP" --rounds "$ROUNDS" --threads "$THREADS" --out "results/$name$suffix.json.tmp" 2> "results/$name.err"; then
         mv "results/$name$suffix.json.tmp" "results/$name$suffix.json"; rm -f "results/$name.err"
       else
         echo "$name" >> results/failed.txt
