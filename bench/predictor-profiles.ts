@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseProfile } from "../src/device/load-profile.js";
-import type { DeviceProfile, GpuSection, KernelModel } from "../src/device/profile-schema.js";
+import type { DeviceProfile, GpuSection, KernelModel, LinearTerm } from "../src/device/profile-schema.js";
 import { DEFAULT_TRAIN, trainKernelModels } from "../src/predict/train.js";
 import { readPublicRows, toSamples } from "./predictor-data.js";
 
@@ -36,8 +36,8 @@ const BORROW: ReadonlyArray<readonly [string, string]> = [
 ];
 
 function scaled(m: KernelModel, factor: number, source: string): KernelModel {
-  const maxWith = m.maxWith === undefined ? {} : { maxWith: { ...m.maxWith, coefficients: m.maxWith.coefficients.map((c) => c * factor), intercept: m.maxWith.intercept * factor } };
-  return { ...m, coefficients: m.coefficients.map((c) => c * factor), intercept: m.intercept * factor, ...maxWith, source };
+  const term = <T extends LinearTerm>(t: T): T => ({ ...t, coefficients: t.coefficients.map((c) => c * factor), intercept: t.intercept * factor });
+  return { ...term(m), ...(m.maxWith === undefined ? {} : { maxWith: term(m.maxWith) }), source };
 }
 
 function specModel(kernel: string, processor: "cpu" | "gpu", features: string[], coefficients: number[], intercept: number, source: string): KernelModel {

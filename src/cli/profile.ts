@@ -221,12 +221,14 @@ export function collectHarness(dir: string, csvPath: string): { samples: number;
     // Pass 1 is <case>.json, pass k > 1 <case>.p<k>.json (run.sh --passes): their rounds are pooled.
     const files = [`${c.name}.json`, ...(laterPasses.get(c.name) ?? [])].map((f) => path.join(resultsDir, f));
     if (!fs.existsSync(files[0]!)) continue;
-    try {
-      const passes = files.map((file) => parseRounds(JSON.parse(fs.readFileSync(file, "utf8")), file));
-      results.set(c.name, { ...passes[0]!, rounds: passes.flatMap((r) => r.rounds) });
-    } catch (e) {
-      throw new CompilerError("CODL-E075", { path: files.join(", "), cause: e instanceof Error ? e.message : String(e) });
-    }
+    const passes = files.map((file) => {
+      try {
+        return parseRounds(JSON.parse(fs.readFileSync(file, "utf8")), file);
+      } catch (e) {
+        throw new CompilerError("CODL-E075", { path: file, cause: e instanceof Error ? e.message : String(e) });
+      }
+    });
+    results.set(c.name, { ...passes[0]!, rounds: passes.flatMap((r) => r.rounds) });
   }
   if (results.size === 0) throw new CompilerError("CODL-E074", { path: dir, cause: `none of its ${doc.cases.length} cases has results/<case>.json` });
   const { samples, missing } = collectSamples(doc.cases, results);

@@ -30,7 +30,7 @@ import { inputShapesFor, parseInputShapes } from "./options.js";
 import { loadProfile, parseProfile } from "../device/load-profile.js";
 import type { DeviceProfile, KernelModel, Sharing } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
-import { accuracy } from "../predict/metrics.js";
+import { type Accuracy, accuracy } from "../predict/metrics.js";
 import { parseSamplesCsv } from "../predict/samples.js";
 import { DEFAULT_TRAIN, isQuiet, QUIET_REL_STDEV, type KernelResult, type TrainOptions, type TrainSample, trainKernelModels } from "../predict/train.js";
 import { workOf } from "../predict/work.js";
@@ -274,10 +274,12 @@ function formatRuntime(report: TrainReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Overall held-out ±10% of a training: every kernel's held-out rows together. */
-function overallAcc10(results: readonly KernelResult[]): number {
-  const n = results.reduce((s, r) => s + r.test.n, 0);
-  return n === 0 ? Number.NaN : results.reduce((s, r) => s + (r.test.n === 0 ? 0 : r.test.acc10 * r.test.n), 0) / n;
+/** Overall held-out accuracy of a training: every kernel's held-out rows together (the report's total row). */
+function heldOut(results: readonly KernelResult[], which: "testPred" | "testFlopsPred" = "testPred"): Accuracy {
+  return accuracy(
+    results.flatMap((r) => r[which]),
+    results.flatMap((r) => r.testSamples.map((s) => s.latencyMs)),
+  );
 }
 
 /**
@@ -287,7 +289,7 @@ function overallAcc10(results: readonly KernelResult[]): number {
  */
 function splitScores(samples: readonly TrainSample[], first: readonly KernelResult[], seed: number, n: number, options: Omit<TrainOptions, "seed">): NonNullable<TrainReport["splits"]> {
   const seeds = Array.from({ length: n }, (_, k) => seed + k);
-  const acc10 = seeds.map((sd, k) => overallAcc10(k === 0 ? first : trainKernelModels(samples, { ...options, seed: sd, onSparse: () => {} })));
+  const acc10 = seeds.map((sd, k) => heldOut(k === 0 ? first : trainKernelModels(samples, { ...options, seed: sd, onSparse: () => {} })).acc10);
   const mean = acc10.reduce((s, a) => s + a, 0) / n;
   const sd = Math.sqrt(acc10.reduce((s, a) => s + (a - mean) ** 2, 0) / (n - 1));
   return { seeds, acc10, mean, sd };
@@ -314,7 +316,7 @@ function buildReport(results: readonly KernelResult[], profile: DeviceProfile): 
       hs.map((h) => h[which]),
       hs.map((h) => h.s.latencyMs),
     );
-  const all = score(held, "pred");
+  const all = heldOut(results);
   const total = {
     kernel: "total",
     nTrain: results.reduce((s, r) => s + r.nTrain, 0),
@@ -322,7 +324,7 @@ function buildReport(results: readonly KernelResult[], profile: DeviceProfile): 
     acc10: all.acc10,
     acc20: all.acc20,
     medianAbsErrPct: all.medianAbsErrPct,
-    flopsAcc10: score(held, "flops").acc10,
+    flopsAcc10: heldOut(results, "testFlopsPred").acc10,
     nQuiet: quiet.length,
     quietAcc10: score(quiet, "pred").acc10,
     quietFlopsAcc10: score(quiet, "flops").acc10,

@@ -92,6 +92,11 @@ describe("collectHarness with passes", () => {
     // the slowed pass shows in the spread, so the row is not "quiet"
     expect(row!.stdevMs!).toBeGreaterThan(0.4);
     expect(fs.readFileSync(csv, "utf8").split("\n")[1]!.split(",")[18]).toBe("9");
+    // A broken later pass is CODL-E075 naming that file, and no CSV is written.
+    fs.writeFileSync(path.join(dir, "results", "g.p3.json"), '{"format": "x"');
+    const bad = path.join(dir, "bad.csv");
+    expect(() => collectHarness(dir, bad)).toThrow(expect.objectContaining({ code: "CODL-E075", message: expect.stringContaining("g.p3.json") }));
+    expect(fs.existsSync(bad)).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
