@@ -170,6 +170,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--max-ops <n>", "sweep at most this many operators (evenly spread)")
     .option("--only <ops>", "sweep only nodes of these ONNX operator types, e.g. Pad,Tanh (comma-separated)")
     .option("--ratios <list>", "GPU shares to sweep per dimension (default 0.1,…,0.9; 0.3,0.7 with --quick)")
+    .option("--modes <list>", "only these kinds of case: cpu, gpu, split (comma-separated; split rows' sync terms need the gpu cases too)")
     .option("--input-shape <[file.onnx:]name=dims>", "static shape for a dynamic input; file.onnx: limits it to that model (repeatable)", collect, [])
     .option("--collect <dir>", "turn a harness folder's results/ into samples CSV")
     .action(async (options: unknown) => {

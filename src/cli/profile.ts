@@ -51,6 +51,7 @@ export const profileOptionsSchema = z.object({
   maxOps: count(1).optional(),
   only: z.string().optional(),
   ratios: z.string().optional(),
+  modes: z.string().optional(),
 });
 export type ProfileCliOptions = z.infer<typeof profileOptionsSchema>;
 
@@ -238,6 +239,16 @@ export function collectHarness(dir: string, csvPath: string): { samples: number;
   return { samples: samples.length, missing: missing.length, failed };
 }
 
+const CASE_MODES = ["cpu", "gpu", "split"] as const;
+
+/** --modes cpu,gpu,split: which kinds of case the harness holds (split rows' sync terms need the gpu cases too). */
+function parseModes(text: string): ReadonlySet<string> {
+  const modes = text.split(",").map((m) => m.trim());
+  const bad = modes.find((m) => !(CASE_MODES as readonly string[]).includes(m));
+  if (modes.length === 0 || bad !== undefined) throw new CompilerError("CODL-E070", { cause: `--modes '${text}': give some of ${CASE_MODES.join(", ")}, comma-separated` });
+  return new Set(modes);
+}
+
 function parseRatios(text: string): number[] {
   const ratios = text.split(",").map((r) => Number(r.trim()));
   if (ratios.length === 0 || ratios.some((r) => !(r > 0 && r < 1))) throw new CompilerError("CODL-E070", { cause: `--ratios '${text}': give ratios strictly between 0 and 1, comma-separated` });
@@ -298,7 +309,9 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
   const ops = spread(allOps, maxOps);
   if (ops.length === 0) throw new CompilerError("CODL-E077", { cause: "the models have no operator the sweep covers" });
   const sweep = o.quick ? QUICK_SWEEP : FULL_SWEEP;
-  const cases = buildSweep(ops, o.ratios === undefined ? sweep : { ...sweep, ratios: parseRatios(o.ratios) }, profileSha256(profile));
+  const modes = o.modes === undefined ? undefined : parseModes(o.modes);
+  const cases = buildSweep(ops, o.ratios === undefined ? sweep : { ...sweep, ratios: parseRatios(o.ratios) }, profileSha256(profile)).filter((c) => modes === undefined || modes.has(c.mode.kind));
+  if (cases.length === 0) throw new CompilerError("CODL-E077", { cause: `the sweep has no ${o.modes} case` });
   const out = o.out;
   const prepared = prepareHarness({
     cases,

@@ -147,7 +147,7 @@ describe("progress and statistics", () => {
 });
 
 describe("codl profile without --run prints the steps with the passes", () => {
-  it("3 passes by default, 1 with --quick, as given with --passes", async () => {
+  it("3 passes by default, 1 with --quick, as given with --passes; --modes filters the cases", async () => {
     const { buildFixture } = await import("../../fixtures/index.js");
     const { runProfile } = await import("../../src/cli/profile.js");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-steps-"));
@@ -163,6 +163,13 @@ describe("codl profile without --run prints the steps with the passes", () => {
     const two = await runProfile({ ...base, passes: "2", out: path.join(dir, "c") }, io);
     expect(two.stdout).toContain("--warmup 2 --passes 2");
     expect(fs.readFileSync(path.join(dir, "a", "run.sh"), "utf8")).toContain("--passes P");
+    // --modes keeps only those kinds of case; a mode it does not know is CODL-E070 and writes nothing.
+    await runProfile({ ...base, modes: "gpu", out: path.join(dir, "d") }, io);
+    const modes = JSON.parse(fs.readFileSync(path.join(dir, "d", "cases.json"), "utf8")).cases.map((c: { mode: string }) => c.mode);
+    expect(modes.length).toBeGreaterThan(0);
+    expect(new Set(modes)).toEqual(new Set(["gpu"]));
+    await expect(runProfile({ ...base, modes: "gpu,fpga", out: path.join(dir, "e") }, io)).rejects.toMatchObject({ code: "CODL-E070" });
+    expect(fs.existsSync(path.join(dir, "e"))).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
