@@ -7,10 +7,6 @@
  *                         (the latency-bound chain of one item: its dependent loads and FMAs)
  *   loop*cu_work          loop × padded items·block per compute unit (throughput-bound)
  *   loop*max(cu_work,H)   the same with a floor: below H items per CU the GPU is not full
- *   loop*max(cu_work,H*block)   the floor scaled by the outputs per item: on the H200 a lone
- *                         item's loop iteration costs 260, 560 and 780 ns at blocks of 1, 2
- *                         and 4 outputs (latency-bound), and past about 2,300 outputs per SM
- *                         the time follows loop × cu_work (throughput-bound)
  *   loop*wave_rounds(k)   loop × k-item waves per CU with whole work-groups (quantised occupancy)
  *   taps*wave_rounds(k)*pixels   per-tap address maths and bounds checks of each output pixel
  *   loop*occ_rounds(F,k)  loop × batches of work-groups resident together on a CU (F fibers fit at once)
@@ -138,7 +134,6 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
-const BLOCK_HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\*block\)$/;
 const PANEL_OVER = /^rounds\*micro\*steps_panel_over\((\d+)\)$/;
 const WAVE_ROUNDS = /^(loop\*|taps\*)?wave_rounds\((\d+)\)(\*block|\*pixels)?$/;
 const OCC_ROUNDS = /^(loop\*|taps\*)?occ_rounds\((\d+),(\d+)\)(\*block|\*pixels)?$/;
@@ -173,11 +168,6 @@ export function featureFn(name: string): FeatureFn | undefined {
   if (m !== null) {
     const h = Number(m[1]);
     return (w) => w.loop * Math.max(h, w.cuWork);
-  }
-  const bh = BLOCK_HINGE.exec(name);
-  if (bh !== null) {
-    const h = Number(bh[1]);
-    return (w) => w.loop * Math.max(h * w.block, w.cuWork);
   }
   const po = PANEL_OVER.exec(name);
   if (po !== null) {
@@ -214,11 +204,6 @@ export function panelOver(kib: number): string {
 
 export function hinge(h: number): string {
   return `loop*max(cu_work,${h})`;
-}
-
-/** `loop*max(cu_work,H*block)`: a hinge whose floor grows with the outputs each item computes (see the header). */
-export function blockHinge(h: number): string {
-  return `loop*max(cu_work,${h}*block)`;
 }
 
 /** `[loop*]wave_rounds(k)[*block]`: sequential k-item waves per compute unit (see waveRounds). */
