@@ -1,7 +1,7 @@
 /**
  * `codl profile [--models a.onnx,… | --builtin paper] [--device <base profile>] [--out DIR]
  *  [--run] [--threads N] [--pocl-threads N] [--rounds N] [--warmup N] [--quick]`
- * `codl profile --collect DIR [--out samples.csv]`
+ * `codl profile --collect DIR [--out samples.csv] [--estimate min-pass|pooled]`
  *
  * Writes a harness (src/profile/harness.ts): one single-operator model per
  * swept configuration, compiled by codl's own emitter into a bundle, all
@@ -22,7 +22,7 @@ import { loadProfile } from "../device/load-profile.js";
 import { CompilerError } from "../diag/errors.js";
 import { loadModel } from "../index.js";
 import { paperBaseOps } from "../profile/builtin.js";
-import { collectSamples, formatProfileCsv } from "../profile/collect.js";
+import { collectSamples, ESTIMATES, type Estimate, formatProfileCsv } from "../profile/collect.js";
 import { CASES_FILE, type CasesDocument, prepareHarness } from "../profile/harness.js";
 import { createProgress, formatDuration } from "../profile/progress.js";
 import { type BaseOp, baseOpsOfGraph, buildSweep, FULL_SWEEP, QUICK_SWEEP } from "../profile/sweep.js";
@@ -52,6 +52,7 @@ export const profileOptionsSchema = z.object({
   only: z.string().optional(),
   ratios: z.string().optional(),
   modes: z.string().optional(),
+  estimate: z.enum(ESTIMATES).default("min-pass"),
 });
 export type ProfileCliOptions = z.infer<typeof profileOptionsSchema>;
 
@@ -209,9 +210,9 @@ function readCases(dir: string): CasesDocument {
 }
 
 /** Reads DIR/results/*.json of the cases in DIR/cases.json and writes the samples CSV. */
-export function collectHarness(dir: string, csvPath: string): { samples: number; missing: number; failed: readonly string[] } {
+export function collectHarness(dir: string, csvPath: string, estimate: Estimate = "min-pass"): { samples: number; missing: number; failed: readonly string[] } {
   const doc = readCases(dir);
-  const results = new Map<string, Rounds>();
+  const results = new Map<string, Rounds[]>();
   const resultsDir = path.join(dir, "results");
   const laterPasses = new Map<string, string[]>();
   for (const f of fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).sort() : []) {
@@ -219,7 +220,7 @@ export function collectHarness(dir: string, csvPath: string): { samples: number;
     if (m !== null) laterPasses.set(m[1]!, [...(laterPasses.get(m[1]!) ?? []), f]);
   }
   for (const c of doc.cases) {
-    // Pass 1 is <case>.json, pass k > 1 <case>.p<k>.json (run.sh --passes): their rounds are pooled.
+    // Pass 1 is <case>.json, pass k > 1 <case>.p<k>.json (run.sh --passes); collectSamples' estimate combines them.
     const files = [`${c.name}.json`, ...(laterPasses.get(c.name) ?? [])].map((f) => path.join(resultsDir, f));
     if (!fs.existsSync(files[0]!)) continue;
     const passes = files.map((file) => {
@@ -229,10 +230,10 @@ export function collectHarness(dir: string, csvPath: string): { samples: number;
         throw new CompilerError("CODL-E075", { path: file, cause: e instanceof Error ? e.message : String(e) });
       }
     });
-    results.set(c.name, { ...passes[0]!, rounds: passes.flatMap((r) => r.rounds) });
+    results.set(c.name, passes);
   }
   if (results.size === 0) throw new CompilerError("CODL-E074", { path: dir, cause: `none of its ${doc.cases.length} cases has results/<case>.json` });
-  const { samples, missing } = collectSamples(doc.cases, results);
+  const { samples, missing } = collectSamples(doc.cases, results, estimate);
   writeFileAtomic(csvPath, formatProfileCsv(samples));
   const failedFile = path.join(dir, "results", "failed.txt");
   const failed = fs.existsSync(failedFile) ? fs.readFileSync(failedFile, "utf8").split("\n").filter((s) => s !== "") : [];
@@ -293,7 +294,7 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
   const o = parsed.data;
   if (o.collect !== undefined) {
     const csv = o.out === "codl-profile" ? path.join(o.collect, "samples.csv") : o.out;
-    const r = collectHarness(o.collect, csv);
+    const r = collectHarness(o.collect, csv, o.estimate);
     const report: ProfileReport = { out: o.collect, cases: r.samples, failedToCompile: 0, skipped: {}, buildSeconds: null, runSeconds: null, samples: r.samples, csv };
     const failed = r.failed.length > 0 ? `; ${r.failed.length} cases failed at run time (results/failed.txt)` : "";
     return { exitCode: 0, stdout: `wrote ${csv}: ${r.samples} samples (${r.missing} cases without results${failed})\n`, report };
@@ -349,7 +350,7 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
     const args = ["--threads", String(o.threads), "--rounds", String(rounds), "--warmup", String(warmup), "--passes", String(passes), ...(o.poclThreads === undefined ? [] : ["--pocl-threads", String(o.poclThreads)])];
     runSeconds = await runHarness(out, args, io, prepared.cases.length * passes);
     csv = path.join(out, "samples.csv");
-    const r = collectHarness(out, csv);
+    const r = collectHarness(out, csv, o.estimate);
     samples = r.samples;
     lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${passes > 1 ? `${passes} passes of ` : ""}${rounds} rounds, ${warmup} warm-up, ${o.threads} thread(s))`);
     if (r.failed.length > 0) lines.push(`  ${r.failed.length} cases failed at run time: see ${out}/results/<case>.err`);

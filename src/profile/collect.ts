@@ -1,7 +1,14 @@
 /**
  * From the harness's results (one rounds file per case, codegen/profile) to
- * samples rows (DESIGN.md §3): per case, the median over rounds and the
- * spread, from the runtime's own trace of each round.
+ * samples rows (DESIGN.md §3): per case, one latency from its rounds and the
+ * spread over all of them, from the runtime's own trace of each round.
+ *
+ *   estimate "min-pass" (the default): the median of each pass's rounds, then
+ *                       the lowest of those. A VM slows whole passes of a case
+ *                       (1.5–2×) while its rounds agree; the slowdown only ever
+ *                       adds, so the quietest pass is the kernel's own cost.
+ *   estimate "pooled":  the median of every round of every pass.
+ *   With one pass both are that pass's median.
  *
  *   cpu / gpu case   → one row: the operator's cpu_ms or gpu_ms (its kernel id)
  *   split case       → transform_in, transform_out (GPU events of the chain's
@@ -52,14 +59,26 @@ export function slabShapes(m: CaseMeta): { input: OpConfig; output: OpConfig } |
   return { input: shapeConfig("transform_in", c.n, inH, c.iw, inC), output: shapeConfig("transform_out", c.n, outH, c.ow, outC) };
 }
 
-function stats(values: readonly number[]): { med: number; sd: number } {
-  return { med: median(values), sd: stdev(values) };
+export const ESTIMATES = ["min-pass", "pooled"] as const;
+export type Estimate = (typeof ESTIMATES)[number];
+
+/** One value per round of each pass → the case's latency (see the header) and the spread over all rounds. */
+function stats(passes: readonly (readonly number[])[], estimate: Estimate): { med: number; sd: number } {
+  const all = passes.flat();
+  const med = estimate === "pooled" || passes.length === 1 ? median(all) : Math.min(...passes.map((p) => median(p)));
+  return { med, sd: stdev(all) };
 }
+
+const perPass = (passes: readonly Rounds[], of: (t: Trace) => number): number[][] => passes.map((p) => p.rounds.map(of));
 
 const opMs = (t: Trace, which: "cpu_ms" | "gpu_ms"): number => t.ops.reduce((s, o) => s + (o[which] ?? 0), 0);
 
-/** Samples of every case that has results; `results` maps a case name to its rounds. */
-export function collectSamples(cases: readonly CaseMeta[], results: ReadonlyMap<string, Rounds>): { samples: ProfileSample[]; missing: string[] } {
+/** Samples of every case that has results; `results` maps a case name to the rounds of each pass (run.sh --passes). */
+export function collectSamples(
+  cases: readonly CaseMeta[],
+  results: ReadonlyMap<string, readonly Rounds[]>,
+  estimate: Estimate = "min-pass",
+): { samples: ProfileSample[]; missing: string[] } {
   const samples: ProfileSample[] = [];
   const missing: string[] = [];
   const key = (c: OpConfig) => `${configKey(c, "")},${c.padTop ?? 0}`;
@@ -68,7 +87,7 @@ export function collectSamples(cases: readonly CaseMeta[], results: ReadonlyMap<
   for (const m of cases) {
     const r = results.get(m.name);
     if (r === undefined || m.mode !== "gpu") continue;
-    io.set(key(m.config), median(r.rounds.map((t) => Math.max(0, (t.latency_ms.median ?? 0) - opMs(t, "gpu_ms")))));
+    io.set(key(m.config), stats(perPass(r, (t) => Math.max(0, (t.latency_ms.median ?? 0) - opMs(t, "gpu_ms"))), estimate).med);
   }
   for (const m of cases) {
     const r = results.get(m.name);
@@ -76,29 +95,27 @@ export function collectSamples(cases: readonly CaseMeta[], results: ReadonlyMap<
       missing.push(m.name);
       continue;
     }
-    const base = { rounds: r.rounds.length, dim: m.dim, ratio: m.ratio, caseName: m.name, source: m.source };
-    const row = (processor: "cpu" | "gpu", kernel: string, config: OpConfig, values: number[]): void => {
-      const s = stats(values);
+    const base = { rounds: r.reduce((n, p) => n + p.rounds.length, 0), dim: m.dim, ratio: m.ratio, caseName: m.name, source: m.source };
+    const row = (processor: "cpu" | "gpu", kernel: string, config: OpConfig, of: (t: Trace) => number): void => {
+      const s = stats(perPass(r, of), estimate);
       if (!Number.isFinite(s.med)) return;
       samples.push({ processor, op: config.op, kernel, config, latencyMs: Math.max(MIN_MS, s.med), stdevMs: s.sd, ...base });
     };
-    if (m.mode === "gpu" && m.kernels.gpu !== null) row("gpu", m.kernels.gpu, m.config, r.rounds.map((t) => opMs(t, "gpu_ms")));
-    else if (m.mode === "cpu") row("cpu", m.kernels.cpu, m.config, r.rounds.map((t) => opMs(t, "cpu_ms")));
+    if (m.mode === "gpu" && m.kernels.gpu !== null) row("gpu", m.kernels.gpu, m.config, (t) => opMs(t, "gpu_ms"));
+    else if (m.mode === "cpu") row("cpu", m.kernels.cpu, m.config, (t) => opMs(t, "cpu_ms"));
     else if (m.mode === "split") {
       const slab = slabShapes(m);
       if (slab === null) continue;
-      const tin = r.rounds.map((t) => chainSum(t, "transform_in_ms"));
-      const tout = r.rounds.map((t) => chainSum(t, "transform_out_ms"));
-      const map = r.rounds.map((t) => Math.max(0, chainSum(t, "map_ms") - chainSum(t, "transform_in_ms")));
-      if (slab.input.ih > 0 && median(tin) > 0) row("gpu", "gpu.transform", slab.input, tin);
-      if (median(tout) > 0) row("gpu", "gpu.transform", slab.output, tout);
+      const all = r.flatMap((p) => p.rounds);
+      const tin = (t: Trace) => chainSum(t, "transform_in_ms");
+      const tout = (t: Trace) => chainSum(t, "transform_out_ms");
+      const map = (t: Trace) => Math.max(0, chainSum(t, "map_ms") - chainSum(t, "transform_in_ms"));
+      if (slab.input.ih > 0 && median(all.map(tin)) > 0) row("gpu", "gpu.transform", slab.input, tin);
+      if (median(all.map(tout)) > 0) row("gpu", "gpu.transform", slab.output, tout);
       row("cpu", "map", { ...slab.input, op: "map_in" }, map);
       const overhead = io.get(key(m.config));
       if (overhead !== undefined) {
-        const sync = r.rounds.map((t) => {
-          const body = chainSum(t, "transform_in_ms") + Math.max(0, chainSum(t, "map_ms") - chainSum(t, "transform_in_ms")) + Math.max(opMs(t, "cpu_ms"), opMs(t, "gpu_ms")) + chainSum(t, "transform_out_ms");
-          return (t.latency_ms.median ?? 0) - overhead - body;
-        });
+        const sync = (t: Trace) => (t.latency_ms.median ?? 0) - overhead - (tin(t) + map(t) + Math.max(opMs(t, "cpu_ms"), opMs(t, "gpu_ms")) + tout(t));
         row("cpu", "sync", { ...slab.output, op: "sync" }, sync);
       }
     }

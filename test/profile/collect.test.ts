@@ -44,10 +44,10 @@ describe("collectSamples", () => {
     { name: "c", mode: "cpu", dim: "none", ratio: 0, source: "s", kernels: { cpu: "cpu.gemm", gpu: "gpu.conv2d_direct" }, config: cfg, slab: null },
     { name: "s", mode: "split", dim: "H", ratio: 0.5, source: "s", kernels: { cpu: "cpu.gemm", gpu: "gpu.conv2d_direct" }, config: cfg, slab: { inputBytes: 9 * 16 * 8 * 4, outputBytes: 8 * 16 * 8 * 4, share: 8 } },
   ];
-  const results = new Map<string, Rounds>([
-    ["g", rounds([trace({ gpu: 1.0, lat: 1.2, placement: "gpu" }), trace({ gpu: 1.2, lat: 1.4, placement: "gpu" }), trace({ gpu: 1.1, lat: 1.3, placement: "gpu" })])],
-    ["c", rounds([trace({ cpu: 0.5, lat: 0.6, placement: "cpu" })])],
-    ["s", rounds([trace({ cpu: 0.3, gpu: 0.6, tin: 0.05, map: 0.08, tout: 0.04, lat: 1.0, placement: "split" })])],
+  const results = new Map<string, Rounds[]>([
+    ["g", [rounds([trace({ gpu: 1.0, lat: 1.2, placement: "gpu" }), trace({ gpu: 1.2, lat: 1.4, placement: "gpu" }), trace({ gpu: 1.1, lat: 1.3, placement: "gpu" })])]],
+    ["c", [rounds([trace({ cpu: 0.5, lat: 0.6, placement: "cpu" })])]],
+    ["s", [rounds([trace({ cpu: 0.3, gpu: 0.6, tin: 0.05, map: 0.08, tout: 0.04, lat: 1.0, placement: "split" })])]],
   ]);
   const { samples, missing } = collectSamples(metas, results);
   it("takes medians and spreads per case, with the plan's kernel ids", () => {
@@ -76,7 +76,7 @@ describe("collectSamples", () => {
 });
 
 describe("collectHarness with passes", () => {
-  it("pools the rounds of every pass (run.sh --passes): one slowed pass of three does not move the median", () => {
+  it("takes the quietest pass's median by default, or pools every round (run.sh --passes): one slowed pass of three moves neither", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-passes-"));
     const meta: CaseMeta = { name: "g", mode: "gpu", dim: "none", ratio: 1, source: "s", kernels: { cpu: "cpu.gemm", gpu: "gpu.conv2d_direct" }, config: cfg, slab: null };
     fs.writeFileSync(path.join(dir, "cases.json"), JSON.stringify({ format: "codl-profile-cases", version: 1, profile: "p", toolVersion: "t", cases: [meta] }));
@@ -88,7 +88,9 @@ describe("collectHarness with passes", () => {
     const csv = path.join(dir, "samples.csv");
     expect(collectHarness(dir, csv).samples).toBe(1);
     const [row] = parseSamplesCsv(fs.readFileSync(csv, "utf8"), csv);
-    expect(row!.latencyMs).toBeCloseTo(1.01, 6);
+    expect(row!.latencyMs).toBeCloseTo(1.0, 6); // min(1.0, 2.0, 1.0)
+    expect(collectHarness(dir, csv, "pooled").samples).toBe(1);
+    expect(parseSamplesCsv(fs.readFileSync(csv, "utf8"), csv)[0]!.latencyMs).toBeCloseTo(1.01, 6); // median of all 9
     // the slowed pass shows in the spread, so the row is not "quiet"
     expect(row!.stdevMs!).toBeGreaterThan(0.4);
     expect(fs.readFileSync(csv, "utf8").split("\n")[1]!.split(",")[18]).toBe("9");
@@ -170,6 +172,9 @@ describe("codl profile without --run prints the steps with the passes", () => {
     expect(new Set(modes)).toEqual(new Set(["gpu"]));
     await expect(runProfile({ ...base, modes: "gpu,fpga", out: path.join(dir, "e") }, io)).rejects.toMatchObject({ code: "CODL-E070" });
     expect(fs.existsSync(path.join(dir, "e"))).toBe(false);
+    // --estimate takes min-pass or pooled; anything else is CODL-E050 before anything is written.
+    await expect(runProfile({ ...base, estimate: "mean", out: path.join(dir, "f") }, io)).rejects.toMatchObject({ code: "CODL-E050" });
+    expect(fs.existsSync(path.join(dir, "f"))).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

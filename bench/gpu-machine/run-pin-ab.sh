@@ -1,0 +1,46 @@
+#!/bin/sh
+# On the GPU machine (device lease): the CPU cases of a profile harness measured
+# pinned and unpinned side by side, in alternating passes, to see whether where
+# XNNPACK's threads run explains the CPU rows' spread (issue 6).
+#
+# Carry a folder D holding:
+#   D/sdk/               bash bench/device-sdk.sh D/sdk
+#   D/<h>.tar.xz         tar cJf D/nv.tar.xz -C build/prof-nvc --exclude=weights.bin CMakeLists.txt cases cases.txt run.sh runtime profile
+#                        (a harness whose cases.txt lists its CPU cases only)
+# Run:  D=.devcarry H="nv bal" PASSES=3 PINS_nv="- 0,2,4,6,8,10,12,14 0-7" PINS_bal="- 15" sh bench/gpu-machine/run-pin-ab.sh
+#       A core list is CODL_CPU_CORES for that variant; "-" leaves the threads unpinned.
+#       Threads and OpenCL platform as run-profile.sh: 8 and NVIDIA for nv, 1 and PoCL for bal.
+# Out:  $OUT/<h>-pin<i>-results.tgz per variant i (its core list in $OUT/<h>-pins.txt);
+#       back here: mkdir -p X && cp -r build/prof-nvc/{cases.json,cases.txt} X && tar xzf … -C X && codl profile --collect X
+set -u
+D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-560}; PASSES=${PASSES:-3}
+{ nproc; lscpu | grep -i "model name"; date -u; } > "$OUT/machine.txt" 2>&1
+H=${H:-nv}
+for h in $H; do
+  mkdir -p /w/$h; tar xf "$D/$h.tar.xz" -C /w/$h
+  cmake -S /w/$h -B /w/$h/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$S" -DOpenCL_INCLUDE_DIR="$S/include" \
+    -DOpenCL_LIBRARY="$S/linkonly/libOpenCL.so" > /w/$h.cfg.log 2>&1 || tail -20 /w/$h.cfg.log
+  cmake --build /w/$h/build -j16 > /w/$h.build.log 2>&1 || tail -30 /w/$h.build.log
+  echo "$h built $(( $(date +%s) - T0 ))s"
+done
+mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
+export LD_LIBRARY_PATH="$S/lib" CODL_SYNTHETIC_WEIGHTS=1
+pass=1
+while [ "$pass" -le "$PASSES" ]; do
+  for h in $H; do
+    eval "pins=\${PINS_$h:--}"
+    if [ "$h" = nv ]; then threads=8; export CODL_CL_PLATFORM=NVIDIA; else threads=1; export CODL_CL_PLATFORM=Portable; fi
+    i=0
+    for pin in $pins; do
+      i=$((i + 1)); v=/w/$h-pin$i
+      if [ ! -d "$v" ]; then mkdir -p "$v"; cp /w/$h/run.sh /w/$h/cases.txt "$v/"; ln -s /w/$h/cases "$v/cases"; echo "pin$i $pin" >> "$OUT/$h-pins.txt"; fi
+      [ $(( BUDGET - ($(date +%s) - T0) )) -gt 30 ] || break 3
+      if [ "$pin" = "-" ]; then unset CODL_CPU_CORES; else export CODL_CPU_CORES="$pin"; fi
+      (cd "$v" && sh run.sh --bin /w/$h/build --threads $threads --rounds 5 --warmup 2 --passes $pass > "$v.run.log" 2>&1)
+      echo "$h pin$i ($pin) pass $pass done $(( $(date +%s) - T0 ))s"
+    done
+  done
+  pass=$((pass + 1))
+done
+unset CODL_CPU_CORES
+for v in /w/*-pin*; do [ -d "$v" ] && tar czf "$OUT/$(basename "$v")-results.tgz" -C "$v" results; done
