@@ -124,7 +124,7 @@ export function toSamples(rows: readonly PublicRow[], gpu: GpuSpec): PublicSampl
       key: splitKey(row, gpu),
       kernel,
       processor: "gpu" as const,
-      work: gpuWork(tfliteLaunch(kernel, row.config, gpu), flops(row.config), row.config.kh * row.config.kw),
+      work: gpuWork(tfliteLaunch(kernel, row.config, gpu), flops(row.config), { taps: row.config.kh * row.config.kw }),
       latencyMs: row.latencyUs / 1000,
     };
   });

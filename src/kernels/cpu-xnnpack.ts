@@ -2,7 +2,7 @@
  * The CPU half runs on XNNPACK. Its blocking, as pthreadpool runs it:
  *
  *   GEMM (conv as implicit GEMM, fc):  M = n·oh·ow pixels, N = oc, K = kh·kw·ic/groups
- *     micro-tile mr × nr; tiles over M in mr rows and over N in nc columns,
+ *     micro-tile mr × nr (1 × nr when M = 1: XNNPACK's one-row kernel); tiles over M in mr rows and over N in nc columns,
  *     nc = nr·k chosen so that every thread gets about 5 tiles;
  *     rounds = ceil(tiles / threads), each tile = ceil(nc/nr) micro-kernels of K steps.
  *   depthwise / pool: one output row per task, channels in cr-wide vectors.
@@ -75,14 +75,16 @@ export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selec
     const groupOc = c.op === "fc" ? c.oc : c.oc / c.groups;
     const k = c.op === "fc" ? c.ic : (c.ic / c.groups) * c.kh * c.kw;
     const groups = c.op === "fc" ? 1 : c.groups;
-    const mTiles = groups * ceilDiv(m, cpu.mr);
+    // One output row (batch 1 FC, a 1×1 output): XNNPACK runs its one-row micro-kernel ("mr1_case").
+    const mr = m === 1 ? 1 : cpu.mr;
+    const mTiles = groups * ceilDiv(m, mr);
     let nc = groupOc;
     if (threads > 1) {
       const maxNc = ceilDiv(groupOc * mTiles, threads * 5);
       if (maxNc < nc) nc = Math.min(nc, ceilDiv(maxNc, cpu.nr) * cpu.nr);
     }
     const tiles = mTiles * ceilDiv(groupOc, nc);
-    return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr: cpu.mr, nr: cpu.nr, nc };
+    return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr, nr: cpu.nr, nc };
   }
   const rows = c.n * c.oh;
   if (kernel !== "cpu.eltwise" && kernel !== "cpu.dwconv" && kernel !== "cpu.pool") return { kernel, tiles: rows, rounds: rows, microPerTile: c.ow * c.oc, steps: 1, mr: 1, nr: 1, nc: c.oc };

@@ -79,18 +79,31 @@ export const GPU_SMALL_CANDIDATES: readonly Candidate[] = [
  * set the time; a launch and each work-group cost a fixed amount.
  */
 const POCL_BASE = ["loop*cu_work", "loop*cu_items", "cu_items", "rounds", "input_bytes", "output_bytes"];
+/** The same over the items the grid needs: a padding item only runs its bounds check (cu_items prices that). */
+const POCL_ACTIVE = ["loop*cu_active", "cu_active", "cu_items", "rounds", "input_bytes", "output_bytes"];
 export const POCL_CANDIDATES: readonly Candidate[] = [
   { name: "pocl-items", features: POCL_BASE },
   { name: "pocl-items-weights", features: [...POCL_BASE, "weight_bytes"] },
   { name: "pocl-reads", features: [...POCL_BASE, "loop*cu_items*pixels", "loop*cu_items*slices", "cu_work"] },
   { name: "pocl-reads-weights", features: [...POCL_BASE, "loop*cu_items*pixels", "loop*cu_items*slices", "cu_work", "weight_bytes"] },
+  { name: "pocl-active", features: POCL_ACTIVE },
+  { name: "pocl-active-weights", features: [...POCL_ACTIVE, "weight_bytes"] },
+  { name: "pocl-active-reads", features: [...POCL_ACTIVE, "loop*cu_active*pixels", "loop*cu_active*slices"] },
+  { name: "pocl-active-reads-weights", features: [...POCL_ACTIVE, "loop*cu_active*pixels", "loop*cu_active*slices", "weight_bytes"] },
+  { name: "pocl-active-inside", features: [...POCL_ACTIVE, "loop*cu_active*inside"] },
+  { name: "pocl-active-inside-weights", features: [...POCL_ACTIVE, "loop*cu_active*inside", "weight_bytes"] },
+  { name: "pocl-active-reads-inside", features: [...POCL_ACTIVE, "loop*cu_active*pixels", "loop*cu_active*slices", "weight_bytes", "loop*cu_active*inside"] },
+  { name: "pocl-active-operands", features: [...POCL_ACTIVE, "operand_bytes"] },
 ];
 
 const CPU_BASE: readonly Candidate[] = [
   { name: "tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps"] },
+  { name: "tiles-operands", features: ["rounds", "rounds*micro", "rounds*micro*steps", "operand_bytes"] },
   { name: "tiles-bytes", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes"] },
   { name: "tiles-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "post_elements"] },
   { name: "tiles-bytes-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes", "post_elements"] },
+  { name: "tiles-one-row", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*steps*one_row"] },
+  { name: "tiles-post-one-row", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*steps*one_row", "post_elements"] },
 ];
 /** KiB of the K×nc weight panel past which its steps stream from beyond L2 (panelOver); cross-validation picks one. */
 const PANEL_SPILLS_KIB = [512, 1024, 2048];

@@ -11,6 +11,8 @@
  *   taps*wave_rounds(k)*pixels   per-tap address maths and bounds checks of each output pixel
  *   loop*occ_rounds(F,k)  loop × batches of work-groups resident together on a CU (F fibers fit at once)
  *   work_groups, work_items, rounds, input/output/weight_bytes
+ *   operand_bytes         every input tensor's bytes: Add reads two, Relu one
+ *                         (retinaface's 32×32×16 Add 0.057 ms, Relu 0.037 on host-pocl)
  *
  * On a CPU-backed OpenCL device (PoCL) each work-group is a loop over its
  * items on one worker thread (a "compute unit"), so time follows the items
@@ -18,6 +20,13 @@
  *   cu_items, loop*cu_items             items per thread, × serial loop
  *   loop*cu_items*pixels / *slices      input texel / weight reads per thread
  *   cu_work                             outputs per thread
+ *   cu_active, loop*cu_active[*pixels|*slices]   the same over the items the grid
+ *                   needs, not the padded launch: a padding item leaves at its
+ *                   bounds check, so a 24-row output launched as 32 rows costs
+ *                   24/32 (0.218 vs 0.288 ms on host-pocl, 3×3 16→8 channels)
+ *   loop*cu_active*inside   the loop's taps that read inside the input: on PoCL a
+ *                   tap in the padding skips its loads and FMAs (2×2 inputs under a
+ *                   3×3 filter read 4 of 9 taps and ran 20–30 % under the loop's price)
  *
  * CPU features count XNNPACK tasks on the busiest thread:
  *   rounds, rounds*micro (micro-kernel calls), rounds*micro*steps (inner steps)
@@ -25,6 +34,9 @@
  *                   (re-read for every mr rows) is larger than KiB: it streams from beyond L2.
  *                   On the Xeon of x86-balanced, one thread runs 3×3 convs with K = 2304 and
  *                   nc = 256 (2.3 MiB) at 60–66 GFLOP/s, and with nc = 44–88 at 100–118.
+ *   rounds*micro*steps*one_row   the inner steps of the one-row GEMM kernel XNNPACK runs
+ *                   when M = 1: on host-pocl a 1×1×256→256 conv took 3.8 µs where the
+ *                   7-row kernel's price per step said 7.7
  *   post_elements   outputs of an activation XNNPACK cannot fuse (LeakyRelu,
  *                   HardSwish, Sigmoid), applied by the runtime in a pass of its own
  */
@@ -43,10 +55,16 @@ export interface Work {
   readonly cuWork: number;
   readonly workGroups: number;
   readonly workItems: number;
+  /** Work items the grid needs (workItems less the launch's padding). */
+  readonly activeItems: number;
+  /** Share of a convolution's filter taps that read inside its input (work.ts insideTapShare; 1 elsewhere). */
+  readonly insideShare: number;
   readonly rounds: number;
   readonly micro: number;
   readonly steps: number;
   readonly inputBytes: number;
+  /** Bytes of every input tensor read (inputBytes × inputs: a binary element-wise operator reads two). */
+  readonly operandBytes: number;
   readonly outputBytes: number;
   readonly weightBytes: number;
   /** Weight bytes fetched by all work-groups: each reads the filters of its own output slices. */
@@ -56,9 +74,19 @@ export interface Work {
   readonly flops: number;
   /** CPU: output elements of the runtime's separate activation pass (0 when XNNPACK fuses it, and on the GPU). */
   readonly postElements: number;
+  /** CPU: 1 when XNNPACK runs a GEMM with its one-row micro-kernel (M = 1), else 0. */
+  readonly oneRow: number;
 }
 
-export function gpuWork(l: GpuLaunch, flops: number, taps = 1): Work {
+/** What a launch alone does not say: filter taps, the share of them inside the input, input tensors read. */
+export interface WorkShape {
+  readonly taps?: number;
+  readonly insideShare?: number;
+  readonly inputs?: number;
+}
+
+export function gpuWork(l: GpuLaunch, flops: number, shape: WorkShape = {}): Work {
+  const taps = shape.taps ?? 1;
   const block = l.block[0] * l.block[1] * l.block[2];
   const zGroups = Math.ceil(l.grid[2] / l.local[2]);
   const sliceShare = Math.min(1, (l.local[2] * l.block[2]) / Math.max(1, l.grid[2] * l.block[2]));
@@ -70,20 +98,24 @@ export function gpuWork(l: GpuLaunch, flops: number, taps = 1): Work {
     cuWork: (l.workItems * block) / l.computeUnits,
     workGroups: l.workGroups,
     workItems: l.workItems,
+    activeItems: l.grid[0] * l.grid[1] * l.grid[2],
+    insideShare: shape.insideShare ?? 1,
     rounds: l.rounds,
     micro: l.wavesPerWorkGroup,
     steps: l.loop,
     inputBytes: l.inputBytes,
+    operandBytes: l.inputBytes * (shape.inputs ?? 1),
     outputBytes: l.outputBytes,
     weightBytes: l.weightBytes,
     weightTraffic: l.workGroups * l.weightBytes * sliceShare,
     inputTraffic: l.inputBytes * zGroups,
     flops,
     postElements: 0,
+    oneRow: 0,
   };
 }
 
-export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number, postElements = 0): Work {
+export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number, postElements = 0, inputs = 1): Work {
   return {
     loop: t.steps,
     block: t.mr * t.nr,
@@ -92,20 +124,27 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     cuWork: t.tiles,
     workGroups: t.tiles,
     workItems: t.tiles * t.microPerTile,
+    activeItems: t.tiles * t.microPerTile,
+    insideShare: 1,
     rounds: t.rounds,
     micro: t.microPerTile,
     steps: t.steps,
     inputBytes: bytes.input,
+    operandBytes: bytes.input * inputs,
     outputBytes: bytes.output,
     weightBytes: bytes.weights,
     weightTraffic: bytes.weights,
     inputTraffic: bytes.input,
     flops,
     postElements,
+    oneRow: t.kernel === "cpu.gemm" && t.mr === 1 ? 1 : 0,
   };
 }
 
 export type FeatureFn = (w: Work) => number;
+
+/** Items per compute unit over the items the grid needs (cu_items scaled by active / padded). */
+const cuActive = (w: Work): number => ((w.cuWork / w.block) * w.activeItems) / w.workItems;
 
 const FIXED: Readonly<Record<string, FeatureFn>> = {
   loop: (w) => w.loop,
@@ -117,6 +156,11 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   "loop*cu_items": (w) => (w.loop * w.cuWork) / w.block,
   "loop*cu_items*pixels": (w) => (w.loop * w.cuWork * w.pixels) / w.block,
   "loop*cu_items*slices": (w) => (w.loop * w.cuWork) / w.pixels,
+  cu_active: (w) => cuActive(w),
+  "loop*cu_active": (w) => w.loop * cuActive(w),
+  "loop*cu_active*pixels": (w) => w.loop * cuActive(w) * w.pixels,
+  "loop*cu_active*slices": (w) => (w.loop * cuActive(w) * w.block) / w.pixels,
+  "loop*cu_active*inside": (w) => w.loop * cuActive(w) * w.insideShare,
   work_groups: (w) => w.workGroups,
   work_items: (w) => w.workItems,
   rounds: (w) => w.rounds,
@@ -125,12 +169,14 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   "loop*rounds": (w) => w.loop * w.rounds,
   "loop*rounds*block": (w) => w.loop * w.rounds * w.block,
   input_bytes: (w) => w.inputBytes,
+  operand_bytes: (w) => w.operandBytes,
   output_bytes: (w) => w.outputBytes,
   weight_bytes: (w) => w.weightBytes,
   weight_traffic: (w) => w.weightTraffic,
   input_traffic: (w) => w.inputTraffic,
   flops: (w) => w.flops,
   post_elements: (w) => w.postElements,
+  "rounds*micro*steps*one_row": (w) => w.rounds * w.micro * w.steps * w.oneRow,
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;

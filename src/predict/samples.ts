@@ -68,6 +68,16 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
     if (activation !== "" && !(ACTIVATIONS as readonly string[]).includes(activation)) {
       throw new CompilerError("CODL-E062", { path, line: row.line, column: "activation", cause: `expected one of ${ACTIVATIONS.join(", ")}, got '${activation}'` });
     }
+    const optionalInt = (col: string, min: number): number | undefined => {
+      const text = index.has(col) ? cell(col) : "";
+      if (text === "") return undefined;
+      const v = Number(text);
+      if (!Number.isInteger(v) || v < min) throw new CompilerError("CODL-E062", { path, line: row.line, column: col, cause: `expected an integer of at least ${min}, got '${text}'` });
+      return v;
+    };
+    const padTop = optionalInt("pad_top", 0);
+    const dilation = optionalInt("dilation", 1);
+    const onnxOp = index.has("onnx_op") ? cell("onnx_op") : "";
     const config: OpConfig = {
       op: op as OpKind,
       n: ints.n!,
@@ -83,6 +93,9 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
       sw: ints.sw!,
       groups: ints.groups!,
       ...(activation === "" ? {} : { activation: activation as Activation }),
+      ...(padTop === undefined ? {} : { padTop }),
+      ...(dilation === undefined ? {} : { dilation }),
+      ...(onnxOp === "" ? {} : { onnxOp }),
     };
     const sdText = index.has("stdev_ms") ? cell("stdev_ms") : "";
     const stdevMs = sdText === "" ? Number.NaN : Number(sdText);

@@ -8,7 +8,7 @@ import type { CpuSection, GpuSection } from "../device/profile-schema.js";
 import { type CpuKernelId, cpuTiling } from "../kernels/cpu-xnnpack.js";
 import type { GpuSpec } from "../kernels/gpu-blocking.js";
 import { type GpuKernelId, gpuLaunch } from "../kernels/gpu-conv.js";
-import { flops, type OpConfig, tensorBytes } from "../kernels/op-config.js";
+import { eltwiseInputs, flops, type OpConfig, tensorBytes } from "../kernels/op-config.js";
 import { tfliteLaunch } from "../kernels/tflite-gpu.js";
 import { cpuWork, gpuWork, type Work } from "./features.js";
 
@@ -26,8 +26,34 @@ export function workOf(kernel: string, c: OpConfig, p: Processors): Work {
     const t = cpuTiling(c, { threads: p.cpu.threads, mr: p.cpu.xnnpack.mr, nr: p.cpu.xnnpack.nr, cr: p.cpu.xnnpack.cr }, kernel as CpuKernelId);
     // An activation XNNPACK does not fuse ("other": LeakyRelu, HardSwish, Sigmoid) is a pass over the outputs.
     const post = (kernel === "cpu.gemm" || kernel === "cpu.dwconv") && c.activation === "other" ? c.n * c.oh * c.ow * c.oc : 0;
-    return cpuWork(t, tensorBytes(c, 4), flops(c), post);
+    return cpuWork(t, tensorBytes(c, 4), flops(c), post, eltwiseInputs(c));
   }
-  if (kernel.startsWith("tflite.")) return gpuWork(tfliteLaunch(kernel, c, p.gpu), flops(c), c.kh * c.kw);
-  return gpuWork(gpuLaunch(c, p.gpu, kernel as GpuKernelId), flops(c), c.kh * c.kw);
+  if (kernel.startsWith("tflite.")) return gpuWork(tfliteLaunch(kernel, c, p.gpu), flops(c), { taps: c.kh * c.kw });
+  return gpuWork(gpuLaunch(c, p.gpu, kernel as GpuKernelId), flops(c), { taps: c.kh * c.kw, insideShare: insideTapShare(c), inputs: eltwiseInputs(c) });
+}
+
+/** Filter taps of one dimension that land inside the input, summed over its outputs (closed form per tap). */
+function insideTaps(input: number, output: number, k: number, stride: number, dilation: number, pad: number): number {
+  let n = 0;
+  for (let t = 0; t < k; t++) {
+    // output o reads input o·stride + t·dilation − pad; count o in [0, output) with that in [0, input)
+    const lo = Math.max(0, Math.ceil((pad - t * dilation) / stride));
+    const hi = Math.min(output - 1, Math.floor((input - 1 + pad - t * dilation) / stride));
+    if (hi >= lo) n += hi - lo + 1;
+  }
+  return n;
+}
+
+/**
+ * The share of a convolution's (or a pooling window's) taps that read inside
+ * its input (1 without padding). Width padding is not recorded: it is the total a same-size output
+ * needs, split as ONNX's symmetric pads are (the extra column at the end).
+ */
+export function insideTapShare(c: OpConfig): number {
+  if ((c.op !== "conv2d" && c.op !== "depthwise_conv2d" && c.op !== "pool") || c.kh * c.kw === 1) return 1;
+  const d = c.dilation ?? 1;
+  const padW = Math.floor(Math.max(0, (c.ow - 1) * c.sw + (c.kw - 1) * d + 1 - c.iw) / 2);
+  const rows = insideTaps(c.ih, c.oh, c.kh, c.sh, d, c.padTop ?? 0);
+  const cols = insideTaps(c.iw, c.ow, c.kw, c.sw, d, padW);
+  return (rows * cols) / (c.oh * c.kh * c.ow * c.kw);
 }
