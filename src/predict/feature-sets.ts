@@ -98,7 +98,7 @@ export const POCL_CANDIDATES: readonly Candidate[] = [
 
 const CPU_BASE: readonly Candidate[] = [
   { name: "tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps"] },
-  { name: "tiles-operands", features: ["rounds", "rounds*micro", "rounds*micro*steps", "operand_bytes"] },
+  { name: "tiles-operands", features: ["rounds", "rounds*micro", "rounds*micro*steps", "operand_bytes", "inputs"] },
   { name: "tiles-bytes", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes"] },
   { name: "tiles-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "post_elements"] },
   { name: "tiles-bytes-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes", "post_elements"] },

@@ -11,7 +11,7 @@
  *   taps*wave_rounds(k)*pixels   per-tap address maths and bounds checks of each output pixel
  *   loop*occ_rounds(F,k)  loop × batches of work-groups resident together on a CU (F fibers fit at once)
  *   work_groups, work_items, rounds, input/output/weight_bytes
- *   operand_bytes         every input tensor's bytes: Add reads two, Relu one
+ *   operand_bytes, inputs every input tensor's bytes, and their count: Add reads two, Relu one
  *                         (retinaface's 32×32×16 Add 0.057 ms, Relu 0.037 on host-pocl)
  *
  * On a CPU-backed OpenCL device (PoCL) each work-group is a loop over its
@@ -170,6 +170,7 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   "loop*rounds*block": (w) => w.loop * w.rounds * w.block,
   input_bytes: (w) => w.inputBytes,
   operand_bytes: (w) => w.operandBytes,
+  inputs: (w) => (w.inputBytes > 0 ? w.operandBytes / w.inputBytes : 1),
   output_bytes: (w) => w.outputBytes,
   weight_bytes: (w) => w.weightBytes,
   weight_traffic: (w) => w.weightTraffic,

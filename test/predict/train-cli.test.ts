@@ -88,6 +88,10 @@ describe("codl train (runTrain)", () => {
     expect(m.heldOutAcc10).toBeGreaterThan(0.95);
     expect(result.report.total.acc10).toBeGreaterThan(0.95);
     expect(result.report.rows[0]?.nTest).toBeGreaterThan(0);
+    // Every held-out row falls in one latency band of the breakdown.
+    expect(result.report.bands.map((b) => b.label)).toEqual(["below 1 µs", "1–10 µs", "10 µs and above"]);
+    expect(result.report.bands.reduce((n, b) => n + b.n, 0)).toBe(result.report.total.nTest);
+    expect(result.stdout).toMatch(/held-out ±10% by measured latency: below 1 µs .*, 10 µs and above /);
 
     // The trained profile predicts unseen shapes from the same truth.
     const c = conv(20, 48, 40, 3);
