@@ -34,15 +34,14 @@ PIN_bal=${PIN_bal:-}; HERE=$(cd "$(dirname "$0")" && pwd)
 plat() { case $1 in bal*) echo Portable ;; *) echo NVIDIA ;; esac; }
 flags() { case $1 in bal*) echo "--threads 1 --pocl-threads 12" ;; *) echo "--threads 8" ;; esac; }
 SIDE_bal=${SIDE_bal:-}
-mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
-{ nproc; lscpu | grep -iE "model name|thread|core|socket|cache|mhz"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; date -u; } > "$OUT/machine.txt" 2>&1
+. "$HERE/common.sh"
+gm_icd
+gm_machine
 for h in $H; do
   mkdir -p /w/$h/passes /w/$h/traces; tar xf "$D/e2e-$h.tar.xz" -C /w/$h
   eval "P=\${SEL_$h:-}"
   if [ -n "$P" ]; then grep -E "$P" /w/$h/cases.txt > /w/$h/c; mv /w/$h/c /w/$h/cases.txt; fi
-  cmake -S /w/$h -B /w/$h/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$S" -DOpenCL_INCLUDE_DIR="$S/include" \
-    -DOpenCL_LIBRARY="$S/linkonly/libOpenCL.so" > /w/$h.cfg.log 2>&1 || tail -20 /w/$h.cfg.log
-  (cmake --build /w/$h/build -j8 > /w/$h.build.log 2>&1 || tail -30 /w/$h.build.log) &
+  gm_build /w/$h 8 &
 done
 wait; stamp built
 export LD_LIBRARY_PATH="$S/lib"

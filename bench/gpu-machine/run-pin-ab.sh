@@ -14,16 +14,15 @@
 #       back here: mkdir -p X && cp -r build/prof-nvc/{cases.json,cases.txt} X && tar xzf … -C X && codl profile --collect X
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-560}; PASSES=${PASSES:-3}
-{ nproc; lscpu | grep -i "model name"; date -u; } > "$OUT/machine.txt" 2>&1
+. "$(dirname "$0")/common.sh"
+gm_machine
 H=${H:-nv}
 for h in $H; do
   mkdir -p /w/$h; tar xf "$D/$h.tar.xz" -C /w/$h
-  cmake -S /w/$h -B /w/$h/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$S" -DOpenCL_INCLUDE_DIR="$S/include" \
-    -DOpenCL_LIBRARY="$S/linkonly/libOpenCL.so" > /w/$h.cfg.log 2>&1 || tail -20 /w/$h.cfg.log
-  cmake --build /w/$h/build -j16 > /w/$h.build.log 2>&1 || tail -30 /w/$h.build.log
+  gm_build /w/$h 16
   echo "$h built $(( $(date +%s) - T0 ))s"
 done
-mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
+gm_icd
 export LD_LIBRARY_PATH="$S/lib" CODL_SYNTHETIC_WEIGHTS=1
 pass=1
 while [ "$pass" -le "$PASSES" ]; do

@@ -14,15 +14,14 @@
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-555}
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
-mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
-{ nproc; lscpu | grep -i "model name"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; dpkg -l | grep -i pocl | awk '{print $2,$3}'; date -u; } > "$OUT/machine.txt" 2>&1
+. "$(dirname "$0")/common.sh"
+gm_icd
+gm_machine
 H=${H:-nv bal}
 for h in $H; do
   mkdir -p /w/$h; tar xf "$D/$h.tar.xz" -C /w/$h
   [ -f "$D/$h-results.tgz" ] && tar xzf "$D/$h-results.tgz" -C /w/$h
-  cmake -S /w/$h -B /w/$h/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$S" -DOpenCL_INCLUDE_DIR="$S/include" \
-    -DOpenCL_LIBRARY="$S/linkonly/libOpenCL.so" > /w/$h.cfg.log 2>&1 || tail -20 /w/$h.cfg.log
-  cmake --build /w/$h/build -j16 > /w/$h.build.log 2>&1 || tail -30 /w/$h.build.log
+  gm_build /w/$h 16
   echo "$h built $(( $(date +%s) - T0 ))s"
 done
 export LD_LIBRARY_PATH="$S/lib" CODL_SYNTHETIC_WEIGHTS=1

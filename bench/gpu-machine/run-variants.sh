@@ -12,13 +12,12 @@ set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); PASSES=${PASSES:-3}
 PLATFORM=${PLATFORM:-NVIDIA}; FLAGS=${FLAGS:---threads 8}; V=${V:?name the variants}
 stamp() { echo "$1 $(( $(date +%s) - T0 ))s"; }
-mkdir -p /tmp/icd && echo libnvidia-opencl.so.1 > /tmp/icd/nvidia.icd && cp /etc/OpenCL/vendors/pocl.icd /tmp/icd/ && export OCL_ICD_VENDORS=/tmp/icd
-{ nproc; lscpu | grep -iE "model name|thread|core|socket"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; date -u; } > "$OUT/machine.txt" 2>&1
+. "$(dirname "$0")/common.sh"
+gm_icd
+gm_machine
 for v in $V; do
   mkdir -p /w/$v/passes /w/$v/traces; tar xf "$D/e2e-$v.tar.xz" -C /w/$v
-  cmake -S /w/$v -B /w/$v/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$S" -DOpenCL_INCLUDE_DIR="$S/include" \
-    -DOpenCL_LIBRARY="$S/linkonly/libOpenCL.so" > /w/$v.cfg.log 2>&1 || tail -20 /w/$v.cfg.log
-  (cmake --build /w/$v/build -j4 > /w/$v.build.log 2>&1 || tail -30 /w/$v.build.log) &
+  gm_build /w/$v 4 &
 done
 wait; stamp built
 export LD_LIBRARY_PATH="$S/lib" CODL_CL_PLATFORM=$PLATFORM
