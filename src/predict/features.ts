@@ -144,7 +144,7 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
 export type FeatureFn = (w: Work) => number;
 
 /** Items per compute unit over the items the grid needs (cu_items scaled by active / padded). */
-const cuActive = (w: Work): number => ((w.cuWork / w.block) * w.activeItems) / w.workItems;
+const cuActive = (w: Work): number => (w.workItems > 0 ? ((w.cuWork / w.block) * w.activeItems) / w.workItems : 0);
 
 const FIXED: Readonly<Record<string, FeatureFn>> = {
   loop: (w) => w.loop,

@@ -50,7 +50,7 @@ function insideTaps(input: number, output: number, k: number, stride: number, di
  * needs, split as ONNX's symmetric pads are (the extra column at the end).
  */
 export function insideTapShare(c: OpConfig): number {
-  if ((c.op !== "conv2d" && c.op !== "depthwise_conv2d" && c.op !== "pool") || c.kh * c.kw === 1) return 1;
+  if ((c.op !== "conv2d" && c.op !== "depthwise_conv2d" && c.op !== "pool") || c.kh * c.kw === 1 || c.oh <= 0 || c.ow <= 0) return 1;
   const d = c.dilation ?? 1;
   const padW = Math.floor(Math.max(0, (c.ow - 1) * c.sw + (c.kw - 1) * d + 1 - c.iw) / 2);
   const rows = insideTaps(c.ih, c.oh, c.kh, c.sh, d, c.padTop ?? 0);
