@@ -20,6 +20,7 @@
  */
 
 import { gpuLaunch, selectGpuKernel } from "../kernels/gpu-conv.js";
+import { BINARY_ARITHMETIC } from "../kernels/op-config.js";
 import { floatLit as F, intLit as I } from "./c-text.js";
 import { ClTensor } from "./cl.js";
 import { activationExpr, type Dims4, dims4, ElementGen, sameDims } from "./element.js";
@@ -123,7 +124,7 @@ function eltwise(ctx: OpContext): GpuKernelSpec | undefined {
   const extra = { params: [] as string[], args: [] as KernelArgSpec[] };
   const loads: string[] = [];
   const vars: string[] = [];
-  const binary = node.op === "Add" || node.op === "Sub" || node.op === "Mul" || node.op === "Div" || node.op === "PRelu";
+  const binary = BINARY_ARITHMETIC.has(node.op) || node.op === "PRelu";
   for (const slot of binary ? [0, 1] : [0]) {
     if ((node.inputs[slot] ?? "") === "") return undefined;
     const shape = ctx.shape(slot);

@@ -49,12 +49,12 @@ export interface OpConfig {
   readonly onnxOp?: string;
 }
 
-/** ONNX element-wise operators that read two same-shaped inputs (an `eltwise` record without onnxOp is an Add). */
-const BINARY_ELTWISE: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Sum"]);
+/** The binary arithmetic codl's element-wise kernels run (both inputs read per output; the GPU emitter's list too). */
+export const BINARY_ARITHMETIC: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div"]);
 
-/** Input tensors an operator reads per output element: 2 for a binary element-wise operator, else 1. */
+/** Input tensors an operator reads per output element: 2 for binary arithmetic (an `eltwise` record without onnxOp is an Add), else 1. */
 export function eltwiseInputs(c: OpConfig): number {
-  return c.op === "eltwise" && (c.onnxOp === undefined || BINARY_ELTWISE.has(c.onnxOp)) ? 2 : 1;
+  return c.op === "eltwise" && (c.onnxOp === undefined || BINARY_ARITHMETIC.has(c.onnxOp)) ? 2 : 1;
 }
 
 export function ceilDiv(a: number, b: number): number {

@@ -63,8 +63,8 @@ export interface Work {
   readonly micro: number;
   readonly steps: number;
   readonly inputBytes: number;
-  /** Bytes of every input tensor read (inputBytes × inputs: a binary element-wise operator reads two). */
-  readonly operandBytes: number;
+  /** Input tensors read per output element (2 for binary arithmetic, else 1; operand_bytes = inputBytes × inputs). */
+  readonly inputs: number;
   readonly outputBytes: number;
   readonly weightBytes: number;
   /** Weight bytes fetched by all work-groups: each reads the filters of its own output slices. */
@@ -104,7 +104,7 @@ export function gpuWork(l: GpuLaunch, flops: number, shape: WorkShape = {}): Wor
     micro: l.wavesPerWorkGroup,
     steps: l.loop,
     inputBytes: l.inputBytes,
-    operandBytes: l.inputBytes * (shape.inputs ?? 1),
+    inputs: shape.inputs ?? 1,
     outputBytes: l.outputBytes,
     weightBytes: l.weightBytes,
     weightTraffic: l.workGroups * l.weightBytes * sliceShare,
@@ -130,7 +130,7 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     micro: t.microPerTile,
     steps: t.steps,
     inputBytes: bytes.input,
-    operandBytes: bytes.input * inputs,
+    inputs,
     outputBytes: bytes.output,
     weightBytes: bytes.weights,
     weightTraffic: bytes.weights,
@@ -169,8 +169,8 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   "loop*rounds": (w) => w.loop * w.rounds,
   "loop*rounds*block": (w) => w.loop * w.rounds * w.block,
   input_bytes: (w) => w.inputBytes,
-  operand_bytes: (w) => w.operandBytes,
-  inputs: (w) => (w.inputBytes > 0 ? w.operandBytes / w.inputBytes : 1),
+  operand_bytes: (w) => w.inputBytes * w.inputs,
+  inputs: (w) => w.inputs,
   output_bytes: (w) => w.outputBytes,
   weight_bytes: (w) => w.weightBytes,
   weight_traffic: (w) => w.weightTraffic,
