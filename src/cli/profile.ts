@@ -1,6 +1,6 @@
 /**
  * `codl profile [--models a.onnx,… | --builtin paper] [--device <base profile>] [--out DIR]
- *  [--run] [--threads N] [--pocl-threads N] [--rounds N] [--warmup N] [--quick]`
+ *  [--run] [--threads N] [--pocl-threads N] [--rounds N] [--min-ms T] [--max-rounds M] [--warmup N] [--quick]`
  * `codl profile --collect DIR [--out samples.csv] [--estimate min-pass|pooled]`
  *
  * Writes a harness (src/profile/harness.ts): one single-operator model per
@@ -43,6 +43,8 @@ export const profileOptionsSchema = z.object({
   threads: count(1).default(1),
   poclThreads: count(1).optional(),
   rounds: count(1).optional(),
+  minMs: z.coerce.number().min(0).default(5),
+  maxRounds: count(1).default(50),
   warmup: count(0).optional(),
   passes: count(1).optional(),
   quick: z.boolean().default(false),
@@ -256,9 +258,14 @@ function parseRatios(text: string): number[] {
   return ratios;
 }
 
+/** run.sh's round flags: at least `rounds`, more up to --max-rounds until they add up to --min-ms. */
+function roundArgs(o: ProfileCliOptions, rounds: number): string[] {
+  return ["--rounds", String(rounds), "--min-ms", String(o.minMs), "--max-rounds", String(o.maxRounds)];
+}
+
 function steps(out: string, o: ProfileCliOptions, rounds: number, warmup: number, passes: number): string {
   const poclFlag = o.poclThreads === undefined ? "" : ` --pocl-threads ${o.poclThreads}`;
-  const runArgs = `--threads ${o.threads} --rounds ${rounds} --warmup ${warmup}${passes > 1 ? ` --passes ${passes}` : ""}${poclFlag}`;
+  const runArgs = `--threads ${o.threads} ${roundArgs(o, rounds).join(" ")} --warmup ${warmup}${passes > 1 ? ` --passes ${passes}` : ""}${poclFlag}`;
   return [
     "",
     "This machine:",
@@ -300,6 +307,7 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
     return { exitCode: 0, stdout: `wrote ${csv}: ${r.samples} samples (${r.missing} cases without results${failed})\n`, report };
   }
   const rounds = o.rounds ?? (o.quick ? 3 : 7);
+  if (o.maxRounds < rounds) throw new CompilerError("CODL-E050", { option: "--max-rounds", cause: `${o.maxRounds} is below --rounds ${rounds}` });
   const warmup = o.warmup ?? (o.quick ? 1 : 2);
   // Three passes by default: on a shared machine a whole case is sometimes slowed 1.5–2× with
   // agreeing rounds; pooled over passes it sets a third of the rounds (host-pocl: +6 points held-out).
@@ -347,12 +355,12 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
   if (!o.run) {
     lines.push(steps(out, o, rounds, warmup, passes));
   } else {
-    const args = ["--threads", String(o.threads), "--rounds", String(rounds), "--warmup", String(warmup), "--passes", String(passes), ...(o.poclThreads === undefined ? [] : ["--pocl-threads", String(o.poclThreads)])];
+    const args = ["--threads", String(o.threads), ...roundArgs(o, rounds), "--warmup", String(warmup), "--passes", String(passes), ...(o.poclThreads === undefined ? [] : ["--pocl-threads", String(o.poclThreads)])];
     runSeconds = await runHarness(out, args, io, prepared.cases.length * passes);
     csv = path.join(out, "samples.csv");
     const r = collectHarness(out, csv, o.estimate);
     samples = r.samples;
-    lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${passes > 1 ? `${passes} passes of ` : ""}${rounds} rounds, ${warmup} warm-up, ${o.threads} thread(s))`);
+    lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${passes > 1 ? `${passes} passes of ` : ""}${rounds}–${o.maxRounds} rounds to ${o.minMs} ms, ${warmup} warm-up, ${o.threads} thread(s))`);
     if (r.failed.length > 0) lines.push(`  ${r.failed.length} cases failed at run time: see ${out}/results/<case>.err`);
     lines.push(`wrote ${csv}: ${samples} samples`);
   }

@@ -37,6 +37,10 @@
  *   rounds*micro*steps*one_row   the inner steps of the one-row GEMM kernel XNNPACK runs
  *                   when M = 1: on host-pocl a 1×1×256→256 conv took 3.8 µs where the
  *                   7-row kernel's price per step said 7.7
+ *   rounds*micro*one_row   the one-row kernel's tiles, each with its own fixed cost (one
+ *                   row of outputs to store, not seven): without it host-pocl's M = 1
+ *                   GEMMs with K = 32–40 came out 24–32 % high and those with K = 120–288
+ *                   10–17 % low (cpu.gemm held-out ±10 % 92.7 → 95.3 %)
  *   post_elements   outputs of an activation XNNPACK cannot fuse (LeakyRelu,
  *                   HardSwish, Sigmoid), applied by the runtime in a pass of its own
  */
@@ -178,6 +182,7 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   flops: (w) => w.flops,
   post_elements: (w) => w.postElements,
   "rounds*micro*steps*one_row": (w) => w.rounds * w.micro * w.steps * w.oneRow,
+  "rounds*micro*one_row": (w) => w.rounds * w.micro * w.oneRow,
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;

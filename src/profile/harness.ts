@@ -139,8 +139,11 @@ export function harnessCmake(names: readonly string[]): string {
  */
 export const RUN_SCRIPT = `#!/bin/sh
 # run.sh: measures every case of this codl profile harness.
-#   sh run.sh [--bin DIR] [--threads N] [--rounds N] [--warmup N] [--passes P] [--pocl-threads N] [--jobs N] [--only NAME]
+#   sh run.sh [--bin DIR] [--threads N] [--rounds N] [--min-ms T] [--max-rounds M] [--warmup N] [--passes P] [--pocl-threads N] [--jobs N] [--only NAME]
 # --bin: where the profile_run_<case> executables are (default: build).
+# --rounds N, --min-ms T, --max-rounds M: each case measures at least N rounds, then more
+#   until they add up to T ms (default 5), at most M rounds (default 50): a short case's
+#   median then rests on tens of timings, not a handful.
 # --passes P: P passes over all cases, each case measured once per pass
 #   (results/<case>.json, then results/<case>.p2.json …); collect pools them.
 # --threads: XNNPACK threads; --pocl-threads: sets POCL_MAX_PTHREAD_COUNT (PoCL only).
@@ -150,12 +153,14 @@ export const RUN_SCRIPT = `#!/bin/sh
 # Libraries in ./lib (if present) are found through LD_LIBRARY_PATH.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=1; ROUNDS=5; WARMUP=2; PASSES=1; JOBS=1; ONLY=""
+BIN=build; THREADS=1; ROUNDS=5; MIN_MS=5; MAX_ROUNDS=50; WARMUP=2; PASSES=1; JOBS=1; ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
+    --min-ms) MIN_MS="$2"; shift 2 ;;
+    --max-rounds) MAX_ROUNDS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --passes) PASSES="$2"; shift 2 ;;
     --pocl-threads) POCL_MAX_PTHREAD_COUNT="$2"; export POCL_MAX_PTHREAD_COUNT; shift 2 ;;
@@ -185,7 +190,7 @@ while [ "$pass" -le "$PASSES" ]; do
     [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
     # A case that failed is not tried again in later passes of the same run.
     if [ ! -f "results/$name$suffix.json" ] && { [ "$pass" -eq 1 ] || [ -f "results/$name.json" ]; }; then
-      if "$BIN/profile_run_$name" --bundle "cases/$name" --warmup "$WARMUP" --rounds "$ROUNDS" --threads "$THREADS" --out "results/$name$suffix.json.tmp" 2> "results/$name.err"; then
+      if "$BIN/profile_run_$name" --bundle "cases/$name" --warmup "$WARMUP" --rounds "$ROUNDS" --min-ms "$MIN_MS" --max-rounds "$MAX_ROUNDS" --threads "$THREADS" --out "results/$name$suffix.json.tmp" 2> "results/$name.err"; then
         mv "results/$name$suffix.json.tmp" "results/$name$suffix.json"; rm -f "results/$name.err"
       else
         echo "$name" >> results/failed.txt

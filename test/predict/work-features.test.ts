@@ -48,6 +48,9 @@ describe("what a launch alone does not say", () => {
     const one = workOf("cpu.gemm", { ...conv({}), op: "fc", ih: 1, iw: 1, oh: 1, ow: 1, kh: 1, kw: 1, ic: 64, oc: 32 }, p);
     expect(featureFn("rounds*micro*steps*one_row")(one)).toBe(featureFn("rounds*micro*steps")(one));
     expect(featureFn("rounds*micro*steps*one_row")(workOf("cpu.gemm", conv({}), p))).toBe(0);
+    // Its tiles have their own fixed cost (one output row to store, not seven): 32 outputs are 2 tiles of 16.
+    expect(featureFn("rounds*micro*one_row")(one)).toBe(2);
+    expect(featureFn("rounds*micro*one_row")(workOf("cpu.gemm", conv({}), p))).toBe(0);
   });
 
   it("reads pad_top, dilation and onnx_op back from a samples CSV", () => {

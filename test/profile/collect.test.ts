@@ -158,9 +158,11 @@ describe("codl profile without --run prints the steps with the passes", () => {
     const io = { tty: false, writeErr: () => {}, env: {} };
     const base = { models: model, device: "host-pocl", maxOps: "1", ratios: "0.5", inputShape: [] };
     const full = await runProfile({ ...base, out: path.join(dir, "a") }, io);
-    expect(full.stdout).toContain("run.sh --threads 1 --rounds 7 --warmup 2 --passes 3\n");
+    expect(full.stdout).toContain("run.sh --threads 1 --rounds 7 --min-ms 5 --max-rounds 50 --warmup 2 --passes 3\n");
     const quick = await runProfile({ ...base, quick: true, out: path.join(dir, "b") }, io);
-    expect(quick.stdout).toContain("run.sh --threads 1 --rounds 3 --warmup 1\n");
+    expect(quick.stdout).toContain("run.sh --threads 1 --rounds 3 --min-ms 5 --max-rounds 50 --warmup 1\n");
+    const longer = await runProfile({ ...base, quick: true, minMs: "20", maxRounds: "80", out: path.join(dir, "g") }, io);
+    expect(longer.stdout).toContain("--rounds 3 --min-ms 20 --max-rounds 80 --warmup 1");
     expect(quick.stdout).not.toContain("--passes");
     const two = await runProfile({ ...base, passes: "2", out: path.join(dir, "c") }, io);
     expect(two.stdout).toContain("--warmup 2 --passes 2");
@@ -175,6 +177,9 @@ describe("codl profile without --run prints the steps with the passes", () => {
     // --estimate takes min-pass or pooled; anything else is CODL-E050 before anything is written.
     await expect(runProfile({ ...base, estimate: "mean", out: path.join(dir, "f") }, io)).rejects.toMatchObject({ code: "CODL-E050" });
     expect(fs.existsSync(path.join(dir, "f"))).toBe(false);
+    // --max-rounds below --rounds would stop before the rounds asked for: CODL-E050, nothing written.
+    await expect(runProfile({ ...base, rounds: "9", maxRounds: "8", out: path.join(dir, "h") }, io)).rejects.toMatchObject({ code: "CODL-E050" });
+    expect(fs.existsSync(path.join(dir, "h"))).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -53,6 +53,27 @@ describe.skipIf(missing !== undefined)("profile → train → compile → run �
     for (const op of ["conv2d", "transform_in", "map_in", "sync"]) expect(csv).toContain(`,${op},`);
   });
 
+  it("measures each case for at least --rounds rounds, then until they add up to --min-ms (5), at most 50", () => {
+    const results = fs.readdirSync(path.join(harness, "results")).filter((f) => f.endsWith(".json"));
+    expect(results.length).toBeGreaterThan(0);
+    const counts = new Set<number>();
+    for (const f of results) {
+      const r = JSON.parse(fs.readFileSync(path.join(harness, "results", f), "utf8")) as { min_ms: number; wall_ms: number[]; rounds: unknown[] };
+      const n = r.wall_ms.length;
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      expect(r.min_ms).toBe(5);
+      expect(r.rounds.length).toBe(n);
+      expect(n).toBeGreaterThanOrEqual(3);
+      expect(n).toBeLessThanOrEqual(50);
+      // It stopped at the first round that reached 5 ms in all, or at 50.
+      if (n < 50) expect(sum(r.wall_ms)).toBeGreaterThanOrEqual(5);
+      if (n > 3) expect(sum(r.wall_ms.slice(0, -1))).toBeLessThan(5);
+      counts.add(n);
+    }
+    // The quick sweep's single-operator cases take well under 5 ms a round: some needed more than 3.
+    expect([...counts].some((n) => n > 3)).toBe(true);
+  });
+
   it("trains a profile with measured sharing, compiles, runs and explains against the trace", async () => {
     const t = await runTrain(path.join(harness, "samples.csv"), { base: BASE, out: trained });
     expect(t.stdout).toContain("FLOPs-linear");
