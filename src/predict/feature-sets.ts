@@ -104,6 +104,7 @@ const CPU_BASE: readonly Candidate[] = [
   { name: "tiles-bytes-post", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "weight_bytes", "post_elements"] },
   { name: "tiles-one-row", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*steps*one_row"] },
   { name: "tiles-post-one-row", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*steps*one_row", "post_elements"] },
+  { name: "tiles-io", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "output_bytes"] },
   { name: "tiles-post-one-row-tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*one_row", "rounds*micro*steps*one_row", "post_elements"] },
 ];
 /** KiB of the K×nc weight panel past which its steps stream from beyond L2 (panelOver); cross-validation picks one. */
