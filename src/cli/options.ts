@@ -14,6 +14,11 @@ const dims = z
   .refine((d) => d.every((v) => Number.isSafeInteger(v) && v > 0), "dimensions must be positive integers");
 
 /** Parses repeated `name=1x3x416x416` values (a value may also hold several, comma-separated). */
+/** The command-line spelling of a schema key: poclThreads → --pocl-threads. */
+export function optionFlag(key: PropertyKey | undefined): string {
+  return `--${String(key ?? "?").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 export function parseInputShapes(values: readonly string[]): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const value of values.flatMap((v) => v.split(","))) {

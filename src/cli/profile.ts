@@ -28,7 +28,7 @@ import { createProgress, formatDuration } from "../profile/progress.js";
 import { type BaseOp, baseOpsOfGraph, buildSweep, FULL_SWEEP, QUICK_SWEEP } from "../profile/sweep.js";
 import { parseRounds, type Rounds } from "../profile/trace.js";
 import { externalDataReader, packageVersion, readModelFile, writeFileAtomic } from "./io.js";
-import { inputShapesFor, parseInputShapes } from "./options.js";
+import { inputShapesFor, optionFlag, parseInputShapes } from "./options.js";
 import type { CommandResult } from "./result.js";
 
 const count = (min: number) => z.coerce.number().int().min(min);
@@ -44,7 +44,7 @@ export const profileOptionsSchema = z.object({
   poclThreads: count(1).optional(),
   rounds: count(1).optional(),
   minMs: z.coerce.number().min(0).default(5),
-  maxRounds: count(1).default(50),
+  maxRounds: count(1).optional(),
   warmup: count(0).optional(),
   passes: count(1).optional(),
   quick: z.boolean().default(false),
@@ -258,9 +258,16 @@ function parseRatios(text: string): number[] {
   return ratios;
 }
 
-/** run.sh's round flags: at least `rounds`, more up to --max-rounds until they add up to --min-ms. */
+/** At most this many measured rounds per case unless --max-rounds says otherwise (or --rounds asks for more). */
+const MAX_ROUNDS = 50;
+
+/** run.sh's round flags: at least `rounds`, more up to the cap until they add up to --min-ms. */
 function roundArgs(o: ProfileCliOptions, rounds: number): string[] {
-  return ["--rounds", String(rounds), "--min-ms", String(o.minMs), "--max-rounds", String(o.maxRounds)];
+  return ["--rounds", String(rounds), "--min-ms", String(o.minMs), "--max-rounds", String(maxRounds(o, rounds))];
+}
+
+function maxRounds(o: ProfileCliOptions, rounds: number): number {
+  return o.maxRounds ?? Math.max(MAX_ROUNDS, rounds);
 }
 
 function steps(out: string, o: ProfileCliOptions, rounds: number, warmup: number, passes: number): string {
@@ -296,7 +303,7 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
   const parsed = profileOptionsSchema.safeParse(rawOptions);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CompilerError("CODL-E050", { option: `--${String(issue?.path[0] ?? "?")}`, cause: issue?.message ?? "invalid" });
+    throw new CompilerError("CODL-E050", { option: optionFlag(issue?.path[0]), cause: issue?.message ?? "invalid" });
   }
   const o = parsed.data;
   if (o.collect !== undefined) {
@@ -307,7 +314,7 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
     return { exitCode: 0, stdout: `wrote ${csv}: ${r.samples} samples (${r.missing} cases without results${failed})\n`, report };
   }
   const rounds = o.rounds ?? (o.quick ? 3 : 7);
-  if (o.maxRounds < rounds) throw new CompilerError("CODL-E050", { option: "--max-rounds", cause: `${o.maxRounds} is below --rounds ${rounds}` });
+  if (o.maxRounds !== undefined && o.maxRounds < rounds) throw new CompilerError("CODL-E050", { option: "--max-rounds", cause: `${o.maxRounds} is below --rounds ${rounds}` });
   const warmup = o.warmup ?? (o.quick ? 1 : 2);
   // Three passes by default: on a shared machine a whole case is sometimes slowed 1.5–2× with
   // agreeing rounds; pooled over passes it sets a third of the rounds (host-pocl: +6 points held-out).
@@ -360,7 +367,7 @@ export async function runProfile(rawOptions: unknown, io: ProfileIo): Promise<Co
     csv = path.join(out, "samples.csv");
     const r = collectHarness(out, csv, o.estimate);
     samples = r.samples;
-    lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${passes > 1 ? `${passes} passes of ` : ""}${rounds}–${o.maxRounds} rounds to ${o.minMs} ms, ${warmup} warm-up, ${o.threads} thread(s))`);
+    lines.push(`ran ${prepared.cases.length} cases in ${formatDuration(runSeconds)} (${passes > 1 ? `${passes} passes of ` : ""}${rounds}–${maxRounds(o, rounds)} rounds to ${o.minMs} ms, ${warmup} warm-up, ${o.threads} thread(s))`);
     if (r.failed.length > 0) lines.push(`  ${r.failed.length} cases failed at run time: see ${out}/results/<case>.err`);
     lines.push(`wrote ${csv}: ${samples} samples`);
   }

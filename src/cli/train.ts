@@ -26,7 +26,7 @@ import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit
 import { fitRuntime, type RuntimeFit, type TraceResidual, traceResidual } from "../predict/runtime-fit.js";
 import type { Sample } from "../predict/samples.js";
 import { externalDataReader, readModelFile, writeFileAtomic } from "./io.js";
-import { inputShapesFor, parseInputShapes } from "./options.js";
+import { inputShapesFor, optionFlag, parseInputShapes } from "./options.js";
 import { loadProfile, parseProfile } from "../device/load-profile.js";
 import type { DeviceProfile, KernelModel, Sharing } from "../device/profile-schema.js";
 import { CompilerError } from "../diag/errors.js";
@@ -149,7 +149,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const parsed = trainOptionsSchema.safeParse(rawOptions);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CompilerError("CODL-E050", { option: `--${String(issue?.path[0] ?? "?")}`, cause: issue?.message ?? "invalid" });
+    throw new CompilerError("CODL-E050", { option: optionFlag(issue?.path[0]), cause: issue?.message ?? "invalid" });
   }
   const options = parsed.data;
   const base = loadProfile(options.base);

@@ -163,6 +163,9 @@ describe("codl profile without --run prints the steps with the passes", () => {
     expect(quick.stdout).toContain("run.sh --threads 1 --rounds 3 --min-ms 5 --max-rounds 50 --warmup 1\n");
     const longer = await runProfile({ ...base, quick: true, minMs: "20", maxRounds: "80", out: path.join(dir, "g") }, io);
     expect(longer.stdout).toContain("--rounds 3 --min-ms 20 --max-rounds 80 --warmup 1");
+    // Without --max-rounds, more --rounds than the default cap of 50 raise the cap.
+    const many = await runProfile({ ...base, quick: true, rounds: "60", out: path.join(dir, "i") }, io);
+    expect(many.stdout).toContain("--rounds 60 --min-ms 5 --max-rounds 60 --warmup 1");
     expect(quick.stdout).not.toContain("--passes");
     const two = await runProfile({ ...base, passes: "2", out: path.join(dir, "c") }, io);
     expect(two.stdout).toContain("--warmup 2 --passes 2");
@@ -180,6 +183,8 @@ describe("codl profile without --run prints the steps with the passes", () => {
     // --max-rounds below --rounds would stop before the rounds asked for: CODL-E050, nothing written.
     await expect(runProfile({ ...base, rounds: "9", maxRounds: "8", out: path.join(dir, "h") }, io)).rejects.toMatchObject({ code: "CODL-E050" });
     expect(fs.existsSync(path.join(dir, "h"))).toBe(false);
+    // The error names the option as it is typed.
+    await expect(runProfile({ ...base, minMs: "-1", out: path.join(dir, "j") }, io)).rejects.toThrow(/--min-ms/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
