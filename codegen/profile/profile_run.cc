@@ -9,14 +9,16 @@
 //
 // --min-ms T: after --rounds rounds, keep measuring until the measured rounds'
 // wall times add up to T ms, up to --max-rounds rounds in all (default 50).
-// A sub-microsecond operator timed 5 times lands within 10 % of the next
-// launch's median 69 % of the time; timed 50 times, 81 % (BENCHMARKS.md).
+// In one interleaved run on host-pocl, a sub-3 µs CPU operator timed 5 times
+// landed within 10 % of the next launch's median 69 % of the time; timed 50
+// times, 81 % (BENCHMARKS.md; how often varies with the VM's hour).
 //
 // result.json: {"format": "codl-profile-rounds", "version": 1, "warmup": W,
 //               "rounds": [<trace of round 1>, ...], "wall_ms": [...]}
 // Each trace is codl_trace_json of that round alone (codegen/runtime/README.md).
 // Exit codes as codl_run: 0 ok, 2 bad arguments or bundle, 3 no device, 1 otherwise.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -50,6 +52,19 @@ int usage(const char* why) {
   return 2;
 }
 
+// The whole argument as a number, or NaN ("abc", "5x" and "" are not numbers).
+double number(const char* v) {
+  char* end = nullptr;
+  double x = std::strtod(v, &end);
+  return end != v && *end == '\0' ? x : NAN;
+}
+
+// The whole argument as a count, or -1 (which every count's check below rejects).
+int count(const char* v) {
+  double x = number(v);
+  return x == std::floor(x) && x >= 0 && x <= 1e9 ? int(x) : -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,11 +77,11 @@ int main(int argc, char** argv) {
     const char* v = argv[++i];
     if (a == "--bundle") bundle = v;
     else if (a == "--out") out = v;
-    else if (a == "--warmup") warmup = std::atoi(v);
-    else if (a == "--rounds") rounds = std::atoi(v);
-    else if (a == "--min-ms") min_ms = std::atof(v);
-    else if (a == "--max-rounds") max_rounds = std::atoi(v);
-    else if (a == "--threads") threads = std::atoi(v);
+    else if (a == "--warmup") warmup = count(v);
+    else if (a == "--rounds") rounds = count(v);
+    else if (a == "--min-ms") min_ms = number(v);
+    else if (a == "--max-rounds") max_rounds = count(v);
+    else if (a == "--threads") threads = count(v);
     else return usage(("unknown argument " + a).c_str());
   }
   if (out.empty() || rounds < 1 || warmup < 0 || threads < 0 || !(min_ms >= 0) || max_rounds < rounds)

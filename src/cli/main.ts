@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { ZodError } from "zod";
 import { CompilerError, formatTemplate } from "../diag/errors.js";
 import { PASS_NAMES } from "../passes/pipeline.js";
+import { DEFAULT_MAX_ROUNDS, DEFAULT_MIN_MS } from "../profile/harness.js";
 import { runDevicesList, runDevicesSchema, runDevicesShow } from "./devices.js";
 import { runInspect } from "./inspect.js";
 import { runTrain } from "./train.js";
@@ -164,8 +165,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--threads <n>", "XNNPACK threads", "1")
     .option("--pocl-threads <n>", "PoCL worker threads (POCL_MAX_PTHREAD_COUNT)")
     .option("--rounds <n>", "measured rounds per case (default 7; 3 with --quick)")
-    .option("--min-ms <ms>", "past --rounds, keep measuring a case until its rounds add up to this much wall time", "5")
-    .option("--max-rounds <n>", "at most this many measured rounds per case (default 50, or --rounds if more)")
+    .option("--min-ms <ms>", `past --rounds, keep measuring a case until its rounds add up to this much wall time (default ${DEFAULT_MIN_MS})`)
+    .option("--max-rounds <n>", `at most this many measured rounds per case (default ${DEFAULT_MAX_ROUNDS}, or --rounds if more)`)
     .option("--warmup <n>", "warm-up rounds per case (default 2; 1 with --quick)")
     .option("--passes <n>", "passes over all cases, each case measured in every pass (default 3; 1 with --quick)")
     .option("--estimate <how>", "each case's latency from its passes: min-pass (the lowest pass median; a VM's slowdowns only add) or pooled (the median of every round)", "min-pass")

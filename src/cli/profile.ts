@@ -23,7 +23,7 @@ import { CompilerError } from "../diag/errors.js";
 import { loadModel } from "../index.js";
 import { paperBaseOps } from "../profile/builtin.js";
 import { collectSamples, ESTIMATES, type Estimate, formatProfileCsv } from "../profile/collect.js";
-import { CASES_FILE, type CasesDocument, prepareHarness } from "../profile/harness.js";
+import { CASES_FILE, type CasesDocument, DEFAULT_MAX_ROUNDS, DEFAULT_MIN_MS, prepareHarness } from "../profile/harness.js";
 import { createProgress, formatDuration } from "../profile/progress.js";
 import { type BaseOp, baseOpsOfGraph, buildSweep, FULL_SWEEP, QUICK_SWEEP } from "../profile/sweep.js";
 import { parseRounds, type Rounds } from "../profile/trace.js";
@@ -43,7 +43,7 @@ export const profileOptionsSchema = z.object({
   threads: count(1).default(1),
   poclThreads: count(1).optional(),
   rounds: count(1).optional(),
-  minMs: z.coerce.number().min(0).default(5),
+  minMs: z.coerce.number().min(0).default(DEFAULT_MIN_MS),
   maxRounds: count(1).optional(),
   warmup: count(0).optional(),
   passes: count(1).optional(),
@@ -258,16 +258,14 @@ function parseRatios(text: string): number[] {
   return ratios;
 }
 
-/** At most this many measured rounds per case unless --max-rounds says otherwise (or --rounds asks for more). */
-const MAX_ROUNDS = 50;
-
 /** run.sh's round flags: at least `rounds`, more up to the cap until they add up to --min-ms. */
 function roundArgs(o: ProfileCliOptions, rounds: number): string[] {
   return ["--rounds", String(rounds), "--min-ms", String(o.minMs), "--max-rounds", String(maxRounds(o, rounds))];
 }
 
 function maxRounds(o: ProfileCliOptions, rounds: number): number {
-  return o.maxRounds ?? Math.max(MAX_ROUNDS, rounds);
+  // Without --max-rounds the cap gives way to a larger --rounds.
+  return o.maxRounds ?? Math.max(DEFAULT_MAX_ROUNDS, rounds);
 }
 
 function steps(out: string, o: ProfileCliOptions, rounds: number, warmup: number, passes: number): string {

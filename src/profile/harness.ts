@@ -137,12 +137,17 @@ export function harnessCmake(names: readonly string[]): string {
  * of P, and collect pools the rounds of every pass.
  * Progress: one "PROGRESS done total case seconds" line per case and pass on stdout.
  */
+/** run.sh's defaults (and codl profile's): measure a case past --rounds until its rounds add up to this many ms… */
+export const DEFAULT_MIN_MS = 5;
+/** …but at most this many rounds. */
+export const DEFAULT_MAX_ROUNDS = 50;
+
 export const RUN_SCRIPT = `#!/bin/sh
 # run.sh: measures every case of this codl profile harness.
 #   sh run.sh [--bin DIR] [--threads N] [--rounds N] [--min-ms T] [--max-rounds M] [--warmup N] [--passes P] [--pocl-threads N] [--jobs N] [--only NAME]
 # --bin: where the profile_run_<case> executables are (default: build).
 # --rounds N, --min-ms T, --max-rounds M: each case measures at least N rounds, then more
-#   until they add up to T ms (default 5), at most M rounds (default 50): a short case's
+#   until they add up to T ms (default ${DEFAULT_MIN_MS}), at most M rounds (default ${DEFAULT_MAX_ROUNDS}): a short case's
 #   median then rests on tens of timings, not a handful.
 # --passes P: P passes over all cases, each case measured once per pass
 #   (results/<case>.json, then results/<case>.p2.json …); collect pools them.
@@ -153,7 +158,7 @@ export const RUN_SCRIPT = `#!/bin/sh
 # Libraries in ./lib (if present) are found through LD_LIBRARY_PATH.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=1; ROUNDS=5; MIN_MS=5; MAX_ROUNDS=50; WARMUP=2; PASSES=1; JOBS=1; ONLY=""
+BIN=build; THREADS=1; ROUNDS=5; MIN_MS=${DEFAULT_MIN_MS}; MAX_ROUNDS=${DEFAULT_MAX_ROUNDS}; WARMUP=2; PASSES=1; JOBS=1; ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;

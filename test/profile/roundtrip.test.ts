@@ -74,6 +74,18 @@ describe.skipIf(missing !== undefined)("profile → train → compile → run �
     expect([...counts].some((n) => n > 3)).toBe(true);
   });
 
+  it("profile_run refuses a malformed or out-of-range count or time with exit 2 and writes nothing", () => {
+    const name = fs.readFileSync(path.join(harness, "cases.txt"), "utf8").split("\n")[0]!;
+    const bin = path.join(harness, "build", `profile_run_${name}`);
+    for (const bad of [["--min-ms", "abc"], ["--min-ms", "-1"], ["--rounds", "5x"], ["--warmup", "1.5"], ["--rounds", "9", "--max-rounds", "8"]]) {
+      const out = path.join(tmp, "bad-args.json");
+      const r = spawnSync(bin, ["--bundle", path.join(harness, "cases", name), ...bad, "--out", out], { env, encoding: "utf8" });
+      expect(r.status, bad.join(" ")).toBe(2);
+      expect(r.stderr).toContain("profile_run: error:");
+      expect(fs.existsSync(out)).toBe(false);
+    }
+  });
+
   it("trains a profile with measured sharing, compiles, runs and explains against the trace", async () => {
     const t = await runTrain(path.join(harness, "samples.csv"), { base: BASE, out: trained });
     expect(t.stdout).toContain("FLOPs-linear");
