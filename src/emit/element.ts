@@ -157,6 +157,29 @@ export class ElementGen {
     return this.flat(slot, `((${n} * ${I(d.c)} + ${c}) * ${I(d.h)} + ${y}) * ${I(d.w)} + ${x}`);
   }
 
+  /**
+   * Concat of rank ≤ 4, whose axis k is coordinate k of the N×C×H×W view: each
+   * input is read at the output's coordinates, shifted along the axis. No
+   * division or remainder per element, so the cost does not depend on whether
+   * the extents are powers of two (a flat-index version ran 12 of 16 rows
+   * 2× slower than all 16 on this VM).
+   */
+  private concat4(axis: number): string {
+    const names = ["n", "c", "y", "x"] as const;
+    const v = names[axis] ?? unsupported(this.node, `concat axis ${axis}`);
+    let off = 0;
+    const parts: Array<{ end: number; expr: string }> = [];
+    this.node.inputs.forEach((_, slot) => {
+      const ak = this.input(slot).shape[axis] ?? 1;
+      const at = (k: number): string => (k === axis && off > 0 ? `(${v} - ${I(off)})` : (names[k] ?? "0"));
+      parts.push({ end: off + ak, expr: this.at(slot, at(0), at(1), at(2), at(3)) });
+      off += ak;
+    });
+    let value = parts[parts.length - 1]?.expr ?? "0.0f";
+    for (let k = parts.length - 2; k >= 0; k--) value = `(${v} < ${I(parts[k]!.end)} ? ${parts[k]!.expr} : ${value})`;
+    return value;
+  }
+
   /** Declares the multi-index of `f` over `shape`; returns the index variable names. */
   private multiIndex(stmts: string[], shape: StaticShape, f: string): string[] {
     const st = strides(shape);
@@ -233,6 +256,7 @@ export class ElementGen {
       case "Concat": {
         const r = this.outShape.length;
         const axis = node.attrs.axis < 0 ? node.attrs.axis + r : node.attrs.axis;
+        if (r <= 4) return { stmts, value: this.concat4(axis) };
         const inner = elementCount(this.outShape.slice(axis + 1));
         const A = this.outShape[axis] ?? 1;
         const outer = this.fresh("o");

@@ -43,6 +43,8 @@ export interface CpuTiling {
   readonly mr: number;
   readonly nr: number;
   readonly nc: number;
+  /** Output pixels per task: mr for a GEMM tile, an output row's width for the row-per-task kernels. */
+  readonly tilePixels: number;
 }
 
 /** Element-wise operators the runtime runs on XNNPACK (emit/cpu-xnnpack.ts); the rest are generated loops. */
@@ -84,10 +86,10 @@ export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selec
       if (maxNc < nc) nc = Math.min(nc, ceilDiv(maxNc, cpu.nr) * cpu.nr);
     }
     const tiles = mTiles * ceilDiv(groupOc, nc);
-    return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr, nr: cpu.nr, nc };
+    return { kernel, tiles, rounds: ceilDiv(tiles, threads), microPerTile: ceilDiv(nc, cpu.nr), steps: k, mr, nr: cpu.nr, nc, tilePixels: mr };
   }
   const rows = c.n * c.oh;
-  if (kernel !== "cpu.eltwise" && kernel !== "cpu.dwconv" && kernel !== "cpu.pool") return { kernel, tiles: rows, rounds: rows, microPerTile: c.ow * c.oc, steps: 1, mr: 1, nr: 1, nc: c.oc };
+  if (kernel !== "cpu.eltwise" && kernel !== "cpu.dwconv" && kernel !== "cpu.pool") return { kernel, tiles: rows, rounds: rows, microPerTile: c.ow * c.oc, steps: 1, mr: 1, nr: 1, nc: c.oc, tilePixels: c.ow };
   const steps = kernel === "cpu.eltwise" ? 1 : c.kh * c.kw;
   return {
     kernel,
@@ -98,5 +100,6 @@ export function cpuTiling(c: OpConfig, cpu: CpuSpec, kernel: CpuKernelId = selec
     mr: 1,
     nr: cpu.cr,
     nc: c.oc,
+    tilePixels: c.ow,
   };
 }

@@ -106,6 +106,8 @@ const CPU_BASE: readonly Candidate[] = [
   { name: "tiles-post-one-row", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*steps*one_row", "post_elements"] },
   { name: "tiles-io", features: ["rounds", "rounds*micro", "rounds*micro*steps", "input_bytes", "output_bytes"] },
   { name: "tiles-post-one-row-tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*one_row", "rounds*micro*steps*one_row", "post_elements"] },
+  { name: "tiles-pixels", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels"] },
+  { name: "tiles-pixels-operands", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs"] },
 ];
 /** KiB of the K×nc weight panel past which its steps stream from beyond L2 (panelOver); cross-validation picks one. */
 const PANEL_SPILLS_KIB = [512, 1024, 2048];

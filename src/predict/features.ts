@@ -41,6 +41,10 @@
  *                   row of outputs to store, not seven): without it host-pocl's M = 1
  *                   GEMMs with K = 32–40 came out 24–32 % high and those with K = 120–288
  *                   10–17 % low (cpu.gemm held-out ±10 % 92.7 → 95.3 %)
+ *   rounds*pixels   output pixels of the busiest thread's tasks: the row-per-task kernels
+ *                   pay per pixel (index maths, a pool window's setup) besides per element.
+ *                   On host-pocl a nearest Resize to 32×48×8 took 6.96 µs and one to
+ *                   32×32×16 3.17 µs: 4.5 and 3.1 ns a pixel, 0.57 and 0.19 ns an element
  *   post_elements   outputs of an activation XNNPACK cannot fuse (LeakyRelu,
  *                   HardSwish, Sigmoid), applied by the runtime in a pass of its own
  */
@@ -80,6 +84,8 @@ export interface Work {
   readonly postElements: number;
   /** CPU: 1 when XNNPACK runs a GEMM with its one-row micro-kernel (M = 1), else 0. */
   readonly oneRow: number;
+  /** CPU: output pixels per task (CpuTiling.tilePixels); 0 on the GPU. */
+  readonly tilePixels: number;
 }
 
 /** What a launch alone does not say: filter taps, the share of them inside the input, input tensors read. */
@@ -116,6 +122,7 @@ export function gpuWork(l: GpuLaunch, flops: number, shape: WorkShape = {}): Wor
     flops,
     postElements: 0,
     oneRow: 0,
+    tilePixels: 0,
   };
 }
 
@@ -142,6 +149,7 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     flops,
     postElements,
     oneRow: t.kernel === "cpu.gemm" && t.mr === 1 ? 1 : 0,
+    tilePixels: t.tilePixels,
   };
 }
 
@@ -183,6 +191,7 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   post_elements: (w) => w.postElements,
   "rounds*micro*steps*one_row": (w) => w.rounds * w.micro * w.steps * w.oneRow,
   "rounds*micro*one_row": (w) => w.rounds * w.micro * w.oneRow,
+  "rounds*pixels": (w) => w.rounds * w.tilePixels,
 };
 
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;

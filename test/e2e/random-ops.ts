@@ -173,8 +173,11 @@ function build(kind: OpKind, r: Rng, focus = false): Built {
       return { nodes: [one(kind, {}, ["lo", "hi"])], inputs: [x], inits: [floatTensor("lo", [], [-0.4]), floatTensor("hi", [], [0.6])], fusable: false };
     case "Concat": {
       const k = r.int(2, 3);
-      const ins = Array.from({ length: k }, (_, i) => ({ name: `x${i}`, shape: [n, r.int(1, 7), h, w] }));
-      return { nodes: [{ op: "Concat", inputs: ins.map((i) => i.name), outputs: ["y"], name: "op", attrs: { axis: 1 } }], inputs: ins, inits: [], fusable: false };
+      // Mostly channels; also rows, columns, and -1 (emit/element.ts reads each input at shifted 4-D coordinates).
+      const axis = r.pick([1, 1, 2, 3, -1]);
+      const a = axis < 0 ? axis + 4 : axis;
+      const ins = Array.from({ length: k }, (_, i) => ({ name: `x${i}`, shape: [n, c, h, w].map((d, j) => (j === a ? (a === 1 ? r.int(1, 7) : r.int(1, d)) : d)) }));
+      return { nodes: [{ op: "Concat", inputs: ins.map((i) => i.name), outputs: ["y"], name: "op", attrs: { axis } }], inputs: ins, inits: [], fusable: false };
     }
     case "Resize": {
       const mode = focus ? "linear" : r.pick(["nearest", "linear"]);

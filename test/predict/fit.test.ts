@@ -4,7 +4,7 @@ import { evaluateModel, fitKernelModel } from "../../src/predict/kernel-model.js
 import { mulberry32, splitByKey } from "../../src/predict/split.js";
 
 function work(loop: number, block: number, cuWork: number, items: number): Work {
-  return { loop, block, pixels: 1, taps: 1, cuWork, workGroups: items / 64, workItems: items, activeItems: items, insideShare: 1, rounds: 1, micro: 1, steps: loop, inputBytes: 0, inputs: 1, outputBytes: 0, weightBytes: 0, weightTraffic: 0, inputTraffic: 0, flops: 0, postElements: 0, oneRow: 0 };
+  return { loop, block, pixels: 1, taps: 1, cuWork, workGroups: items / 64, workItems: items, activeItems: items, insideShare: 1, rounds: 1, micro: 1, steps: loop, inputBytes: 0, inputs: 1, outputBytes: 0, weightBytes: 0, weightTraffic: 0, inputTraffic: 0, flops: 0, postElements: 0, oneRow: 0, tilePixels: 0 };
 }
 
 describe("fitting", () => {

@@ -53,6 +53,23 @@ describe("what a launch alone does not say", () => {
     expect(featureFn("rounds*micro*one_row")(workOf("cpu.gemm", conv({}), p))).toBe(0);
   });
 
+  it("counts the output pixels of the busiest thread's row tasks", () => {
+    const p = loadProfile("host-pocl");
+    const resize = (h: number, w: number, c: number): OpConfig => ({ ...conv({ kh: 1, kw: 1 }), op: "eltwise", onnxOp: "Resize", ih: h, iw: w, ic: c, oh: h, ow: w, oc: c });
+    // The same 12,288 elements as 32×48×8 and 32×24×16: twice the pixels, so a per-pixel term can tell them apart.
+    const narrow = workOf("cpu.resize", resize(32, 48, 8), p);
+    const wide = workOf("cpu.resize", resize(32, 24, 16), p);
+    expect(featureFn("rounds*micro")(narrow)).toBe(featureFn("rounds*micro")(wide));
+    expect(featureFn("rounds*pixels")(narrow)).toBe(32 * 48);
+    expect(featureFn("rounds*pixels")(wide)).toBe(32 * 24);
+    // A 3×3 pool over 16×16×24 on one thread: one task per output row of 16 pixels.
+    const pool = workOf("cpu.pool", { ...conv({}), op: "pool", ih: 16, iw: 16, ic: 24, oh: 16, ow: 16, oc: 24 }, p);
+    expect(featureFn("rounds*pixels")(pool)).toBe(16 * 16);
+    // A GEMM task is one mr-row tile; the GPU has no such tasks.
+    expect(featureFn("rounds*pixels")(workOf("cpu.gemm", conv({}), p))).toBe(Math.ceil(64 / 7) * 7);
+    expect(featureFn("rounds*pixels")(workOf("gpu.conv2d_direct", conv({}), p))).toBe(0);
+  });
+
   it("reads pad_top, dilation and onnx_op back from a samples CSV", () => {
     const csv = [
       "processor,op,kernel,n,ih,iw,ic,oh,ow,oc,kh,kw,sh,sw,groups,latency_ms,pad_top,dilation,onnx_op",
