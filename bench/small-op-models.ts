@@ -93,7 +93,7 @@ function main(argv: readonly string[]): void {
     const b = new GraphBuilder({ seed: 1000 + f, weights: true });
     let k = 0;
     const input = (shape: readonly number[]): Value => b.input(`x${k++}`, shape);
-    build(b, input).forEach((v, i) => b.output(v, `y${i}`));
+    for (const [i, v] of build(b, input).entries()) b.output(v, `y${i}`);
     const name = `small_${family}`;
     fs.writeFileSync(path.join(out, `${name}.onnx`), b.encode({ graphName: name, opset: 13, irVersion: 8, docString: `small-operator sweep: ${family}` }));
   });
