@@ -278,13 +278,22 @@ export class ElementGen {
         const inShape = this.input(0).shape;
         const r = inShape.length;
         const pads = node.attrs.pads ?? unsupported(node, "pads are not constant");
-        const j = this.multiIndex(stmts, this.outShape, "of");
+        // Rank 4: the output's own n, c, y, x (no division per element); other ranks: the multi-index of `of`.
+        const four = r === 4;
+        const j = four ? ["n", "c", "y", "x"] : this.multiIndex(stmts, this.outShape, "of");
         const st = strides(inShape);
         const src: string[] = [];
+        const at: string[] = [];
         const inside: string[] = [];
         j.forEach((v, k) => {
           const len = inShape[k] ?? 1;
+          if (four && (pads[k] ?? 0) === 0 && (pads[k + r] ?? 0) === 0) {
+            // An axis without padding reads the same index in every mode.
+            at.push(v);
+            return;
+          }
           const s = this.fresh("s");
+          at.push(s);
           stmts.push(`int ${s} = ${v} - ${I(pads[k] ?? 0)};`);
           const mode = node.attrs.mode;
           if (mode === "constant") inside.push(`${s} >= 0 && ${s} < ${I(len)}`);
@@ -296,7 +305,7 @@ export class ElementGen {
           } else stmts.push(`${s} = 0;`);
           src.push(`${s} * ${I(st[k] ?? 1)}`);
         });
-        const load = this.flat(0, src.join(" + ") || "0");
+        const load = four ? this.at(0, at[0]!, at[1]!, at[2]!, at[3]!) : this.flat(0, src.join(" + ") || "0");
         if (r === 0 || inside.length === 0) return { stmts, value: load };
         return { stmts, value: `((${inside.join(" && ")}) ? ${load} : ${F(node.attrs.value)})` };
       }

@@ -198,13 +198,14 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
         dilation: dil,
         padTop,
         activation: act,
+        onnxOp: node.op,
       };
       return build("pool", config, { kind: "window", fEff: (kh - 1) * dil + 1, stride: sh, padTop, inRows: x.h }, out);
     }
     case "GlobalAveragePool":
     case "GlobalMaxPool":
     case "ReduceMean": {
-      const config: OpConfig = { op: "pool", n: x.n, ih: x.h, iw: x.w, ic: x.c, oh: 1, ow: 1, oc: x.c, kh: x.h, kw: x.w, sh: 1, sw: 1, groups: 1, activation: act };
+      const config: OpConfig = { op: "pool", n: x.n, ih: x.h, iw: x.w, ic: x.c, oh: 1, ow: 1, oc: x.c, kh: x.h, kw: x.w, sh: 1, sw: 1, groups: 1, activation: act, onnxOp: node.op };
       return build("global_pool", config, all, { ...out, c: x.c, h: 1, w: 1 });
     }
     case "Gemm":

@@ -45,6 +45,8 @@ export interface OpConfig {
    * The ONNX operator an `eltwise` record stands for (Add, Concat, Resize, …).
    * It picks the implementation: XNNPACK or a generated C++ loop on the CPU,
    * the vectorised or the generic element kernel on the GPU. Absent: Add.
+   * A `pool` record names its operator too (MaxPool, AveragePool,
+   * GlobalAveragePool, …): the kernel is the same, the work per window is not.
    */
   readonly onnxOp?: string;
 }

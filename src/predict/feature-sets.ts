@@ -94,6 +94,8 @@ export const POCL_CANDIDATES: readonly Candidate[] = [
   { name: "pocl-active-inside-weights", features: [...POCL_ACTIVE, "loop*cu_active*inside", "weight_bytes"] },
   { name: "pocl-active-reads-inside", features: [...POCL_ACTIVE, "loop*cu_active*pixels", "loop*cu_active*slices", "weight_bytes", "loop*cu_active*inside"] },
   { name: "pocl-active-operands", features: [...POCL_ACTIVE, "operand_bytes"] },
+  // Operators that share an element kernel but not its work per item: a sigmoid's exp, a softmax's two passes over its axis.
+  { name: "pocl-active-operands-ops", features: [...POCL_ACTIVE, "operand_bytes", "op(Sigmoid)*cu_active", "op(Softmax)*cu_active", "op(Softmax)*rounds"] },
 ];
 
 const CPU_BASE: readonly Candidate[] = [
@@ -108,6 +110,11 @@ const CPU_BASE: readonly Candidate[] = [
   { name: "tiles-post-one-row-tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*one_row", "rounds*micro*steps*one_row", "post_elements"] },
   { name: "tiles-pixels", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels"] },
   { name: "tiles-pixels-operands", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs"] },
+  { name: "tiles-pixels-sigmoid", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs", "op(Sigmoid)*rounds*micro"] },
+  {
+    name: "tiles-pixels-pools",
+    features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "op(AveragePool)*rounds*micro*steps", "op(AveragePool)*rounds*pixels", "op(GlobalAveragePool)*rounds*micro*steps", "op(GlobalAveragePool)*rounds"],
+  },
 ];
 /** KiB of the K×nc weight panel past which its steps stream from beyond L2 (panelOver); cross-validation picks one. */
 const PANEL_SPILLS_KIB = [512, 1024, 2048];

@@ -45,6 +45,10 @@
  *                   pay per pixel (index maths, a pool window's setup) besides per element.
  *                   On host-pocl a nearest Resize to 32×48×8 took 6.96 µs and one to
  *                   32×32×16 3.17 µs: 4.5 and 3.1 ns a pixel, 0.57 and 0.19 ns an element
+ *   op(Name)*F      feature F where the operator is Name, else 0: one kernel id serves
+ *                   operators whose work per element differs. XNNPACK's sigmoid evaluates
+ *                   a rational approximation per element where relu is one max; its
+ *                   average pool divides every output by its own window count.
  *   post_elements   outputs of an activation XNNPACK cannot fuse (LeakyRelu,
  *                   HardSwish, Sigmoid), applied by the runtime in a pass of its own
  */
@@ -86,6 +90,8 @@ export interface Work {
   readonly oneRow: number;
   /** CPU: output pixels per task (CpuTiling.tilePixels); 0 on the GPU. */
   readonly tilePixels: number;
+  /** The operator's OpConfig.onnxOp, for the `op(Name)*feature` terms. */
+  readonly onnxOp?: string;
 }
 
 /** What a launch alone does not say: filter taps, the share of them inside the input, input tensors read. */
@@ -194,6 +200,8 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   "rounds*pixels": (w) => w.rounds * w.tilePixels,
 };
 
+/** `op(Name)*feature`: the feature where the operator is Name, else 0 (what one operator of a shared kernel adds). */
+const OP_ONLY = /^op\(([A-Za-z]+)\)\*(.+)$/;
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
 const PANEL_OVER = /^rounds\*micro\*steps_panel_over\((\d+)\)$/;
 const WAVE_ROUNDS = /^(loop\*|taps\*)?wave_rounds\((\d+)\)(\*block|\*pixels)?$/;
@@ -225,6 +233,12 @@ function waveRounds(w: Work, k: number): number {
 export function featureFn(name: string): FeatureFn | undefined {
   const fixed = FIXED[name];
   if (fixed !== undefined) return fixed;
+  const only = OP_ONLY.exec(name);
+  if (only !== null) {
+    const op = only[1];
+    const inner = featureFn(only[2] ?? "");
+    return inner === undefined ? undefined : (w) => (w.onnxOp === op ? inner(w) : 0);
+  }
   const m = HINGE.exec(name);
   if (m !== null) {
     const h = Number(m[1]);

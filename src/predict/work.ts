@@ -22,6 +22,11 @@ export function gpuSpecOf(gpu: GpuSection): GpuSpec {
 }
 
 export function workOf(kernel: string, c: OpConfig, p: Processors): Work {
+  const w = launchWork(kernel, c, p);
+  return c.onnxOp === undefined ? w : { ...w, onnxOp: c.onnxOp };
+}
+
+function launchWork(kernel: string, c: OpConfig, p: Processors): Work {
   if (kernel.startsWith("cpu.")) {
     const t = cpuTiling(c, { threads: p.cpu.threads, mr: p.cpu.xnnpack.mr, nr: p.cpu.xnnpack.nr, cr: p.cpu.xnnpack.cr }, kernel as CpuKernelId);
     // An activation XNNPACK does not fuse ("other": LeakyRelu, HardSwish, Sigmoid) is a pass over the outputs.

@@ -70,6 +70,21 @@ describe("what a launch alone does not say", () => {
     expect(featureFn("rounds*pixels")(workOf("gpu.conv2d_direct", conv({}), p))).toBe(0);
   });
 
+  it("prices one operator of a shared kernel with op(Name) terms", () => {
+    const p = loadProfile("host-pocl");
+    const eltwise = (onnxOp: string): OpConfig => ({ ...conv({ kh: 1, kw: 1 }), op: "eltwise", onnxOp });
+    const sigmoid = workOf("cpu.eltwise", eltwise("Sigmoid"), p);
+    const relu = workOf("cpu.eltwise", eltwise("Relu"), p);
+    expect(featureFn("op(Sigmoid)*rounds*micro")(sigmoid)).toBe(featureFn("rounds*micro")(sigmoid));
+    expect(featureFn("op(Sigmoid)*rounds*micro")(relu)).toBe(0);
+    expect(featureFn("op(Softmax)*cu_active")(workOf("gpu.element", eltwise("Softmax"), p))).toBeGreaterThan(0);
+    expect(lookup("op(Sigmoid)*no_such_feature")).toBeUndefined();
+    // Pool records name their operator (kernels/from-ir.ts), so an average pool's divisions can be priced apart.
+    const pool = (onnxOp: string): OpConfig => ({ ...conv({}), op: "pool", ih: 16, iw: 16, oh: 8, ow: 8, sh: 2, sw: 2, onnxOp });
+    expect(featureFn("op(AveragePool)*rounds*micro*steps")(workOf("cpu.pool", pool("AveragePool"), p))).toBeGreaterThan(0);
+    expect(featureFn("op(AveragePool)*rounds*micro*steps")(workOf("cpu.pool", pool("MaxPool"), p))).toBe(0);
+  });
+
   it("reads pad_top, dilation and onnx_op back from a samples CSV", () => {
     const csv = [
       "processor,op,kernel,n,ih,iw,ic,oh,ow,oc,kh,kw,sh,sw,groups,latency_ms,pad_top,dilation,onnx_op",
