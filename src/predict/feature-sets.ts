@@ -111,9 +111,18 @@ const CPU_BASE: readonly Candidate[] = [
   { name: "tiles-pixels", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels"] },
   { name: "tiles-pixels-operands", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs"] },
   { name: "tiles-pixels-sigmoid", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs", "op(Sigmoid)*rounds*micro"] },
+  ...[32, 64].map((kib): Candidate => ({
+    name: `tiles-pixels-sigmoid-l1-${kib}`,
+    features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs", "op(Sigmoid)*rounds*micro", `io_bytes_over(${kib})`],
+  })),
   {
     name: "tiles-pixels-pools",
     features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "op(AveragePool)*rounds*micro*steps", "op(AveragePool)*rounds*pixels", "op(GlobalAveragePool)*rounds*micro*steps", "op(GlobalAveragePool)*rounds"],
+  },
+  // The same with the window's element reads (flops of a pool): a 16-lane tile of 4 channels costs less than one of 16.
+  {
+    name: "tiles-pixels-pools-elements",
+    features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "flops", "op(AveragePool)*rounds*micro*steps", "op(AveragePool)*rounds*pixels", "op(GlobalAveragePool)*flops", "op(GlobalAveragePool)*rounds"],
   },
 ];
 /** KiB of the K×nc weight panel past which its steps stream from beyond L2 (panelOver); cross-validation picks one. */

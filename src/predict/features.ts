@@ -202,6 +202,8 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
 
 /** `op(Name)*feature`: the feature where the operator is Name, else 0 (what one operator of a shared kernel adds). */
 const OP_ONLY = /^op\(([A-Za-z]+)\)\*(.+)$/;
+/** `io_bytes_over(KiB)`: the bytes an operator reads and writes past KiB (what no longer fits the L1 data cache). */
+const IO_OVER = /^io_bytes_over\((\d+)\)$/;
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
 const PANEL_OVER = /^rounds\*micro\*steps_panel_over\((\d+)\)$/;
 const WAVE_ROUNDS = /^(loop\*|taps\*)?wave_rounds\((\d+)\)(\*block|\*pixels)?$/;
@@ -243,6 +245,11 @@ export function featureFn(name: string): FeatureFn | undefined {
   if (m !== null) {
     const h = Number(m[1]);
     return (w) => w.loop * Math.max(h, w.cuWork);
+  }
+  const io = IO_OVER.exec(name);
+  if (io !== null) {
+    const bytes = Number(io[1]) * 1024;
+    return (w) => Math.max(0, w.inputBytes * w.inputs + w.outputBytes - bytes);
   }
   const po = PANEL_OVER.exec(name);
   if (po !== null) {

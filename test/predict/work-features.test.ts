@@ -79,6 +79,10 @@ describe("what a launch alone does not say", () => {
     expect(featureFn("op(Sigmoid)*rounds*micro")(relu)).toBe(0);
     expect(featureFn("op(Softmax)*cu_active")(workOf("gpu.element", eltwise("Softmax"), p))).toBeGreaterThan(0);
     expect(lookup("op(Sigmoid)*no_such_feature")).toBeUndefined();
+    // What an Add of two 8×8×16 tensors reads and writes past 32 KiB: 3 × 4 KiB fit, so nothing; 48×48×16 spills.
+    expect(featureFn("io_bytes_over(32)")(workOf("cpu.eltwise", eltwise("Add"), p))).toBe(0);
+    const big = workOf("cpu.eltwise", { ...eltwise("Add"), ih: 48, iw: 48, oh: 48, ow: 48 }, p);
+    expect(featureFn("io_bytes_over(32)")(big)).toBe(3 * 48 * 48 * 16 * 4 - 32 * 1024);
     // Pool records name their operator (kernels/from-ir.ts), so an average pool's divisions can be priced apart.
     const pool = (onnxOp: string): OpConfig => ({ ...conv({}), op: "pool", ih: 16, iw: 16, oh: 8, ow: 8, sh: 2, sw: 2, onnxOp });
     expect(featureFn("op(AveragePool)*rounds*micro*steps")(workOf("cpu.pool", pool("AveragePool"), p))).toBeGreaterThan(0);
