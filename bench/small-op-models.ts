@@ -54,9 +54,9 @@ const FAMILIES: Readonly<Record<string, Family>> = {
       return [b.resize(`nearest${i}`, x, 2, "absent"), linear];
     }),
   pad: (b, input) =>
-    SHAPES.slice(0, 6).flatMap(([c, h, w], i) => {
+    SHAPES.flatMap(([c, h, w], i) => {
       const x = input([1, c, h, w]);
-      return [b.pad(`reflect${i}`, x, 1 + (i % 3), "reflect"), b.pad(`constant${i}`, x, 1 + (i % 2), "constant")];
+      return [b.pad(`reflect${i}`, x, 1 + (i % 3), "reflect"), b.pad(`constant${i}`, x, 1 + (i % 2), "constant"), b.pad(`edge${i}`, x, 1 + ((i + 1) % 3), "edge")];
     }),
   softmax: (b, input) => [
     ...SHAPES.slice(0, 4).map(([c, h, w], i) => b.softmax(`softmax_c${i}`, input([1, c, h, w]), 1)),

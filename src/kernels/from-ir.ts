@@ -238,7 +238,7 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
       const rank = outShape.length;
       const onlySpatial = rank === 4 && [0, 1, 4, 5].every((i) => (pads[i] ?? 0) === 0);
       const rowMap: RowMap = onlySpatial ? { kind: "pad", top: pads[2] ?? 0, mode: node.attrs.mode, inRows: x.h } : all;
-      return build("pad", eltwiseConfig(node, out), rowMap, out);
+      return build("pad", { ...eltwiseConfig(node, out), mode: node.attrs.mode }, rowMap, out);
     }
     case "Softmax":
       return build("softmax", eltwiseConfig(node, out), all, out);

@@ -52,9 +52,9 @@ export interface CostOptions {
   readonly gpuStorage: Storage;
 }
 
-/** Every field a prediction reads: onnxOp picks an element-wise operator's kernel and its input count. */
+/** Every field a prediction reads: onnxOp picks an element-wise operator's kernel and its input count; mode is Pad's. */
 function configKey(c: OpConfig): string {
-  return `${c.op},${c.n},${c.ih},${c.iw},${c.ic},${c.oh},${c.ow},${c.oc},${c.kh},${c.kw},${c.sh},${c.sw},${c.groups},${c.dilation ?? 1},${c.padTop ?? 0},${c.activation ?? "none"},${c.onnxOp ?? ""}`;
+  return `${c.op},${c.n},${c.ih},${c.iw},${c.ic},${c.oh},${c.ow},${c.oc},${c.kh},${c.kw},${c.sh},${c.sw},${c.groups},${c.dilation ?? 1},${c.padTop ?? 0},${c.activation ?? "none"},${c.onnxOp ?? ""},${c.mode ?? ""}`;
 }
 
 export class CostModel {

@@ -50,7 +50,7 @@ export function sliceRows(c: OpConfig, a: number, b: number): OpConfig {
 
 /** A copy with new rows/channels, written out field by field (spreads are slow on this hot path). */
 function withShape(c: OpConfig, ih: number, oh: number, ic: number, oc: number, groups: number, padTop: number): OpConfig {
-  return { op: c.op, n: c.n, ih, iw: c.iw, ic, oh, ow: c.ow, oc, kh: c.kh, kw: c.kw, sh: c.sh, sw: c.sw, groups, dilation: c.dilation ?? 1, padTop, activation: c.activation ?? "none", onnxOp: c.onnxOp };
+  return { op: c.op, n: c.n, ih, iw: c.iw, ic, oh, ow: c.ow, oc, kh: c.kh, kw: c.kw, sh: c.sh, sw: c.sw, groups, dilation: c.dilation ?? 1, padTop, activation: c.activation ?? "none", onnxOp: c.onnxOp, mode: c.mode };
 }
 
 /** The operator restricted to `oc` output channels (depthwise also slices its input). */

@@ -95,7 +95,7 @@ export const POCL_CANDIDATES: readonly Candidate[] = [
   { name: "pocl-active-reads-inside", features: [...POCL_ACTIVE, "loop*cu_active*pixels", "loop*cu_active*slices", "weight_bytes", "loop*cu_active*inside"] },
   { name: "pocl-active-operands", features: [...POCL_ACTIVE, "operand_bytes"] },
   // Operators that share an element kernel but not its work per item: a sigmoid's exp, a softmax's two passes over its axis.
-  { name: "pocl-active-operands-ops", features: [...POCL_ACTIVE, "operand_bytes", "op(Sigmoid)*cu_active", "op(Softmax)*cu_active", "op(Softmax)*rounds"] },
+  { name: "pocl-active-operands-ops", features: [...POCL_ACTIVE, "operand_bytes", "op(Sigmoid)*cu_active", "op(Softmax)*cu_active", "op(Softmax)*rounds", "mode(constant)*cu_active"] },
 ];
 
 const CPU_BASE: readonly Candidate[] = [
@@ -110,6 +110,7 @@ const CPU_BASE: readonly Candidate[] = [
   { name: "tiles-post-one-row-tiles", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*micro*one_row", "rounds*micro*steps*one_row", "post_elements"] },
   { name: "tiles-pixels", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels"] },
   { name: "tiles-pixels-operands", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs"] },
+  { name: "tiles-pixels-pad", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "mode(constant)*rounds*micro", "mode(constant)*rounds*pixels"] },
   { name: "tiles-pixels-sigmoid", features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "operand_bytes", "inputs", "op(Sigmoid)*rounds*micro"] },
   ...[32, 64].map((kib): Candidate => ({
     name: `tiles-pixels-sigmoid-l1-${kib}`,

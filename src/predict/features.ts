@@ -45,7 +45,7 @@
  *                   pay per pixel (index maths, a pool window's setup) besides per element.
  *                   On host-pocl a nearest Resize to 32×48×8 took 6.96 µs and one to
  *                   32×32×16 3.17 µs: 4.5 and 3.1 ns a pixel, 0.57 and 0.19 ns an element
- *   op(Name)*F      feature F where the operator is Name, else 0: one kernel id serves
+ *   op(Name)*F, mode(name)*F   feature F where the operator (Pad's mode) is Name, else 0: one kernel id serves
  *                   operators whose work per element differs. XNNPACK's sigmoid evaluates
  *                   a rational approximation per element where relu is one max; its
  *                   average pool divides every output by its own window count.
@@ -90,8 +90,9 @@ export interface Work {
   readonly oneRow: number;
   /** CPU: output pixels per task (CpuTiling.tilePixels); 0 on the GPU. */
   readonly tilePixels: number;
-  /** The operator's OpConfig.onnxOp, for the `op(Name)*feature` terms. */
-  readonly onnxOp?: string;
+  /** The operator's OpConfig.onnxOp and mode, for the `op(Name)*feature` and `mode(name)*feature` terms. */
+  readonly onnxOp?: string | undefined;
+  readonly mode?: string | undefined;
 }
 
 /** What a launch alone does not say: filter taps, the share of them inside the input, input tensors read. */
@@ -200,8 +201,8 @@ const FIXED: Readonly<Record<string, FeatureFn>> = {
   "rounds*pixels": (w) => w.rounds * w.tilePixels,
 };
 
-/** `op(Name)*feature`: the feature where the operator is Name, else 0 (what one operator of a shared kernel adds). */
-const OP_ONLY = /^op\(([A-Za-z]+)\)\*(.+)$/;
+/** `op(Name)*feature` / `mode(name)*feature`: the feature where the operator (its mode) is Name, else 0 (what one operator of a shared kernel adds). */
+const OP_ONLY = /^(op|mode)\(([A-Za-z]+)\)\*(.+)$/;
 /** `io_bytes_over(KiB)`: the bytes an operator reads and writes past KiB (what no longer fits the L1 data cache). */
 const IO_OVER = /^io_bytes_over\((\d+)\)$/;
 const HINGE = /^loop\*max\(cu_work,(\d+(?:\.\d+)?)\)$/;
@@ -237,9 +238,10 @@ export function featureFn(name: string): FeatureFn | undefined {
   if (fixed !== undefined) return fixed;
   const only = OP_ONLY.exec(name);
   if (only !== null) {
-    const op = only[1];
-    const inner = featureFn(only[2] ?? "");
-    return inner === undefined ? undefined : (w) => (w.onnxOp === op ? inner(w) : 0);
+    const value = only[2];
+    const inner = featureFn(only[3] ?? "");
+    if (inner === undefined) return undefined;
+    return only[1] === "op" ? (w) => (w.onnxOp === value ? inner(w) : 0) : (w) => (w.mode === value ? inner(w) : 0);
   }
   const m = HINGE.exec(name);
   if (m !== null) {

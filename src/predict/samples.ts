@@ -78,6 +78,7 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
     const padTop = optionalInt("pad_top", 0);
     const dilation = optionalInt("dilation", 1);
     const onnxOp = index.has("onnx_op") ? cell("onnx_op") : "";
+    const mode = index.has("mode") ? cell("mode") : "";
     const config: OpConfig = {
       op: op as OpKind,
       n: ints.n!,
@@ -96,6 +97,7 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
       ...(padTop === undefined ? {} : { padTop }),
       ...(dilation === undefined ? {} : { dilation }),
       ...(onnxOp === "" ? {} : { onnxOp }),
+      ...(mode === "" ? {} : { mode }),
     };
     const sdText = index.has("stdev_ms") ? cell("stdev_ms") : "";
     const stdevMs = sdText === "" ? Number.NaN : Number(sdText);

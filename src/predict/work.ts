@@ -23,7 +23,7 @@ export function gpuSpecOf(gpu: GpuSection): GpuSpec {
 
 export function workOf(kernel: string, c: OpConfig, p: Processors): Work {
   const w = launchWork(kernel, c, p);
-  return c.onnxOp === undefined ? w : { ...w, onnxOp: c.onnxOp };
+  return c.onnxOp === undefined && c.mode === undefined ? w : { ...w, onnxOp: c.onnxOp, mode: c.mode };
 }
 
 function launchWork(kernel: string, c: OpConfig, p: Processors): Work {

@@ -123,7 +123,7 @@ export function collectSamples(
   return { samples, missing };
 }
 
-export const SAMPLE_COLUMNS = ["processor", "op", "kernel", "n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "groups", "latency_ms", "dim", "ratio", "rounds", "stdev_ms", "pad_top", "dilation", "activation", "case", "source", "onnx_op"] as const;
+export const SAMPLE_COLUMNS = ["processor", "op", "kernel", "n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "groups", "latency_ms", "dim", "ratio", "rounds", "stdev_ms", "pad_top", "dilation", "activation", "case", "source", "onnx_op", "mode"] as const;
 
 const csvCell = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const num = (x: number): string => String(Number(x.toPrecision(6)));
@@ -161,6 +161,7 @@ export function formatProfileCsv(samples: readonly ProfileSample[]): string {
         csvCell(s.caseName),
         csvCell(s.source),
         csvCell(c.onnxOp ?? ""),
+        csvCell(c.mode ?? ""),
       ].join(","),
     );
   }

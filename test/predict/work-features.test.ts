@@ -87,18 +87,25 @@ describe("what a launch alone does not say", () => {
     const pool = (onnxOp: string): OpConfig => ({ ...conv({}), op: "pool", ih: 16, iw: 16, oh: 8, ow: 8, sh: 2, sw: 2, onnxOp });
     expect(featureFn("op(AveragePool)*rounds*micro*steps")(workOf("cpu.pool", pool("AveragePool"), p))).toBeGreaterThan(0);
     expect(featureFn("op(AveragePool)*rounds*micro*steps")(workOf("cpu.pool", pool("MaxPool"), p))).toBe(0);
+    // Pad's mode: a constant pad's bounds test costs per pixel what a reflect pad's index maths does not.
+    const pad = (mode: string): OpConfig => ({ ...eltwise("Pad"), mode });
+    expect(featureFn("mode(constant)*rounds*pixels")(workOf("cpu.pad", pad("constant"), p))).toBe(8 * 8);
+    expect(featureFn("mode(constant)*rounds*pixels")(workOf("cpu.pad", pad("reflect"), p))).toBe(0);
   });
 
   it("reads pad_top, dilation and onnx_op back from a samples CSV", () => {
     const csv = [
-      "processor,op,kernel,n,ih,iw,ic,oh,ow,oc,kh,kw,sh,sw,groups,latency_ms,pad_top,dilation,onnx_op",
-      "gpu,eltwise,gpu.eltwise,1,4,4,8,4,4,8,1,1,1,1,1,0.01,0,1,Relu",
-      "gpu,conv2d,gpu.conv2d_direct,1,6,4,8,4,4,8,3,3,1,1,1,0.02,1,2,",
+      "processor,op,kernel,n,ih,iw,ic,oh,ow,oc,kh,kw,sh,sw,groups,latency_ms,pad_top,dilation,onnx_op,mode",
+      "gpu,eltwise,gpu.eltwise,1,4,4,8,4,4,8,1,1,1,1,1,0.01,0,1,Relu,",
+      "gpu,conv2d,gpu.conv2d_direct,1,6,4,8,4,4,8,3,3,1,1,1,0.02,1,2,,",
+      "cpu,eltwise,cpu.pad,1,6,6,8,6,6,8,1,1,1,1,1,0.001,0,1,Pad,reflect",
     ].join("\n");
-    const [relu, dilated] = parseSamplesCsv(csv, "s.csv");
+    const [relu, dilated, pad] = parseSamplesCsv(csv, "s.csv");
     expect(relu!.config.onnxOp).toBe("Relu");
+    expect(relu!.config.mode).toBeUndefined();
+    expect(pad!.config).toMatchObject({ onnxOp: "Pad", mode: "reflect" });
     expect(dilated!.config).toMatchObject({ padTop: 1, dilation: 2 });
     expect(dilated!.config.onnxOp).toBeUndefined();
-    expect(() => parseSamplesCsv(csv.replace(",0.02,1,2,", ",0.02,-1,2,"), "s.csv")).toThrow(expect.objectContaining({ code: "CODL-E062" }));
+    expect(() => parseSamplesCsv(csv.replace(",0.02,1,2,,", ",0.02,-1,2,,"), "s.csv")).toThrow(expect.objectContaining({ code: "CODL-E062" }));
   });
 });
