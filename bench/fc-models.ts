@@ -9,18 +9,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GraphBuilder } from "../fixtures/builder.js";
+import { outDirArg } from "./files.js";
 
 const KS = [1024, 2048, 4096, 8192, 16384];
 const NS = [1024, 4096];
 
 function main(argv: readonly string[]): void {
-  const at = argv.indexOf("--out");
-  const out = at >= 0 ? argv[at + 1] : undefined;
-  if (out === undefined) {
-    process.stderr.write("usage: node dist/bench/fc-models.js --out DIR\n");
-    process.exit(2);
-  }
-  fs.mkdirSync(out, { recursive: true });
+  const out = outDirArg(argv, "fc-models");
   for (const k of KS) {
     for (const n of NS) {
       const b = new GraphBuilder({ seed: k * 7 + n, weights: true });

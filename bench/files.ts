@@ -3,6 +3,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+/** The folder a model-writing script was given (`--out DIR`), created; without one, usage and exit 2. */
+export function outDirArg(argv: readonly string[], script: string): string {
+  const at = argv.indexOf("--out");
+  const out = at >= 0 ? argv[at + 1] : undefined;
+  if (out === undefined) {
+    process.stderr.write(`usage: node dist/bench/${script}.js --out DIR\n`);
+    process.exit(2);
+  }
+  fs.mkdirSync(out, { recursive: true });
+  return out;
+}
+
 /** Writes the file unless it already holds these bytes (so rebuilds stay incremental). */
 export function writeIfChanged(file: string, bytes: Uint8Array | string): void {
   const next = typeof bytes === "string" ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

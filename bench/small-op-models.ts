@@ -13,6 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { attr, GraphBuilder, type Value } from "../fixtures/builder.js";
+import { outDirArg } from "./files.js";
 
 type Family = (b: GraphBuilder, input: (shape: readonly number[]) => Value) => Value[];
 
@@ -82,13 +83,7 @@ const FAMILIES: Readonly<Record<string, Family>> = {
 };
 
 function main(argv: readonly string[]): void {
-  const at = argv.indexOf("--out");
-  const out = at >= 0 ? argv[at + 1] : undefined;
-  if (out === undefined) {
-    process.stderr.write("usage: node dist/bench/small-op-models.js --out DIR\n");
-    process.exit(2);
-  }
-  fs.mkdirSync(out, { recursive: true });
+  const out = outDirArg(argv, "small-op-models");
   Object.entries(FAMILIES).forEach(([family, build], f) => {
     const b = new GraphBuilder({ seed: 1000 + f, weights: true });
     let k = 0;
