@@ -95,11 +95,13 @@ export interface Work {
   readonly mode?: string | undefined;
 }
 
-/** What a launch alone does not say: filter taps, the share of them inside the input, input tensors read. */
+/** What a launch alone does not say: filter taps, the share of them inside the input, input tensors read, the operator and its mode. */
 export interface WorkShape {
   readonly taps?: number;
   readonly insideShare?: number;
   readonly inputs?: number;
+  readonly onnxOp?: string | undefined;
+  readonly mode?: string | undefined;
 }
 
 export function gpuWork(l: GpuLaunch, flops: number, shape: WorkShape = {}): Work {
@@ -130,10 +132,12 @@ export function gpuWork(l: GpuLaunch, flops: number, shape: WorkShape = {}): Wor
     postElements: 0,
     oneRow: 0,
     tilePixels: 0,
+    onnxOp: shape.onnxOp,
+    mode: shape.mode,
   };
 }
 
-export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number, postElements = 0, inputs = 1): Work {
+export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; weights: number }, flops: number, postElements = 0, shape: WorkShape = {}): Work {
   return {
     loop: t.steps,
     block: t.mr * t.nr,
@@ -148,7 +152,7 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     micro: t.microPerTile,
     steps: t.steps,
     inputBytes: bytes.input,
-    inputs,
+    inputs: shape.inputs ?? 1,
     outputBytes: bytes.output,
     weightBytes: bytes.weights,
     weightTraffic: bytes.weights,
@@ -157,6 +161,8 @@ export function cpuWork(t: CpuTiling, bytes: { input: number; output: number; we
     postElements,
     oneRow: t.kernel === "cpu.gemm" && t.mr === 1 ? 1 : 0,
     tilePixels: t.tilePixels,
+    onnxOp: shape.onnxOp,
+    mode: shape.mode,
   };
 }
 

@@ -22,19 +22,14 @@ export function gpuSpecOf(gpu: GpuSection): GpuSpec {
 }
 
 export function workOf(kernel: string, c: OpConfig, p: Processors): Work {
-  const w = launchWork(kernel, c, p);
-  return c.onnxOp === undefined && c.mode === undefined ? w : { ...w, onnxOp: c.onnxOp, mode: c.mode };
-}
-
-function launchWork(kernel: string, c: OpConfig, p: Processors): Work {
   if (kernel.startsWith("cpu.")) {
     const t = cpuTiling(c, { threads: p.cpu.threads, mr: p.cpu.xnnpack.mr, nr: p.cpu.xnnpack.nr, cr: p.cpu.xnnpack.cr }, kernel as CpuKernelId);
     // An activation XNNPACK does not fuse ("other": LeakyRelu, HardSwish, Sigmoid) is a pass over the outputs.
     const post = (kernel === "cpu.gemm" || kernel === "cpu.dwconv") && c.activation === "other" ? c.n * c.oh * c.ow * c.oc : 0;
-    return cpuWork(t, tensorBytes(c, 4), flops(c), post, eltwiseInputs(c));
+    return cpuWork(t, tensorBytes(c, 4), flops(c), post, { inputs: eltwiseInputs(c), onnxOp: c.onnxOp, mode: c.mode });
   }
-  if (kernel.startsWith("tflite.")) return gpuWork(tfliteLaunch(kernel, c, p.gpu), flops(c), { taps: c.kh * c.kw });
-  return gpuWork(gpuLaunch(c, p.gpu, kernel as GpuKernelId), flops(c), { taps: c.kh * c.kw, insideShare: insideTapShare(c), inputs: eltwiseInputs(c) });
+  if (kernel.startsWith("tflite.")) return gpuWork(tfliteLaunch(kernel, c, p.gpu), flops(c), { taps: c.kh * c.kw, onnxOp: c.onnxOp, mode: c.mode });
+  return gpuWork(gpuLaunch(c, p.gpu, kernel as GpuKernelId), flops(c), { taps: c.kh * c.kw, insideShare: insideTapShare(c), inputs: eltwiseInputs(c), onnxOp: c.onnxOp, mode: c.mode });
 }
 
 /** Filter taps of one dimension that land inside the input, summed over its outputs (closed form per tap). */

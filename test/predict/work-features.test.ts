@@ -104,6 +104,7 @@ describe("what a launch alone does not say", () => {
     expect(relu!.config.onnxOp).toBe("Relu");
     expect(relu!.config.mode).toBeUndefined();
     expect(pad!.config).toMatchObject({ onnxOp: "Pad", mode: "reflect" });
+    expect(() => parseSamplesCsv(csv.replace(",Pad,reflect", ",Pad,mirror"), "s.csv")).toThrow(expect.objectContaining({ code: "CODL-E062" }));
     expect(dilated!.config).toMatchObject({ padTop: 1, dilation: 2 });
     expect(dilated!.config.onnxOp).toBeUndefined();
     expect(() => parseSamplesCsv(csv.replace(",0.02,1,2,,", ",0.02,-1,2,,"), "s.csv")).toThrow(expect.objectContaining({ code: "CODL-E062" }));

@@ -45,8 +45,11 @@ export interface ResizeAttrs {
   readonly sizes: readonly number[] | undefined;
 }
 
+/** ONNX Pad's modes; also the values of a samples CSV's `mode` column. */
+export const PAD_MODES = ["constant", "reflect", "edge", "wrap"] as const;
+
 export interface PadAttrs {
-  readonly mode: "constant" | "reflect" | "edge" | "wrap";
+  readonly mode: (typeof PAD_MODES)[number];
   /** ONNX order: all begins, then all ends, over every axis; from an input in opset ≥ 11. */
   readonly pads: readonly number[] | undefined;
   readonly value: number;

@@ -9,7 +9,7 @@
  */
 
 import type { Node, RawAttrs } from "../graph.js";
-import type { AttrMap, AutoPad, ConvAttrs, KnownOp, PoolAttrs } from "./attrs.js";
+import { type AttrMap, type AutoPad, type ConvAttrs, type KnownOp, PAD_MODES, type PoolAttrs } from "./attrs.js";
 import { AttrReader } from "./attrs-read.js";
 
 export interface NodeSource {
@@ -95,7 +95,7 @@ const PARSERS: ParserTable = {
     };
   },
   Pad: (r) => ({
-    mode: r.oneOf("mode", ["constant", "reflect", "edge", "wrap"], "constant"),
+    mode: r.oneOf("mode", PAD_MODES, "constant"),
     pads: r.ints("pads") ?? r.ints("paddings"),
     value: r.float("value", 0),
   }),
