@@ -1,0 +1,60 @@
+/**
+ * Replaces a profile's calibration entries of some kernels with the profile
+ * harness's measurement of the same operator configuration, after the code
+ * those kernels generate changed and the traces the entries came from went
+ * stale (BENCHMARKS.md, issue 6, ninth session: Concat and Pad loops). An
+ * entry whose configuration the samples CSV lacks is dropped, so the kernel
+ * model prices it. Where several rows measure one configuration, the lowest
+ * is kept (as `codl profile --collect`'s min-pass does).
+ *
+ *   npx tsc -p . && node dist/bench/calibrate-from-samples.js --profile P.json --samples S.csv \
+ *     --kernels cpu.concat,cpu.pad --runs 10 --note "…"
+ *
+ * Rewrites P.json in place; prints what it replaced and dropped.
+ */
+import * as fs from "node:fs";
+import { configKey } from "../src/kernels/op-config.js";
+import { parseSamplesCsv } from "../src/predict/samples.js";
+
+function opt(argv: readonly string[], name: string): string {
+  const at = argv.indexOf(`--${name}`);
+  const v = at >= 0 ? argv[at + 1] : undefined;
+  if (v === undefined) {
+    process.stderr.write("usage: node dist/bench/calibrate-from-samples.js --profile P.json --samples S.csv --kernels k1,k2 --runs N --note TEXT\n");
+    process.exit(2);
+  }
+  return v;
+}
+
+interface CalibratedOp {
+  readonly processor: string;
+  readonly key: string;
+  readonly ms: number;
+  readonly runs: number;
+}
+
+function main(argv: readonly string[]): void {
+  const profilePath = opt(argv, "profile");
+  const samplesPath = opt(argv, "samples");
+  const kernels = new Set(opt(argv, "kernels").split(","));
+  const runs = Number(opt(argv, "runs"));
+  const note = opt(argv, "note");
+  const profile = JSON.parse(fs.readFileSync(profilePath, "utf8")) as { calibration: { source: string; ops: CalibratedOp[] } };
+  const lowest = new Map<string, number>();
+  for (const s of parseSamplesCsv(fs.readFileSync(samplesPath, "utf8"), samplesPath)) {
+    if (!kernels.has(s.kernel)) continue;
+    const key = `${s.processor}|${configKey(s.config, s.kernel)}`;
+    lowest.set(key, Math.min(lowest.get(key) ?? Number.POSITIVE_INFINITY, s.latencyMs));
+  }
+  const kernelOf = (key: string): string => key.split(",")[1] ?? "";
+  profile.calibration.ops = profile.calibration.ops.flatMap((o) => {
+    if (!kernels.has(kernelOf(o.key))) return [o];
+    const ms = lowest.get(`${o.processor}|${o.key}`);
+    process.stdout.write(`${ms === undefined ? "dropped " : "replaced"} ${o.processor} ${o.key} ${o.ms}${ms === undefined ? "" : ` -> ${ms}`}\n`);
+    return ms === undefined ? [] : [{ ...o, ms, runs }];
+  });
+  if (!profile.calibration.source.includes(note)) profile.calibration.source += `; ${note}`;
+  fs.writeFileSync(profilePath, `${JSON.stringify(profile, null, 2)}\n`);
+}
+
+main(process.argv.slice(2));
