@@ -82,6 +82,7 @@ export const CATALOGUE = {
   "CODL-E093": { exit: 2, template: "invalid --gpu-precision '{value}'", hint: "use fp32 (the default) or fp16" },
   "CODL-E094": { exit: 2, template: "cannot write {path}: {cause}", hint: "check that the parent folder exists and is writable" },
   "CODL-E095": { exit: 2, template: "--fp16-tolerance {value} is not a number in (0, 1]", hint: "the largest estimated binary16 error, relative to an output's range, that --gpu-precision fp16 accepts (default 1e-2)" },
+  "CODL-E096": { exit: 3, template: "graph {kind} '{name}' has rank {rank}", hint: "the runtime takes graph inputs and outputs of rank 1 to 4; reshape to 4-D or fewer before export (inner tensors may have any rank)" },
   // Internal
   "CODL-E100": { exit: 1, template: "internal error: {cause}", hint: "please report this with the model and --debug output" },
 } as const satisfies Record<string, Entry>;

@@ -7,8 +7,9 @@
  * CPU tensors are whole-tensor NHWC buffers; a kernel writes only its part.
  */
 
+import { bufferStrides, layoutIsCopy } from "../kernels/layout.js";
 import { intLit as I } from "./c-text.js";
-import { ElementGen } from "./element.js";
+import { dims4, ElementGen } from "./element.js";
 import type { OpContext } from "./op-context.js";
 import { xnnpackHalf } from "./cpu-xnnpack.js";
 
@@ -41,7 +42,124 @@ export function cpuOutputView(ctx: OpContext): CpuViewSpec {
 }
 
 export function emitCpuHalf(ctx: OpContext): CpuHalfSpec {
-  return xnnpackHalf(ctx) ?? customHalf(ctx);
+  return xnnpackHalf(ctx) ?? layoutHalf(ctx) ?? softmaxHalf(ctx) ?? customHalf(ctx);
+}
+
+const LAYOUT_OPS: ReadonlySet<string> = new Set(["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
+
+/** The operator whole on the CPU from a data input in slot 0, with no fused activation: its input, else undefined. */
+function wholeFromData(ctx: OpContext): { id: number; shape: readonly number[] } | undefined {
+  const r = ctx.op.cpu!;
+  const x = ctx.tensor(0);
+  if (x === undefined || ctx.isConst(0) || ctx.node.activation !== undefined) return undefined;
+  return ctx.op.dim !== "OC" && r[0] === 0 && r[1] === ctx.out.dims.h ? x : undefined;
+}
+
+function customSpec(ctx: OpContext, input: number, comment: string, body: readonly string[]): CpuHalfSpec {
+  const name = `cpu_${ctx.label()}`;
+  const code = [`// ${ctx.label()}: ${ctx.node.op}; CPU, whole: ${comment}`, `void ${name}(const CpuCall& call) {`, "  const float* in = call.inputs[0];", "  float* out = call.output;", ...body, "}"].join("\n");
+  return { kind: "kCustom", inputs: [{ tensor: input, row0: 0, rows: 0, ch0: 0, chs: 0 }], output: cpuOutputView(ctx), fields: { weights: -1, bias: -1 }, custom: { name, code } };
+}
+
+/** Nested loops over the axes of `dims` longer than 1, as `for` heads (index names `${v}k`) and the index terms `v·stride`. */
+function loopsOver(v: string, dims: readonly number[], strides: readonly number[]): { heads: string[]; terms: string[] } {
+  const heads: string[] = [];
+  const terms: string[] = [];
+  dims.forEach((d, k) => {
+    if (d <= 1) return;
+    heads.push(`for (int ${v}${k} = 0; ${v}${k} < ${I(d)}; ${v}${k}++)`);
+    terms.push(`${v}${k} * ${I(strides[k] ?? 0)}`);
+  });
+  return { heads, terms };
+}
+
+/**
+ * Transpose, Reshape, Flatten, Squeeze and Unsqueeze: element moves between
+ * two NHWC buffers (kernels/layout.ts) with no division per element. One
+ * copy when the order is kept; a Transpose walks its output with the
+ * permuted input steps; a reshape walks its input in logical order and
+ * steps an odometer over the output's axes. The element loop this replaces
+ * rebuilt four coordinates from the flat index with a division each.
+ */
+function layoutHalf(ctx: OpContext): CpuHalfSpec | undefined {
+  const node = ctx.node;
+  const x = LAYOUT_OPS.has(node.op) ? wholeFromData(ctx) : undefined;
+  if (x === undefined) return undefined;
+  const outShape = ctx.out.shape;
+  const total = outShape.reduce((p, d) => p * d, 1);
+  const perm = node.op === "Transpose" ? (node.attrs.perm ?? [...x.shape.keys()].reverse()) : undefined;
+  if (layoutIsCopy(x.shape, outShape, perm)) {
+    return customSpec(ctx, x.id, "the buffer's order is kept, one copy", [`  for (int i = 0; i < ${I(total)}; i++) out[i] = in[i];`]);
+  }
+  const inStrides = bufferStrides(x.shape);
+  const outStrides = bufferStrides(outShape);
+  if (perm !== undefined) {
+    const outer = loopsOver("j", outShape, outStrides);
+    const inTerms = loopsOver("j", outShape, perm.map((p) => inStrides[p] ?? 0)).terms;
+    const body = `out[${outer.terms.join(" + ") || "0"}] = in[${inTerms.join(" + ") || "0"}];`;
+    return customSpec(ctx, x.id, "the output's order, permuted input steps", [`  ${[...outer.heads, body].join(" ")}`]);
+  }
+  // The output position as an odometer over its axes longer than 1, innermost first.
+  const axes = outShape.map((d, k) => ({ d, s: outStrides[k] ?? 0, k })).filter((a) => a.d > 1);
+  const lines = ["  int oa = 0;", ...axes.map((a) => `  int o${a.k} = 0;`)];
+  const step = (i: number, indent: string): string[] => {
+    const a = axes[i];
+    if (a === undefined) return [];
+    const prev = axes[i - 1];
+    return [
+      `${indent}oa += ${I(a.s)};`,
+      `${indent}if (++o${a.k} == ${I(a.d)}) {`,
+      `${indent}  o${a.k} = 0;`,
+      `${indent}  oa -= ${I(a.d * a.s)};`,
+      ...(prev === undefined ? [] : step(i - 1, `${indent}  `)),
+      `${indent}}`,
+    ];
+  };
+  const inner = loopsOver("i", x.shape, inStrides);
+  lines.push(`  ${inner.heads.join(" ")} {`, `    out[oa] = in[${inner.terms.join(" + ") || "0"}];`, ...step(axes.length - 1, "    "), "  }");
+  return customSpec(ctx, x.id, "the input's order, an odometer over the output", lines);
+}
+
+/**
+ * Softmax over one axis of a rank ≤ 4 tensor (the ones XNNPACK's softmax
+ * does not take): per position of the other axes, one pass for the maximum,
+ * one for the exponentials and their sum, one to divide. The element loop
+ * this replaces ran both reductions again for every output element.
+ */
+function softmaxHalf(ctx: OpContext): CpuHalfSpec | undefined {
+  const node = ctx.node;
+  const x = node.op === "Softmax" ? wholeFromData(ctx) : undefined;
+  if (x === undefined || node.op !== "Softmax") return undefined;
+  const shape = ctx.out.shape;
+  const r = shape.length;
+  if (r > 4) return undefined;
+  const axis = node.attrs.axis < 0 ? node.attrs.axis + r : node.attrs.axis;
+  const reduced = shape.map((d, i) => (node.attrs.legacy ? i >= axis : i === axis) && d > 1);
+  const along = reduced.indexOf(true);
+  if (reduced.filter((b) => b).length > 1) return undefined;
+  const d = dims4(shape);
+  const view = [d.n, d.c, d.h, d.w];
+  // Steps of n, c, y, x in the NHWC buffer.
+  const steps = [d.h * d.w * d.c, 1, d.w * d.c, d.c];
+  const len = along < 0 ? 1 : (view[along] ?? 1);
+  const stride = along < 0 ? 0 : (steps[along] ?? 0);
+  const outer = loopsOver("p", view.map((v, k) => (k === along ? 1 : v)), steps);
+  const at = (t: string) => `[b + ${t} * ${I(stride)}]`;
+  const lines = [
+    `  ${outer.heads.join(" ")} {`,
+    `    const int b = ${outer.terms.join(" + ") || "0"};`,
+    "    float m = -INFINITY;",
+    `    for (int t = 0; t < ${I(len)}; t++) m = fmax(m, in${at("t")});`,
+    "    float s = 0.0f;",
+    `    for (int t = 0; t < ${I(len)}; t++) {`,
+    `      const float e = exp(in${at("t")} - m);`,
+    `      out${at("t")} = e;`,
+    "      s += e;",
+    "    }",
+    `    for (int t = 0; t < ${I(len)}; t++) out${at("t")} /= s;`,
+    "  }",
+  ];
+  return customSpec(ctx, x.id, `one pass per position for the maximum, the sum and the quotients, over ${len} elements`, lines);
 }
 
 export function customHalf(ctx: OpContext): CpuHalfSpec {

@@ -5,6 +5,7 @@
  * Everything is written in emission order; nothing depends on Map order.
  */
 
+import { CompilerError } from "../diag/errors.js";
 import { CodeWriter, cString, commentText, floatLit } from "./c-text.js";
 import type { CpuHalfSpec, CpuViewSpec } from "./cpu.js";
 import type { GpuKernelSpec } from "./gpu.js";
@@ -58,6 +59,13 @@ export function emitModelCc(m: ModelCcInput): string {
   w.line("namespace codl {").line("namespace {").line();
   w.line("using std::ceil;").line("using std::exp;").line("using std::floor;").line("using std::fmax;").line("using std::fmin;").line("using std::sqrt;").line("using std::tanh;").line();
 
+  // TensorDesc holds ranks 1–4: a graph input or output of higher rank would be folded and then refused at run time.
+  for (const [kind, ids] of [["input", m.program.inputs], ["output", m.program.outputs]] as const) {
+    for (const id of ids) {
+      const t = m.program.tensors[id]!;
+      if (t.shape.length > 4) throw new CompilerError("CODL-E096", { kind, name: t.name, rank: t.shape.length });
+    }
+  }
   w.line("// ---- tensors: {name, rank, n, c, h, w, GPU storage, GPU dtype, CPU buffer, home} ----");
   w.line("const TensorDesc kTensors[] = {");
   for (const t of m.program.tensors) {

@@ -14,6 +14,7 @@
 
 import type { Graph, Node } from "../ir/graph.js";
 import { elementCount, isStatic, type StaticShape } from "../ir/tensor.js";
+import { layoutIsCopy } from "./layout.js";
 import type { Activation, OpConfig } from "./op-config.js";
 
 /** How an operator is planned: what it may be split along, and what it is. */
@@ -223,7 +224,7 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
       const axis = node.attrs.axis < 0 ? node.attrs.axis + rank : node.attrs.axis;
       // Concatenating channels keeps rows aligned; along H or W it does not.
       const rowMap: RowMap = axis === 1 && rank === 4 ? { kind: "identity", inRows: out.h } : all;
-      return build("concat", eltwiseConfig(node, out), rowMap, out);
+      return build("concat", { ...eltwiseConfig(node, out), ...concatMode(graph, node, axis, rank) }, rowMap, out);
     }
     case "Resize": {
       const linear = node.attrs.mode !== "nearest";
@@ -231,7 +232,7 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
       const ct = node.attrs.coordinateTransformationMode;
       const coord: ResizeCoord = ct === "asymmetric" || ct === "align_corners" ? ct : "half_pixel";
       const rowMap: RowMap = outShape.length === 4 && x.n === out.n && x.c === out.c ? { kind: "scale", scale, linear, coord, inRows: x.h } : all;
-      return build("resize", eltwiseConfig(node, out), rowMap, out);
+      return build("resize", { ...eltwiseConfig(node, out), mode: node.attrs.mode }, rowMap, out);
     }
     case "Pad": {
       const pads = node.attrs.pads ?? [];
@@ -240,20 +241,42 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
       const rowMap: RowMap = onlySpatial ? { kind: "pad", top: pads[2] ?? 0, mode: node.attrs.mode, inRows: x.h } : all;
       return build("pad", { ...eltwiseConfig(node, out), mode: node.attrs.mode }, rowMap, out);
     }
-    case "Softmax":
-      return build("softmax", eltwiseConfig(node, out), all, out);
+    case "Softmax": {
+      // The axis length as a reduction window (kh), and whether it is the buffer's innermost axis (C).
+      const rank = outShape.length;
+      const axis = node.attrs.axis < 0 ? node.attrs.axis + rank : node.attrs.axis;
+      const reduced = outShape.map((_, i) => (node.attrs.legacy ? i >= axis : i === axis));
+      const length = outShape.reduce((p, d, i) => (reduced[i] ? p * d : p), 1);
+      const channels = rank <= 4 && outShape.every((d, i) => !reduced[i] || d === 1 || i === 1) && (outShape[1] ?? 1) > 1 && reduced[1] === true;
+      return build("softmax", { ...eltwiseConfig(node, out), kh: length, ...(channels ? { mode: "channels" } : {}) }, all, out);
+    }
     case "Transpose":
     case "Reshape":
     case "Flatten":
     case "Squeeze":
-    case "Unsqueeze":
-      return build("layout", { ...eltwiseConfig(node, { n: 1, c: elementCount(outShape), h: 1, w: 1 }) }, all, { n: 1, c: elementCount(outShape), h: 1, w: 1 });
+    case "Unsqueeze": {
+      const flat = { n: 1, c: elementCount(outShape), h: 1, w: 1 };
+      const inShape = shapeOf(graph, node.inputs[0]);
+      const perm = node.op === "Transpose" ? (node.attrs.perm ?? [...inShape.keys()].reverse()) : undefined;
+      return build("layout", { ...eltwiseConfig(node, flat), ...(layoutIsCopy(inShape, outShape, perm) ? { mode: "copy" } : {}) }, all, flat);
+    }
     default: {
       // Element-wise: activations, binary arithmetic (broadcast), BatchNormalization, PRelu.
       const same = out.h === x.h && outShape.length === 4;
       return build("eltwise", eltwiseConfig(node, out, act), same ? { kind: "identity", inRows: x.h } : all, out);
     }
   }
+}
+
+/** A channel Concat whose input offsets are not all multiples of 4 (the GPU reads it lane by lane): mode "unaligned". */
+function concatMode(graph: Graph, node: Node, axis: number, rank: number): { mode?: string } {
+  if (axis !== 1 || rank > 4) return {};
+  let offset = 0;
+  for (const input of node.inputs.slice(0, -1)) {
+    offset += shapeOf(graph, input)[1] ?? 1;
+    if (offset % 4 !== 0) return { mode: "unaligned" };
+  }
+  return {};
 }
 
 /** OpConfig of a node (shortcut for predict-only callers). */

@@ -71,6 +71,16 @@ export function selectGpuKernel(c: OpConfig): GpuKernelId {
   }
 }
 
+/**
+ * float4 reads of one Softmax item before its own: a pass for the maximum and
+ * one for the sum over the axis (`kh`), in float4 slices when the axis is the
+ * channels (mode "channels"); 0 for any other operator.
+ */
+function softmaxSteps(c: OpConfig): number {
+  if (c.onnxOp !== "Softmax") return 0;
+  return 2 * (c.mode === "channels" ? slices(c.kh) : c.kh);
+}
+
 export function convBlock(c: OpConfig, gpu: GpuSpec, oneByOne: boolean): Dim3 {
   const waves = (c.n * c.oh * c.ow * slices(c.oc)) / gpu.computeUnits / gpu.waveSize;
   if (waves <= 4) return [1, 1, 1];
@@ -144,7 +154,7 @@ export function gpuLaunch(c: OpConfig, gpu: GpuSpec, kernel: GpuKernelId = selec
         block: [1, 1, 1],
         grid,
         local: pickSimpleWorkGroup(grid, Math.min(256, gpu.maxWorkGroupSize)),
-        loop: kernel === "gpu.concat" || kernel === "gpu.resize" || kernel === "gpu.element" || kernel === "gpu.layout" ? 4 : 1,
+        loop: kernel === "gpu.concat" || kernel === "gpu.resize" || kernel === "gpu.element" || kernel === "gpu.layout" ? 4 * (1 + softmaxSteps(c)) : 1,
         inputBytes,
         outputBytes,
         weightBytes: 0,

@@ -5,6 +5,8 @@
  * record. Layout is NHWC; `ic`/`oc` are channels, `groups` divides both.
  */
 
+import { PAD_MODES, RESIZE_MODES } from "../ir/ops/attrs.js";
+
 export const OP_KINDS = [
   "conv2d",
   "depthwise_conv2d",
@@ -50,13 +52,26 @@ export interface OpConfig {
    */
   readonly onnxOp?: string;
   /**
-   * Pad's mode (constant, reflect, edge, wrap): the same shape costs different
-   * work per element, and a constant pad runs XNNPACK's kernel, the others a
-   * generated loop. On host-pocl a constant 14×14×8 pad took 1.69 µs and a
-   * reflect one 0.45 µs.
+   * The variant of the operator's kernel that its shape does not tell apart
+   * (OP_MODES; absent: the only one). The emitters pick by it, so the
+   * record prices what runs:
+   *   Pad      constant | reflect | edge | wrap. On host-pocl a constant 14×14×8
+   *            pad on XNNPACK took 1.69 µs, a reflect one (a generated loop) 0.45 µs.
+   *   Resize   nearest | linear | cubic. A whole linear Resize on the CPU is
+   *            XNNPACK's bilinear kernel, nearest a generated loop.
+   *   layout   copy: the elements keep their order in both NHWC buffers
+   *            (Flatten of N×C×1×1, a Reshape of a channel vector): one memcpy.
+   *   Concat   unaligned: a channel offset is not a multiple of 4, so the GPU
+   *            reads each lane on its own (2.5× the aligned float4 kernel).
+   *   Softmax  channels: it reduces over C, the innermost axis of the NHWC
+   *            buffer (XNNPACK's softmax on the CPU, float4 steps on the GPU).
+   *            Its axis length is `kh` (a reduction window, as a pool's).
    */
   readonly mode?: string;
 }
+
+/** The values of `OpConfig.mode` (and of a samples CSV's `mode` column). */
+export const OP_MODES = [...PAD_MODES, ...RESIZE_MODES, "copy", "unaligned", "channels"] as const;
 
 /** The binary arithmetic codl's element-wise kernels run (both inputs read per output; the GPU emitter's list too). */
 export const BINARY_ARITHMETIC: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div"]);

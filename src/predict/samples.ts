@@ -5,8 +5,7 @@
  */
 
 import { CompilerError } from "../diag/errors.js";
-import { PAD_MODES } from "../ir/ops/attrs.js";
-import { ACTIVATIONS, type Activation, OP_KINDS, type OpConfig, type OpKind } from "../kernels/op-config.js";
+import { ACTIVATIONS, type Activation, OP_KINDS, OP_MODES, type OpConfig, type OpKind } from "../kernels/op-config.js";
 import { parseCsv } from "./csv.js";
 
 export interface Sample {
@@ -80,8 +79,8 @@ export function parseSamplesCsv(text: string, path: string): Sample[] {
     const dilation = optionalInt("dilation", 1);
     const onnxOp = index.has("onnx_op") ? cell("onnx_op") : "";
     const mode = index.has("mode") ? cell("mode") : "";
-    if (mode !== "" && !(PAD_MODES as readonly string[]).includes(mode)) {
-      throw new CompilerError("CODL-E062", { path, line: row.line, column: "mode", cause: `expected one of ${PAD_MODES.join(", ")} (Pad's mode) or nothing, got '${mode}'` });
+    if (mode !== "" && !(OP_MODES as readonly string[]).includes(mode)) {
+      throw new CompilerError("CODL-E062", { path, line: row.line, column: "mode", cause: `expected one of ${OP_MODES.join(", ")} (the kernel's variant) or nothing, got '${mode}'` });
     }
     const config: OpConfig = {
       op: op as OpKind,

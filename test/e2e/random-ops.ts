@@ -31,6 +31,14 @@ class Rng {
   floats(n: number, lo = -1, hi = 1): number[] {
     return Array.from({ length: n }, () => lo + (hi - lo) * this.next());
   }
+  /** A permutation of `xs` (Fisher–Yates). */
+  shuffle<T>(xs: T[]): T[] {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.int(0, i);
+      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    }
+    return xs;
+  }
 }
 
 export const RANDOM_OPS = [
@@ -71,12 +79,14 @@ export const RANDOM_OPS = [
  * ones: transposed convolution with groups, dilation and output padding,
  * softmax over each axis (opset 11 and 13 semantics), linear resize in every
  * coordinate mode, constant padding, PRelu, global max pooling,
- * ReduceMean over H and W, arithmetic with a constant operand. Placements are CPU whole or a forced
+ * ReduceMean over H and W, arithmetic with a constant operand, Transpose
+ * of rank 2–5 and Reshape between ranks 2–5 (the layout loops, a copy when
+ * the buffer keeps its order). Placements are CPU whole or a forced
  * split (the GPU half still runs), never GPU only.
  */
-export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu", "GlobalMaxPool", "ReduceMean", "Sub", "Div"] as const;
+export const CPU_FOCUS_OPS = ["ConvTranspose", "Softmax", "Resize", "Pad", "LeakyRelu", "HardSwish", "PRelu", "GlobalMaxPool", "ReduceMean", "Sub", "Div", "Transpose", "Reshape"] as const;
 export const RANDOM_CASES = 203;
-export const CPU_FOCUS_CASES = 88;
+export const CPU_FOCUS_CASES = 104;
 type OpKind = (typeof RANDOM_OPS)[number] | (typeof CPU_FOCUS_OPS)[number];
 
 interface Built {
@@ -259,8 +269,35 @@ function build(kind: OpKind, r: Rng, focus = false): Built {
         fusable: false,
       };
     case "Transpose": {
+      if (focus) {
+        const shape = r.pick([[n, c + 1], [n, c, h], [n, c, h, w], [1, c, 1, 1], [n, 2, c, h, 3]]);
+        const perm = r.shuffle([...shape.keys()]);
+        if (shape.length <= 4) return { nodes: [one("Transpose", { perm })], inputs: [{ name: "x", shape }], inits: [], fusable: false };
+        // Rank 5 inside the graph (its inputs and outputs have rank ≤ 4, CODL-E096): reshape in, transpose, reshape out.
+        const t = perm.map((p) => shape[p]!);
+        const nodes: NodeSpec[] = [
+          { op: "Reshape", inputs: ["x", "s5"], outputs: ["x5"], name: "in5" },
+          { op: "Transpose", inputs: ["x5"], outputs: ["t5"], name: "op", attrs: { perm } },
+          { op: "Reshape", inputs: ["t5", "s4"], outputs: ["y"], name: "out4" },
+        ];
+        const inits = [int64Tensor("s5", shape), int64Tensor("s4", [t[0]!, t[1]!, t[2]!, t[3]! * t[4]!])];
+        return { nodes, inputs: [{ name: "x", shape: [n, 2 * c, h, 3] }], inits, fusable: false };
+      }
       const perm = r.pick([[0, 2, 3, 1], [0, 1, 3, 2], [0, 3, 1, 2], [1, 0, 2, 3]]);
       return { nodes: [one("Transpose", { perm })], inputs: [x], inits: [], fusable: false };
+    }
+    case "Reshape": {
+      // A shape of the same elements: split or merge axes of [n, c, h, w], or a channel vector to 4-D and back.
+      const [from, to] = r.pick([
+        [[n, c, h, w], [n, c * h, w]],
+        [[n, c, h, w], [n, c * h * w]],
+        [[n, c, h, w], [n * c, h, w, 1]],
+        [[n, c * h, w], [n, c, h, w]],
+        [[n, c * h * w], [n, c, h * w]],
+        [[1, c * 4], [1, c * 4, 1, 1]],
+        [[1, c * 4, 1, 1], [1, c, 2, 2]],
+      ]);
+      return { nodes: [one("Reshape", {}, ["shape"])], inputs: [{ name: "x", shape: from! }], inits: [int64Tensor("shape", to!)], fusable: false };
     }
     case "Flatten":
       return { nodes: [one("Flatten", { axis: 1 })], inputs: [x], inits: [], fusable: false };
@@ -291,7 +328,7 @@ export function randomCase(index: number, profiles: { image: DeviceProfile; buff
   }
   const model = buildModel({ nodes, inputs: b.inputs, outputs: [{ name: "y" }], initializers: inits, opset: b.opset ?? 14 });
   // A forced OC split of an operator that splits only along H would leave it on the GPU.
-  const placements: Partial<Record<OpKind, string[]>> = { ConvTranspose: ["cpu", "H", "OC"], GlobalMaxPool: ["cpu", "cpu", "OC"], ReduceMean: ["cpu", "cpu", "OC"] };
+  const placements: Partial<Record<OpKind, string[]>> = { ConvTranspose: ["cpu", "H", "OC"], GlobalMaxPool: ["cpu", "cpu", "OC"], ReduceMean: ["cpu", "cpu", "OC"], Transpose: ["cpu"], Reshape: ["cpu"], Softmax: ["cpu"] };
   const placement = r.pick(!focus ? ["cpu", "gpu", "H", "H", "OC", "OC"] : (placements[kind] ?? ["cpu", "H"]));
   const ratio = r.pick([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
   const buffer = r.next() < 0.3;

@@ -34,7 +34,9 @@ export interface PoolAttrs {
   readonly countIncludePad: boolean;
 }
 
-export type ResizeMode = "nearest" | "linear" | "cubic";
+/** ONNX Resize's modes. */
+export const RESIZE_MODES = ["nearest", "linear", "cubic"] as const;
+export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 export interface ResizeAttrs {
   readonly mode: ResizeMode;
@@ -45,7 +47,7 @@ export interface ResizeAttrs {
   readonly sizes: readonly number[] | undefined;
 }
 
-/** ONNX Pad's modes; also the values of a samples CSV's `mode` column. */
+/** ONNX Pad's modes. */
 export const PAD_MODES = ["constant", "reflect", "edge", "wrap"] as const;
 
 export interface PadAttrs {

@@ -1,0 +1,55 @@
+/**
+ * Where the elements of a tensor of any rank sit in the runtime's buffers:
+ * NHWC over the N×C×H×W view of emit/element.ts `dims4` (rank 3 is N×C×L,
+ * rank 2 N×C, rank 1 N; rank > 4 folds its tail into W). The layout
+ * operators (Transpose, Reshape, Flatten, Squeeze, Unsqueeze) move elements
+ * between two such buffers; the CPU emitter walks both with these strides,
+ * and kernels/from-ir.ts marks an operator that moves nothing out of order
+ * as a copy (`OpConfig.mode` "copy"), so the record prices what runs.
+ */
+
+const product = (xs: readonly number[]): number => xs.reduce((p, v) => p * v, 1);
+
+/** Elements between neighbours along each axis of `shape` in the NHWC buffer. */
+export function bufferStrides(shape: readonly number[]): number[] {
+  const r = shape.length;
+  if (r <= 1) return r === 0 ? [] : [1];
+  const c = shape[1] ?? 1;
+  const h = r >= 3 ? (shape[2] ?? 1) : 1;
+  const w = r >= 4 ? product(shape.slice(3)) : 1;
+  const strides = [h * w * c, 1];
+  if (r >= 3) strides.push(w * c);
+  for (let k = 3; k < r; k++) strides.push(c * product(shape.slice(k + 1)));
+  return strides;
+}
+
+/** Row-major strides: each axis's step in the logical (ONNX) order. */
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  return shape.map((_, k) => product(shape.slice(k + 1)));
+}
+
+/** Whether two stride lists step alike along every axis that has more than one element. */
+function sameSteps(shape: readonly number[], a: readonly number[], b: readonly number[]): boolean {
+  return shape.every((d, k) => d <= 1 || a[k] === b[k]);
+}
+
+/** Whether a buffer of `shape` holds its elements in logical order (C = 1, or H = W = 1). */
+export function bufferInLogicalOrder(shape: readonly number[]): boolean {
+  return sameSteps(shape, bufferStrides(shape), rowMajorStrides(shape));
+}
+
+/**
+ * Whether a layout operator's output buffer is its input buffer's bytes in
+ * the same order: a Transpose whose permuted input steps are the output's,
+ * or a reshape (Reshape, Flatten, Squeeze, Unsqueeze) between two buffers in
+ * logical order.
+ */
+export function layoutIsCopy(inShape: readonly number[], outShape: readonly number[], perm: readonly number[] | undefined): boolean {
+  if (perm === undefined) return bufferInLogicalOrder(inShape) && bufferInLogicalOrder(outShape);
+  const inStrides = bufferStrides(inShape);
+  return sameSteps(
+    outShape,
+    perm.map((p) => inStrides[p] ?? 0),
+    bufferStrides(outShape),
+  );
+}
