@@ -54,22 +54,27 @@ const FAMILIES: Readonly<Record<string, Family>> = {
       const linear = b.op("Resize", `linear${i}`, [x, "", scales], [attr.string("coordinate_transformation_mode", i % 2 === 0 ? "half_pixel" : "asymmetric"), attr.string("mode", "linear")], [1, c, 2 * h, 2 * w]);
       return [b.resize(`nearest${i}`, x, 2, "absent"), linear];
     }),
+  // Two larger shapes besides SHAPES: where XNNPACK's constant pad (row copies) may beat a generated loop.
   pad: (b, input) =>
-    SHAPES.flatMap(([c, h, w], i) => {
+    [...SHAPES, [16, 56, 56] as const, [32, 30, 40] as const].flatMap(([c, h, w], i) => {
       const x = input([1, c, h, w]);
       return [b.pad(`reflect${i}`, x, 1 + (i % 3), "reflect"), b.pad(`constant${i}`, x, 1 + (i % 2), "constant"), b.pad(`edge${i}`, x, 1 + ((i + 1) % 3), "edge")];
     }),
   softmax: (b, input) => [
-    ...SHAPES.slice(0, 4).map(([c, h, w], i) => b.softmax(`softmax_c${i}`, input([1, c, h, w]), 1)),
+    ...SHAPES.map(([c, h, w], i) => b.softmax(`softmax_c${i}`, input([1, c, h, w]), 1)),
     ...[
       [1, 64, 2],
       [1, 512, 2],
       [1, 1024, 4],
       [1, 200, 10],
+      [1, 2000, 2],
+      [1, 100, 20],
+      [1, 32, 64],
+      [1, 300, 3],
     ].map((s, i) => b.softmax(`softmax_l${i}`, input(s), 2)),
   ],
   layout: (b, input) =>
-    SHAPES.slice(0, 6).flatMap(([c, h, w], i) => {
+    SHAPES.flatMap(([c, h, w], i) => {
       const x = input([1, c, h, w]);
       return [b.transpose(`transpose${i}`, x, [0, 2, 3, 1]), b.reshape(`reshape${i}`, x, [1, c * h, w]), b.flatten(`flatten${i}`, input([1, c * 4, 1, 1]))];
     }),

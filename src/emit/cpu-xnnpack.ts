@@ -545,7 +545,7 @@ function resizeBilinear(ctx: OpContext): CpuHalfSpec | undefined {
 }
 
 /**
- * Pad in constant mode on XNNPACK's constant_pad_nd (non-negative pads; the
+ * Pad in constant mode on XNNPACK's constant_pad_nd, on profiles with more than one CPU thread (non-negative pads; the
  * batch axis unpadded). H split: output rows [a, b) hold input rows [lo, hi)
  * shifted by the top padding, with the padded rows of [a, b) above and below
  * them; a slab of padding rows only keeps the C++ loop.
@@ -554,6 +554,9 @@ function constantPad(ctx: OpContext): CpuHalfSpec | undefined {
   const node = ctx.node;
   const x = ctx.tensor(0);
   if (node.op !== "Pad" || x === undefined || node.activation !== undefined || node.attrs.mode !== "constant" || ctx.op.dim === "OC") return undefined;
+  // On one thread the generated loop is faster at every size measured: 1.6–7.6× on host-pocl (10 small_pad shapes up to
+  // 58×58×16, side by side, BENCHMARKS.md issue 6, tenth session). With more threads XNNPACK splits rows; not measured.
+  if (ctx.profile.cpu.threads <= 1) return undefined;
   const p = node.attrs.pads ?? [];
   if (ctx.out.shape.length !== 4 || x.shape.length !== 4 || p.length !== 8 || p.some((v) => v < 0) || p[0] !== 0 || p[4] !== 0) return undefined;
   const [top, left, right] = [p[2]!, p[3]!, p[7]!];

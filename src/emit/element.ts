@@ -292,17 +292,8 @@ export class ElementGen {
             at.push(v);
             return;
           }
-          const s = this.fresh("s");
+          const s = this.padSource(stmts, inside, v, pads[k] ?? 0, len);
           at.push(s);
-          stmts.push(`int ${s} = ${v} - ${I(pads[k] ?? 0)};`);
-          const mode = node.attrs.mode;
-          if (mode === "constant") inside.push(`${s} >= 0 && ${s} < ${I(len)}`);
-          else if (mode === "edge") stmts.push(`${s} = ${s} < 0 ? 0 : ${s} >= ${I(len)} ? ${I(len - 1)} : ${s};`);
-          else if (mode === "wrap") stmts.push(`${s} = ((${s} % ${I(len)}) + ${I(len)}) % ${I(len)};`);
-          else if (len > 1) {
-            const period = 2 * (len - 1);
-            stmts.push(`${s} = ((${s} % ${I(period)}) + ${I(period)}) % ${I(period)};`, `if (${s} >= ${I(len)}) ${s} = ${I(period)} - ${s};`);
-          } else stmts.push(`${s} = 0;`);
           src.push(`${s} * ${I(st[k] ?? 1)}`);
         });
         const load = four ? this.at(0, at[0]!, at[1]!, at[2]!, at[3]!) : this.flat(0, src.join(" + ") || "0");
@@ -562,47 +553,14 @@ export class ElementGen {
     if (a.mode === "cubic") unsupported(node, "cubic resizing");
     const d = dims4(inShape);
     const o = this.out;
-    const coord = (axis: 2 | 3, v: string, lenIn: number, lenOut: number): string => {
-      const scale = a.scales?.[axis] ?? lenOut / lenIn;
-      switch (a.coordinateTransformationMode) {
-        case "asymmetric":
-          return `(float)${v} * ${F(1 / scale)}`;
-        case "align_corners":
-          return lenOut === 1 ? "0.0f" : `(float)${v} * ${F((lenIn - 1) / (lenOut - 1))}`;
-        case "pytorch_half_pixel":
-          return lenOut > 1 ? `((float)${v} + 0.5f) * ${F(1 / scale)} - 0.5f` : "0.0f";
-        case "tf_half_pixel_for_nn":
-          return `((float)${v} + 0.5f) * ${F(1 / scale)}`;
-        default:
-          return `((float)${v} + 0.5f) * ${F(1 / scale)} - 0.5f`;
-      }
-    };
-    const fy = this.fresh("fy");
-    const fx = this.fresh("fx");
-    stmts.push(`const float ${fy} = ${coord(2, "y", d.h, o.h)};`, `const float ${fx} = ${coord(3, "x", d.w, o.w)};`);
     if (a.mode === "nearest") {
-      const round = (v: string): string => {
-        switch (a.nearestMode) {
-          case "floor":
-            return `floor(${v})`;
-          case "ceil":
-            return `ceil(${v})`;
-          case "round_prefer_ceil":
-            return `floor(${v} + 0.5f)`;
-          default:
-            return `ceil(${v} - 0.5f)`;
-        }
-      };
-      const sy = this.fresh("sy");
-      const sx = this.fresh("sx");
-      stmts.push(
-        `int ${sy} = (int)${round(fy)};`,
-        `${sy} = ${sy} < 0 ? 0 : ${sy} > ${I(d.h - 1)} ? ${I(d.h - 1)} : ${sy};`,
-        `int ${sx} = (int)${round(fx)};`,
-        `${sx} = ${sx} < 0 ? 0 : ${sx} > ${I(d.w - 1)} ? ${I(d.w - 1)} : ${sx};`,
-      );
+      const sy = this.nearestSource(stmts, "y", 2);
+      const sx = this.nearestSource(stmts, "x", 3);
       return { stmts, value: this.at(0, "n", "c", sy, sx) };
     }
+    const fy = this.fresh("fy");
+    const fx = this.fresh("fx");
+    stmts.push(`const float ${fy} = ${this.resizeCoord(2, "y", d.h, o.h)};`, `const float ${fx} = ${this.resizeCoord(3, "x", d.w, o.w)};`);
     const axisTaps = (f: string, len: number): [string, string, string] => {
       const cl = this.fresh("cl");
       const i0 = this.fresh("p");
@@ -622,5 +580,82 @@ export class ElementGen {
     const top = `(${at(y0, x0)} * (1.0f - ${tx}) + ${at(y0, x1)} * ${tx})`;
     const bottom = `(${at(y1, x0)} * (1.0f - ${tx}) + ${at(y1, x1)} * ${tx})`;
     return { stmts, value: `(${top} * (1.0f - ${ty}) + ${bottom} * ${ty})` };
+  }
+
+  /** Resize's source coordinate (float) along axis 2 (y) or 3 (x) of output index `v`, in ONNX's coordinate mode. */
+  private resizeCoord(axis: 2 | 3, v: string, lenIn: number, lenOut: number): string {
+    const a = (this.node as Extract<Node, { op: "Resize" }>).attrs;
+    const scale = a.scales?.[axis] ?? lenOut / lenIn;
+    switch (a.coordinateTransformationMode) {
+      case "asymmetric":
+        return `(float)${v} * ${F(1 / scale)}`;
+      case "align_corners":
+        return lenOut === 1 ? "0.0f" : `(float)${v} * ${F((lenIn - 1) / (lenOut - 1))}`;
+      case "pytorch_half_pixel":
+        return lenOut > 1 ? `((float)${v} + 0.5f) * ${F(1 / scale)} - 0.5f` : "0.0f";
+      case "tf_half_pixel_for_nn":
+        return `((float)${v} + 0.5f) * ${F(1 / scale)}`;
+      default:
+        return `((float)${v} + 0.5f) * ${F(1 / scale)} - 0.5f`;
+    }
+  }
+
+  /** A nearest Resize's source row (axis 2, from `y`) or column (axis 3, from `x`), clamped to the input; declares it in `stmts`. */
+  private nearestSource(stmts: string[], v: "y" | "x", axis: 2 | 3): string {
+    const a = (this.node as Extract<Node, { op: "Resize" }>).attrs;
+    const d = dims4(this.input(0).shape);
+    const len = axis === 2 ? d.h : d.w;
+    const f = this.resizeCoord(axis, v, len, axis === 2 ? this.out.h : this.out.w);
+    const rounded = { floor: `floor(${f})`, ceil: `ceil(${f})`, round_prefer_ceil: `floor(${f} + 0.5f)` }[a.nearestMode] ?? `ceil(${f} - 0.5f)`;
+    const s = this.fresh(`s${v}`);
+    stmts.push(`int ${s} = (int)${rounded};`, `${s} = ${s} < 0 ? 0 : ${s} > ${I(len - 1)} ? ${I(len - 1)} : ${s};`);
+    return s;
+  }
+
+  /**
+   * For operators that move whole pixels, the input pixel output pixel (n, y, x) reads: a rank-4 Pad that pads
+   * neither N nor C, and a nearest Resize that scales only H and W. Its statements use n, y and x only, so a
+   * caller can copy the pixel's channels in one contiguous loop. A constant Pad's pixel outside the input is
+   * `fill` (where `inside` is false). Undefined for any other operator.
+   */
+  pixelSource(): { stmts: string[]; y: string; x: string; inside?: string; fill?: string } | undefined {
+    const node = this.node;
+    const stmts: string[] = [];
+    if (node.op === "Resize") {
+      const inShape = this.input(0).shape;
+      if (node.attrs.mode !== "nearest" || inShape.length !== 4 || inShape[0] !== this.outShape[0] || inShape[1] !== this.outShape[1]) return undefined;
+      const y = this.nearestSource(stmts, "y", 2);
+      const x = this.nearestSource(stmts, "x", 3);
+      return { stmts, y, x };
+    }
+    if (node.op !== "Pad") return undefined;
+    const inShape = this.input(0).shape;
+    const pads = node.attrs.pads;
+    if (pads === undefined || inShape.length !== 4 || [0, 1, 4, 5].some((i) => (pads[i] ?? 0) !== 0)) return undefined;
+    const inside: string[] = [];
+    const source = (v: "y" | "x", k: 2 | 3): string =>
+      (pads[k] ?? 0) === 0 && (pads[k + 4] ?? 0) === 0 ? v : this.padSource(stmts, inside, v, pads[k] ?? 0, inShape[k] ?? 1);
+    const y = source("y", 2);
+    const x = source("x", 3);
+    return inside.length === 0 ? { stmts, y, x } : { stmts, y, x, inside: inside.join(" && "), fill: F(node.attrs.value) };
+  }
+
+  /**
+   * Pad's source index along one axis of input length `len` for output index `v` shifted by `begin`, in the
+   * node's mode (declared in `stmts`); a constant pad adds its in-range test to `inside` instead.
+   */
+  private padSource(stmts: string[], inside: string[], v: string, begin: number, len: number): string {
+    const node = this.node as Extract<Node, { op: "Pad" }>;
+    const s = this.fresh("s");
+    stmts.push(`int ${s} = ${v} - ${I(begin)};`);
+    const mode = node.attrs.mode;
+    if (mode === "constant") inside.push(`${s} >= 0 && ${s} < ${I(len)}`);
+    else if (mode === "edge") stmts.push(`${s} = ${s} < 0 ? 0 : ${s} >= ${I(len)} ? ${I(len - 1)} : ${s};`);
+    else if (mode === "wrap") stmts.push(`${s} = ((${s} % ${I(len)}) + ${I(len)}) % ${I(len)};`);
+    else if (len > 1) {
+      const period = 2 * (len - 1);
+      stmts.push(`${s} = ((${s} % ${I(period)}) + ${I(period)}) % ${I(period)};`, `if (${s} >= ${I(len)}) ${s} = ${I(period)} - ${s};`);
+    } else stmts.push(`${s} = 0;`);
+    return s;
   }
 }

@@ -53,3 +53,49 @@ export function layoutIsCopy(inShape: readonly number[], outShape: readonly numb
     bufferStrides(outShape),
   );
 }
+
+/** One loop of a layout operator's element moves: `dim` steps, `inStride` and `outStride` elements apart in the buffers. */
+export interface MoveAxis {
+  readonly dim: number;
+  readonly inStride: number;
+  readonly outStride: number;
+}
+
+/**
+ * A layout operator as nested loops over axes (outermost first) that each
+ * step both buffers by a constant: the output's axes for a Transpose; for a
+ * reshape, the common refinement of the two shapes (each axis split where
+ * the other shape's boundaries fall, e.g. [1, 32, 32, 12] → [1, 3072, 4]
+ * walks 32 × 32 × 3 × 4). Axes of one element are dropped. Undefined when a
+ * reshape's shapes have no common refinement ([4, 6] → [3, 8]).
+ */
+export function layoutMoves(inShape: readonly number[], outShape: readonly number[], perm: readonly number[] | undefined): MoveAxis[] | undefined {
+  const inStrides = bufferStrides(inShape);
+  const outStrides = bufferStrides(outShape);
+  if (perm !== undefined) {
+    return outShape.map((dim, k) => ({ dim, inStride: inStrides[perm[k] ?? 0] ?? 0, outStride: outStrides[k] ?? 0 })).filter((a) => a.dim > 1);
+  }
+  const axes: MoveAxis[] = [];
+  let i = inShape.length - 1;
+  let o = outShape.length - 1;
+  let restIn = inShape[i] ?? 1;
+  let restOut = outShape[o] ?? 1;
+  // Strides of the part of the current input and output axis not yet walked.
+  let inStep = inStrides[i] ?? 1;
+  let outStep = outStrides[o] ?? 1;
+  while (i >= 0 && o >= 0) {
+    if (restIn === 1 || restOut === 1) {
+      if (restIn === 1 && --i >= 0) [restIn, inStep] = [inShape[i] ?? 1, inStrides[i] ?? 1];
+      if (restOut === 1 && --o >= 0) [restOut, outStep] = [outShape[o] ?? 1, outStrides[o] ?? 1];
+      continue;
+    }
+    const dim = Math.min(restIn, restOut);
+    if (restIn % dim !== 0 || restOut % dim !== 0) return undefined;
+    axes.push({ dim, inStride: inStep, outStride: outStep });
+    restIn /= dim;
+    restOut /= dim;
+    inStep *= dim;
+    outStep *= dim;
+  }
+  return axes.reverse();
+}

@@ -11,7 +11,7 @@
  *   Add           x + y, both graph inputs (element-wise, same shape)
  *   LeakyRelu     unary element-wise
  *   Concat        two inputs along channels
- *   Resize        nearest, integer scale on H and W
+ *   Resize        integer scale on H and W, in the model's own mode and coordinate mode
  */
 
 import onnxPkg from "onnx-proto";
@@ -75,7 +75,18 @@ export type SyntheticOp =
       readonly mode: "constant" | "reflect" | "edge";
     }
   | { readonly kind: "Concat"; readonly n: number; readonly c0: number; readonly c1: number; readonly h: number; readonly w: number }
-  | { readonly kind: "Resize"; readonly n: number; readonly c: number; readonly h: number; readonly w: number; readonly scale: number }
+  | {
+      readonly kind: "Resize";
+      readonly n: number;
+      readonly c: number;
+      readonly h: number;
+      readonly w: number;
+      readonly scale: number;
+      /** The model's own: a linear Resize runs another CPU kernel than a nearest one (absent: nearest, asymmetric, floor). */
+      readonly mode?: "nearest" | "linear";
+      readonly coord?: string;
+      readonly nearestMode?: string;
+    }
   | {
       /** Softmax and the layout ops, with the model's own shapes: input shape, then the op's own attribute. */
       readonly kind: "Layout";
@@ -228,7 +239,9 @@ export function encodeSyntheticModel(op: SyntheticOp, name: string, seed = 1): U
     case "Resize": {
       const scales = tensor("scales", [4], new Uint8Array(new Float32Array([1, 1, op.scale, op.scale]).buffer));
       inputs.push(value("x", [op.n, op.c, op.h, op.w]));
-      nodes.push({ name: "resize", opType: "Resize", input: ["x", "", scales], output: [out], attribute: [str("mode", "nearest"), str("coordinate_transformation_mode", "asymmetric"), str("nearest_mode", "floor")] });
+      const mode = op.mode ?? "nearest";
+      const attribute = [str("mode", mode), str("coordinate_transformation_mode", op.coord ?? "asymmetric"), ...(mode === "nearest" ? [str("nearest_mode", op.nearestMode ?? "floor")] : [])];
+      nodes.push({ name: "resize", opType: "Resize", input: ["x", "", scales], output: [out], attribute });
       break;
     }
     case "Layout": {

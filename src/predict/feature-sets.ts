@@ -96,6 +96,11 @@ export const POCL_CANDIDATES: readonly Candidate[] = [
   { name: "pocl-active-operands", features: [...POCL_ACTIVE, "operand_bytes"] },
   // Operators that share an element kernel but not its work per item: a sigmoid's exp, a softmax's two passes over its axis.
   { name: "pocl-active-operands-ops", features: [...POCL_ACTIVE, "operand_bytes", "op(Sigmoid)*cu_active", "op(Softmax)*cu_active", "op(Softmax)*rounds", "mode(constant)*cu_active"] },
+  // Kernel variants the shape does not show (OpConfig.mode): a linear Resize's four taps, an unaligned Concat's lane-by-lane reads.
+  {
+    name: "pocl-active-operands-variants",
+    features: [...POCL_ACTIVE, "operand_bytes", "op(Sigmoid)*cu_active", "op(Softmax)*cu_active", "mode(constant)*cu_active", "mode(linear)*cu_active", "mode(unaligned)*cu_active"],
+  },
 ];
 
 const CPU_BASE: readonly Candidate[] = [
@@ -120,6 +125,25 @@ const CPU_BASE: readonly Candidate[] = [
     name: "tiles-pixels-pools",
     features: ["rounds", "rounds*micro", "rounds*micro*steps", "rounds*pixels", "op(AveragePool)*rounds*micro*steps", "op(AveragePool)*rounds*pixels", "op(GlobalAveragePool)*rounds*micro*steps", "op(GlobalAveragePool)*rounds"],
   },
+  // Kernel variants the shape does not show (OpConfig.mode): XNNPACK's bilinear Resize against the nearest loop, a layout
+  // op that is one copy, XNNPACK's softmax over channels against the loop over another axis, Softmax against Tanh.
+  ...["", "-l1-32"].map((l1): Candidate => ({
+    name: `tiles-pixels-variants${l1}`,
+    features: [
+      "rounds",
+      "rounds*micro",
+      "rounds*micro*steps",
+      "rounds*pixels",
+      "mode(linear)*rounds*micro",
+      "mode(linear)*rounds*pixels",
+      "mode(copy)*rounds*micro",
+      "mode(channels)*rounds*micro",
+      "op(Softmax)*rounds*micro",
+      // Strided element moves past the L1 data cache (a 16,384-element Reshape: 2 ns an element, a 3,072 one 0.3);
+      // a reshape's odometer strides on both sides, a Transpose's reads run in order.
+      ...(l1 === "" ? [] : ["io_bytes_over(32)", "op(Reshape)*io_bytes_over(32)"]),
+    ],
+  })),
   // The same with the window's element reads (flops of a pool): a 16-lane tile of 4 channels costs less than one of 16.
   {
     name: "tiles-pixels-pools-elements",

@@ -121,7 +121,10 @@ export function baseOpOf(graph: Graph, node: Node, source: string): BaseOp | str
     }
     case "Resize": {
       if (ir.rowMap.kind !== "scale" || !Number.isInteger(ir.rowMap.scale) || ir.rowMap.scale < 1) return "resize by a non-integer scale";
-      return { op: { kind: "Resize", n: c.n, c: c.oc, h: c.oh / ir.rowMap.scale, w: c.ow / ir.rowMap.scale, scale: ir.rowMap.scale }, source, dims: ["H"] };
+      const a = node.attrs;
+      if (a.mode === "cubic") return "cubic resize";
+      const own = a.mode === "linear" ? { mode: a.mode, coord: a.coordinateTransformationMode } : { mode: a.mode, coord: a.coordinateTransformationMode, nearestMode: a.nearestMode };
+      return { op: { kind: "Resize", n: c.n, c: c.oc, h: c.oh / ir.rowMap.scale, w: c.ow / ir.rowMap.scale, scale: ir.rowMap.scale, ...own }, source, dims: ["H"] };
     }
     case "Add":
     case "Sub":
