@@ -93,7 +93,7 @@ function layoutHalf(ctx: OpContext): CpuHalfSpec | undefined {
   const total = outShape.reduce((p, d) => p * d, 1);
   const perm = node.op === "Transpose" ? (node.attrs.perm ?? [...x.shape.keys()].reverse()) : undefined;
   if (layoutIsCopy(x.shape, outShape, perm)) {
-    return customSpec(ctx, x.id, "the buffer's order is kept, one copy", [`  for (int i = 0; i < ${I(total)}; i++) out[i] = in[i];`]);
+    return customSpec(ctx, x.id, "the buffer's order is kept, one copy", [`  std::memcpy(out, in, ${I(total)} * sizeof(float));`]);
   }
   const moves = layoutMoves(x.shape, outShape, perm);
   if (moves !== undefined) return customSpec(ctx, x.id, "constant steps on both sides, reads blocked inside writes", blockedMoves(moves));
@@ -208,7 +208,12 @@ function pixelHalf(ctx: OpContext): CpuHalfSpec | undefined {
   const [y0, y1] = ctx.op.dim === "OC" ? [0, d.h] : range;
   const [c0, c1] = ctx.op.dim === "OC" ? range : [0, d.c];
   const act = (v: string) => activationExpr(ctx.node.activation, v);
-  const copy = `for (int c = ${I(c0)}; c < ${I(c1)}; c++) dst[c] = ${act("src[c]")};`;
+  // memcpy, not a loop: GCC cannot rule out that dst and src overlap, and unrolled a 16-channel loop into
+  // 16 scalar moves (2.4× the element loop it replaced); a memcpy of a constant size becomes vector moves.
+  const copy =
+    ctx.node.activation === undefined
+      ? `std::memcpy(dst + ${I(c0)}, src + ${I(c0)}, ${I(c1 - c0)} * sizeof(float));`
+      : `for (int c = ${I(c0)}; c < ${I(c1)}; c++) dst[c] = ${act("src[c]")};`;
   const body =
     src.inside === undefined
       ? [`const float* src = in + ((n * ${I(xd.h)} + ${src.y}) * ${I(xd.w)} + ${src.x}) * ${I(xd.c)};`, copy]

@@ -55,7 +55,7 @@ function transforms(w: CodeWriter, name: string, list: readonly EmitTransform[],
 export function emitModelCc(m: ModelCcInput): string {
   const w = new CodeWriter();
   for (const t of m.title) w.line(`// ${commentText(t)}`);
-  w.line("#include <cmath>").line("#include <cstdint>").line().line('#include "model_desc.h"').line();
+  w.line("#include <cmath>").line("#include <cstdint>").line("#include <cstring>").line().line('#include "model_desc.h"').line();
   w.line("namespace codl {").line("namespace {").line();
   w.line("using std::ceil;").line("using std::exp;").line("using std::floor;").line("using std::fmax;").line("using std::fmin;").line("using std::sqrt;").line("using std::tanh;").line();
 

@@ -12,7 +12,7 @@ import { readRuntimeSources } from "../../src/bundle/runtime-sources.js";
 import { loadProfile } from "../../src/device/load-profile.js";
 import { loadModel } from "../../src/index.js";
 import { irOpOf } from "../../src/kernels/from-ir.js";
-import { bufferInLogicalOrder, bufferStrides, layoutIsCopy } from "../../src/kernels/layout.js";
+import { bufferInLogicalOrder, bufferStrides, layoutIsCopy, layoutMoves } from "../../src/kernels/layout.js";
 import type { OpConfig } from "../../src/kernels/op-config.js";
 import { gpuLaunch } from "../../src/kernels/gpu-conv.js";
 import { buildModel, floatTensor, int64Tensor, type NodeSpec } from "../helpers/onnx-model.js";
@@ -44,6 +44,21 @@ describe("operator records", () => {
     // NCHW → NHWC of a 1×C×1×1 tensor moves nothing; of a feature map it is a transpose.
     expect(layoutIsCopy([1, 8, 1, 1], [1, 1, 1, 8], [0, 2, 3, 1])).toBe(true);
     expect(layoutIsCopy([1, 8, 4, 4], [1, 4, 4, 8], [0, 2, 3, 1])).toBe(false);
+    // RetinaFace's head reshape [1, 32, 32, 12] → [1, 3072, 4] walks 32 × 32 × 3 × 4 with constant steps on both sides.
+    expect(layoutMoves([1, 32, 32, 12], [1, 3072, 4], undefined)).toEqual([
+      { dim: 32, inStride: 1, outStride: 96 },
+      { dim: 32, inStride: 384, outStride: 3 },
+      { dim: 3, inStride: 128, outStride: 1 },
+      { dim: 4, inStride: 32, outStride: 3072 },
+    ]);
+    // 4 × 6 against 3 × 8: no common refinement (the emitter's odometer).
+    expect(layoutMoves([4, 6], [3, 8], undefined)).toBeUndefined();
+    // A Transpose: the output's axes with the permuted input steps.
+    expect(layoutMoves([1, 8, 4, 4], [1, 4, 4, 8], [0, 2, 3, 1])).toEqual([
+      { dim: 4, inStride: 32, outStride: 1 },
+      { dim: 4, inStride: 8, outStride: 32 },
+      { dim: 8, inStride: 1, outStride: 4 },
+    ]);
   });
 
   it("marks the kernel variant a record's shape does not show", () => {

@@ -65,6 +65,11 @@ describe("what a launch alone does not say", () => {
     // A 3×3 pool over 16×16×24 on one thread: one task per output row of 16 pixels.
     const pool = workOf("cpu.pool", { ...conv({}), op: "pool", ih: 16, iw: 16, ic: 24, oh: 16, ow: 16, oc: 24 }, p);
     expect(featureFn("rounds*pixels")(pool)).toBe(16 * 16);
+    // Pools step channels 4 at a time (XNNPACK's c4 pool kernels), not in the depthwise tile of 16: 6 steps per pixel.
+    expect(featureFn("rounds*micro")(pool)).toBe(16 * 16 * 6);
+    // Element-wise XNNPACK kernels run over a row's contiguous w·c elements: 4 channels are not padded to 16.
+    const add4 = workOf("cpu.eltwise", { ...conv({ kh: 1, kw: 1 }), op: "eltwise", onnxOp: "Add", ic: 4, oc: 4 }, p);
+    expect(featureFn("rounds*micro")(add4)).toBe(8 * Math.ceil((8 * 4) / p.cpu.xnnpack.cr));
     // A GEMM task is one mr-row tile; the GPU has no such tasks.
     expect(featureFn("rounds*pixels")(workOf("cpu.gemm", conv({}), p))).toBe(Math.ceil(64 / 7) * 7);
     expect(featureFn("rounds*pixels")(workOf("gpu.conv2d_direct", conv({}), p))).toBe(0);
