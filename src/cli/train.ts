@@ -65,7 +65,14 @@ export interface TrainReport {
   /** The held-out rows by measured latency (LATENCY_BANDS): how accuracy depends on how long a kernel runs. */
   readonly bands: ReadonlyArray<{ readonly label: string; readonly n: number; readonly acc10: number }>;
   /** With --splits N > 1: the overall held-out ±10% of each of N splits (seeds seed … seed+N−1), the first the one reported above. */
-  readonly splits?: { readonly seeds: readonly number[]; readonly acc10: readonly number[]; readonly mean: number; readonly sd: number };
+  readonly splits?: {
+    readonly seeds: readonly number[];
+    readonly acc10: readonly number[];
+    readonly mean: number;
+    readonly sd: number;
+    /** Each kernel's held-out rows of all N splits pooled: a kernel with a handful of held-out rows moves by tens of points between splits. */
+    readonly perKernel: readonly { readonly kernel: string; readonly n: number; readonly acc10: number }[];
+  };
 }
 
 interface ReportRow {
@@ -291,10 +298,21 @@ function heldOut(results: readonly KernelResult[], which: "testPred" | "testFlop
  */
 function splitScores(samples: readonly TrainSample[], first: readonly KernelResult[], seed: number, n: number, options: Omit<TrainOptions, "seed">): NonNullable<TrainReport["splits"]> {
   const seeds = Array.from({ length: n }, (_, k) => seed + k);
-  const acc10 = seeds.map((sd, k) => heldOut(k === 0 ? first : trainKernelModels(samples, { ...options, seed: sd, onSparse: () => {} })).acc10);
+  const pooled = new Map<string, { ok: number; n: number }>();
+  const acc10 = seeds.map((sd, k) => {
+    const results = k === 0 ? first : trainKernelModels(samples, { ...options, seed: sd, onSparse: () => {} });
+    for (const r of results) {
+      const p = pooled.get(r.kernel) ?? { ok: 0, n: 0 };
+      p.ok += Math.round(r.test.acc10 * r.testSamples.length);
+      p.n += r.testSamples.length;
+      pooled.set(r.kernel, p);
+    }
+    return heldOut(results).acc10;
+  });
   const mean = acc10.reduce((s, a) => s + a, 0) / n;
   const sd = Math.sqrt(acc10.reduce((s, a) => s + (a - mean) ** 2, 0) / (n - 1));
-  return { seeds, acc10, mean, sd };
+  const perKernel = [...pooled].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([kernel, p]) => ({ kernel, n: p.n, acc10: p.n > 0 ? p.ok / p.n : Number.NaN }));
+  return { seeds, acc10, mean, sd, perKernel };
 }
 
 /**
@@ -365,6 +383,7 @@ export function formatTrainReport(report: TrainReport, out: string): string {
   const sp = report.splits;
   if (sp !== undefined) {
     lines.push(`over ${sp.seeds.length} splits (seeds ${sp.seeds[0]}–${sp.seeds[sp.seeds.length - 1]}): ±10% ${(100 * sp.mean).toFixed(1)}% mean, ${(100 * sp.sd).toFixed(1)} sd (${sp.acc10.map((a) => (100 * a).toFixed(1)).join(" ")}); the profile is fitted on the first`);
+    lines.push(`  per kernel, held-out rows of all ${sp.seeds.length} splits pooled: ${sp.perKernel.map((k) => `${k.kernel} ${pct(k.acc10).trim()}% of ${k.n}`).join(", ")}`);
   }
   if (report.sharing.length > 0) {
     const s = report.profile.sharing;

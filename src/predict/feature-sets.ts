@@ -176,10 +176,33 @@ export const ROOFLINE_CANDIDATES: readonly Candidate[] = ROOFLINE_THROUGHPUT.map
 /** Rows a kernel needs before roofline candidates (two terms, up to 9 coefficients) are offered. */
 const ROOFLINE_MIN_SAMPLES = 30;
 
+/**
+ * CPU rooflines: the larger of a streaming term (elements, bytes past L1) and a per-pixel term (the index
+ * maths and the call per pixel). A generated Pad on host-pocl costs about 1.1 ns a pixel up to 16 channels and
+ * 0.07 ns an element from 32 on (0.62–4.4 ns a pixel in all); a sum of the two misprices one end.
+ */
+const CPU_ROOFLINE_CANDIDATES: readonly Candidate[] = [
+  { name: "roofline-elements-pixels", features: ["rounds*micro"], maxWith: ["rounds*pixels", "rounds"] },
+  {
+    name: "roofline-elements-pixels-variants",
+    features: ["rounds*micro", "mode(linear)*rounds*micro", "mode(copy)*rounds*micro", "io_bytes_over(32)"],
+    maxWith: ["rounds*pixels", "rounds", "mode(linear)*rounds*pixels", "mode(constant)*rounds*pixels"],
+  },
+];
+/** CPU kernels that are codl's generated loops moving elements (Pad, nearest Resize, Concat, the layout ops). */
+const COPY_LOOP_KERNELS: ReadonlySet<string> = new Set(["cpu.pad", "cpu.resize", "cpu.concat", "cpu.layout"]);
+/** Rows a CPU kernel needs before the rooflines are offered. */
+const CPU_ROOFLINE_MIN_SAMPLES = 20;
+
 export const FLOPS_LINEAR: Candidate = { name: "flops-linear", features: ["flops"] };
 
 export function candidatesFor(processor: "cpu" | "gpu", samples: number, kernel = "", gpuVendor = "other"): readonly Candidate[] {
-  if (processor === "cpu") return CPU_CANDIDATES;
+  if (processor === "cpu") {
+    if (samples < CPU_ROOFLINE_MIN_SAMPLES) return CPU_CANDIDATES;
+    // codl's generated copy loops: per pixel or per element, nothing of the GEMM candidates' tiles and panels.
+    if (COPY_LOOP_KERNELS.has(kernel)) return [...CPU_ROOFLINE_CANDIDATES, ...CPU_BASE.filter((c) => c.name.startsWith("tiles-pixels-variants") || c.name === "tiles-pixels")];
+    return [...CPU_CANDIDATES, ...CPU_ROOFLINE_CANDIDATES];
+  }
   const roofline = samples >= ROOFLINE_MIN_SAMPLES ? ROOFLINE_CANDIDATES : [];
   if (gpuVendor === "pocl") return samples >= 20 ? [...POCL_CANDIDATES, ...GPU_SMALL_CANDIDATES, ...roofline] : GPU_SMALL_CANDIDATES;
   if (kernel.endsWith("fully_connected") || kernel.endsWith(".fc")) return samples >= 150 ? [...GEMV_CANDIDATES, ...GPU_CANDIDATES, ...roofline] : [...GEMV_CANDIDATES, ...roofline];
