@@ -7,7 +7,9 @@
  * same; rows keep the base's order, the new ones appended in their own.
  *
  *   node dist/bench/splice-samples.js --base profiles/samples/host-pocl.csv --with build/prof-t10/samples.csv \
- *     --ops Transpose,Reshape,Flatten,Softmax,Resize,Concat,Pad --out profiles/samples/host-pocl.csv
+ *     --ops Transpose,Reshape,Flatten,Softmax,Resize,Concat,Pad [--processor cpu] --out profiles/samples/host-pocl.csv
+ *
+ * --processor cpu|gpu: only that processor's rows go and come (a re-measurement of one side).
  */
 
 import * as fs from "node:fs";
@@ -51,9 +53,13 @@ function main(argv: readonly string[]): void {
     console.error("the two CSVs have different columns");
     process.exit(2);
   }
+  const at = argv.indexOf("--processor");
+  const processor = at >= 0 ? argv[at + 1] : undefined;
   const sharing = (cells: readonly string[], col: ReadonlyMap<string, number>) => SHARING.has(cells[col.get("op") ?? -1] ?? "");
-  const kept = base.rows.filter((r) => sharing(r.cells, base.col) || !ops.has(operatorOf(r.cells, base.col)));
-  const added = next.rows.filter((r) => !sharing(r.cells, next.col) && ops.has(operatorOf(r.cells, next.col)));
+  const spliced = (cells: readonly string[], col: ReadonlyMap<string, number>) =>
+    !sharing(cells, col) && ops.has(operatorOf(cells, col)) && (processor === undefined || cells[col.get("processor") ?? -1] === processor);
+  const kept = base.rows.filter((r) => !spliced(r.cells, base.col));
+  const added = next.rows.filter((r) => spliced(r.cells, next.col));
   fs.writeFileSync(arg(argv, "--out"), `${[base.header.join(","), ...kept.map((r) => r.line), ...added.map((r) => r.line)].join("\n")}\n`);
   console.log(`kept ${kept.length} of ${base.rows.length} rows, replaced ${base.rows.length - kept.length} by ${added.length}`);
 }

@@ -60,6 +60,16 @@ export interface ElementInput {
   readonly constant: boolean;
 }
 
+/** One axis of a pixel-moving operator's source (ElementGen.pixelSource). */
+export interface PixelAxis {
+  /** Statements that use only the axis's output index. */
+  readonly stmts: readonly string[];
+  /** The source index they declare (or the output index itself). */
+  readonly source: string;
+  /** A constant Pad's test that the source index lies inside the input. */
+  readonly inside?: string;
+}
+
 export interface ElementCode {
   readonly stmts: readonly string[];
   readonly value: string;
@@ -614,30 +624,36 @@ export class ElementGen {
 
   /**
    * For operators that move whole pixels, the input pixel output pixel (n, y, x) reads: a rank-4 Pad that pads
-   * neither N nor C, and a nearest Resize that scales only H and W. Its statements use n, y and x only, so a
-   * caller can copy the pixel's channels in one contiguous loop. A constant Pad's pixel outside the input is
-   * `fill` (where `inside` is false). Undefined for any other operator.
+   * neither N nor C, and a nearest Resize that scales only H and W. One part per axis: statements that use only
+   * `y` (or only `x`), the source row (column) they declare, and for a constant Pad the test that it lies inside
+   * the input (else the pixel is `fill`). A caller can so work out every column once and every row once, and copy
+   * each pixel's channels in one contiguous move. Undefined for any other operator.
    */
-  pixelSource(): { stmts: string[]; y: string; x: string; inside?: string; fill?: string } | undefined {
+  pixelSource(): { y: PixelAxis; x: PixelAxis; fill?: string } | undefined {
     const node = this.node;
-    const stmts: string[] = [];
     if (node.op === "Resize") {
       const inShape = this.input(0).shape;
       if (node.attrs.mode !== "nearest" || inShape.length !== 4 || inShape[0] !== this.outShape[0] || inShape[1] !== this.outShape[1]) return undefined;
-      const y = this.nearestSource(stmts, "y", 2);
-      const x = this.nearestSource(stmts, "x", 3);
-      return { stmts, y, x };
+      const axis = (v: "y" | "x", k: 2 | 3): PixelAxis => {
+        const stmts: string[] = [];
+        return { stmts, source: this.nearestSource(stmts, v, k) };
+      };
+      return { y: axis("y", 2), x: axis("x", 3) };
     }
     if (node.op !== "Pad") return undefined;
     const inShape = this.input(0).shape;
     const pads = node.attrs.pads;
     if (pads === undefined || inShape.length !== 4 || [0, 1, 4, 5].some((i) => (pads[i] ?? 0) !== 0)) return undefined;
-    const inside: string[] = [];
-    const source = (v: "y" | "x", k: 2 | 3): string =>
-      (pads[k] ?? 0) === 0 && (pads[k + 4] ?? 0) === 0 ? v : this.padSource(stmts, inside, v, pads[k] ?? 0, inShape[k] ?? 1);
-    const y = source("y", 2);
-    const x = source("x", 3);
-    return inside.length === 0 ? { stmts, y, x } : { stmts, y, x, inside: inside.join(" && "), fill: F(node.attrs.value) };
+    const axis = (v: "y" | "x", k: 2 | 3): PixelAxis => {
+      if ((pads[k] ?? 0) === 0 && (pads[k + 4] ?? 0) === 0) return { stmts: [], source: v };
+      const stmts: string[] = [];
+      const inside: string[] = [];
+      const source = this.padSource(stmts, inside, v, pads[k] ?? 0, inShape[k] ?? 1);
+      return inside.length === 0 ? { stmts, source } : { stmts, source, inside: inside.join(" && ") };
+    };
+    const y = axis("y", 2);
+    const x = axis("x", 3);
+    return y.inside === undefined && x.inside === undefined ? { y, x } : { y, x, fill: F(node.attrs.value) };
   }
 
   /**

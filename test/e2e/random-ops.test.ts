@@ -16,7 +16,7 @@ const COUNT = Number(process.env.CODL_E2E_RANDOM ?? RANDOM_CASES + CPU_FOCUS_CAS
 const only = (process.env.CODL_E2E_RANDOM_ONLY ?? "").split(",").filter((s) => s !== "").map(Number);
 const missing = nativeToolchainMissing();
 const PROJECT = "random-ops";
-const profiles = { image: loadProfile("sd888"), buffer: loadProfile("kirin990") };
+const profiles = { image: loadProfile("sd888"), buffer: loadProfile("kirin990"), oneThread: loadProfile("host-pocl") };
 const cases: RandomCase[] = Array.from({ length: COUNT }, (_, i) => i).filter((i) => only.length === 0 || only.includes(i)).map((i) => randomCase(i, profiles));
 const results = new Map<string, CaseResult>();
 

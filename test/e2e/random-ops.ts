@@ -314,7 +314,7 @@ export interface RandomCase {
   readonly placement: string;
 }
 
-export function randomCase(index: number, profiles: { image: DeviceProfile; buffer: DeviceProfile }): RandomCase {
+export function randomCase(index: number, profiles: { image: DeviceProfile; buffer: DeviceProfile; oneThread: DeviceProfile }): RandomCase {
   const r = new Rng(0xc0d1 + index * 7919);
   const focus = index >= RANDOM_CASES;
   const kind = focus ? CPU_FOCUS_OPS[(index - RANDOM_CASES) % CPU_FOCUS_OPS.length]! : RANDOM_OPS[index % RANDOM_OPS.length]!;
@@ -336,8 +336,10 @@ export function randomCase(index: number, profiles: { image: DeviceProfile; buff
   const placement = r.pick(!focus ? ["cpu", "gpu", "H", "H", "OC", "OC"] : (placements[kind] ?? ["cpu", "H"]));
   const ratio = r.pick([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
   const buffer = r.next() < 0.3;
-  const profile = buffer ? profiles.buffer : profiles.image;
+  // Every other constant Pad on a one-thread CPU profile, where the generated pixel loop replaces XNNPACK's pad.
+  const oneThread = focus && kind === "Pad" && Math.floor((index - RANDOM_CASES) / CPU_FOCUS_OPS.length) % 2 === 0;
+  const profile = oneThread ? profiles.oneThread : buffer ? profiles.buffer : profiles.image;
   const options = placement === "cpu" || placement === "gpu" ? { strategy: placement } : { strategy: "codl", force: { dim: placement as "H" | "OC", ratio } };
   const name = `r${String(index).padStart(3, "0")}_${kind.toLowerCase()}`;
-  return { spec: { name, model, profile, options }, kind: `${kind}${act ? `+${act}` : ""}`, placement: `${placement}${placement === "H" || placement === "OC" ? ` ${ratio}` : ""} ${buffer ? "buffer" : "image"}` };
+  return { spec: { name, model, profile, options }, kind: `${kind}${act ? `+${act}` : ""}`, placement: `${placement}${placement === "H" || placement === "OC" ? ` ${ratio}` : ""} ${oneThread ? profile.id : buffer ? "buffer" : "image"}` };
 }
