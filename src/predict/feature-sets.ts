@@ -99,7 +99,7 @@ export const POCL_CANDIDATES: readonly Candidate[] = [
   // Kernel variants the shape does not show (OpConfig.mode): a linear Resize's four taps, an unaligned Concat's lane-by-lane reads.
   {
     name: "pocl-active-operands-variants",
-    features: [...POCL_ACTIVE, "operand_bytes", "op(Sigmoid)*cu_active", "op(Softmax)*cu_active", "mode(constant)*cu_active", "mode(linear)*cu_active", "mode(unaligned)*cu_active"],
+    features: [...POCL_ACTIVE, "operand_bytes", "op(Sigmoid)*cu_active", "op(Softmax)*cu_active", "mode(constant)*cu_active", "mode(linear)*cu_active", "mode(unaligned)*cu_active", "mode(copy)*cu_active"],
   },
 ];
 
