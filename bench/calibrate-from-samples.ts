@@ -18,9 +18,11 @@
  * Rewrites P.json in place; prints what it replaced and dropped.
  */
 import * as fs from "node:fs";
+import { writeFileAtomic } from "../src/cli/io.js";
 import { configKey } from "../src/kernels/op-config.js";
 import { parseCsv } from "../src/predict/csv.js";
 import { parseSamplesCsv } from "../src/predict/samples.js";
+import { runScript } from "./files.js";
 
 function opt(argv: readonly string[], name: string): string {
   const at = argv.indexOf(`--${name}`);
@@ -79,7 +81,7 @@ function main(argv: readonly string[]): void {
     profile.calibration.ops.push({ processor, key: config, ms, runs });
   }
   if (!profile.calibration.source.includes(note)) profile.calibration.source += `; ${note}`;
-  fs.writeFileSync(profilePath, `${JSON.stringify(profile, null, 2)}\n`);
+  writeFileAtomic(profilePath, `${JSON.stringify(profile, null, 2)}\n`);
 }
 
-main(process.argv.slice(2));
+runScript("calibrate-from-samples", () => main(process.argv.slice(2)));

@@ -35,3 +35,13 @@ export function npyBytes(shape: readonly number[], data: Float32Array): Uint8Arr
   head.writeUInt16LE(header.length, 8);
   return Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
 }
+
+/** Runs a bench script's main: a failure (a missing file, a bad CSV) is one line on stderr and exit 2, no stack trace. */
+export function runScript(script: string, main: () => void): void {
+  try {
+    main();
+  } catch (e) {
+    process.stderr.write(`${script}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+}

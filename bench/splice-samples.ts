@@ -13,7 +13,9 @@
  */
 
 import * as fs from "node:fs";
+import { writeFileAtomic } from "../src/cli/io.js";
 import { parseCsv } from "../src/predict/csv.js";
+import { runScript } from "./files.js";
 
 function arg(argv: readonly string[], name: string): string {
   const i = argv.indexOf(name);
@@ -60,8 +62,8 @@ function main(argv: readonly string[]): void {
     !sharing(cells, col) && ops.has(operatorOf(cells, col)) && (processor === undefined || cells[col.get("processor") ?? -1] === processor);
   const kept = base.rows.filter((r) => !spliced(r.cells, base.col));
   const added = next.rows.filter((r) => spliced(r.cells, next.col));
-  fs.writeFileSync(arg(argv, "--out"), `${[base.header.join(","), ...kept.map((r) => r.line), ...added.map((r) => r.line)].join("\n")}\n`);
+  writeFileAtomic(arg(argv, "--out"), `${[base.header.join(","), ...kept.map((r) => r.line), ...added.map((r) => r.line)].join("\n")}\n`);
   console.log(`kept ${kept.length} of ${base.rows.length} rows, replaced ${base.rows.length - kept.length} by ${added.length}`);
 }
 
-main(process.argv.slice(2));
+runScript("splice-samples", () => main(process.argv.slice(2)));

@@ -38,6 +38,7 @@ import type { Activation } from "../ir/graph.js";
 import type { CpuHalfSpec, CpuViewSpec } from "./cpu.js";
 import { cpuOutputView } from "./cpu.js";
 import { inputRange } from "../kernels/from-ir.js";
+import { softmaxAxes } from "../kernels/layout.js";
 import type { OpContext } from "./op-context.js";
 
 /** A fused activation XNNPACK can apply (a clamp), or undefined. */
@@ -503,17 +504,9 @@ function softmax(ctx: OpContext): CpuHalfSpec | undefined {
   const shape = ctx.out.shape;
   const r = shape.length;
   if (node.op !== "Softmax" || x === undefined || node.activation !== undefined || r < 1 || r > 4 || !cpuWhole(ctx)) return undefined;
-  const axis = node.attrs.axis < 0 ? node.attrs.axis + r : node.attrs.axis;
-  const reduced = (i: number) => (node.attrs.legacy ? i >= axis : i === axis);
-  // Logical axes 0..3 are n, c, h, w (dims4); the buffer runs n, h, w, c.
-  let inRun = false;
-  for (const i of [0, 2, 3, 1]) {
-    if (i >= r || shape[i] === 1) continue;
-    if (reduced(i)) inRun = true;
-    else if (inRun) return undefined;
-  }
-  const len = shape.reduce((p, v, i) => (reduced(i) ? p * v : p), 1);
-  return { kind: "kSoftmax", inputs: [{ tensor: x.id, ...WHOLE }], output: cpuOutputView(ctx), fields: { softmax_len: len } };
+  const { length, innermost } = softmaxAxes(shape, node.attrs.axis, node.attrs.legacy);
+  if (!innermost) return undefined;
+  return { kind: "kSoftmax", inputs: [{ tensor: x.id, ...WHOLE }], output: cpuOutputView(ctx), fields: { softmax_len: length } };
 }
 
 /**

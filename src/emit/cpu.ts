@@ -7,7 +7,7 @@
  * CPU tensors are whole-tensor NHWC buffers; a kernel writes only its part.
  */
 
-import { bufferStrides, layoutIsCopy, layoutMoves, type MoveAxis } from "../kernels/layout.js";
+import { bufferStrides, LAYOUT_OPS, layoutIsCopy, layoutMoves, type MoveAxis, softmaxAxes } from "../kernels/layout.js";
 import { intLit as I } from "./c-text.js";
 import { activationExpr, dims4, ElementGen } from "./element.js";
 import type { OpContext } from "./op-context.js";
@@ -44,8 +44,6 @@ export function cpuOutputView(ctx: OpContext): CpuViewSpec {
 export function emitCpuHalf(ctx: OpContext): CpuHalfSpec {
   return xnnpackHalf(ctx) ?? layoutHalf(ctx) ?? softmaxHalf(ctx) ?? pixelHalf(ctx) ?? customHalf(ctx);
 }
-
-const LAYOUT_OPS: ReadonlySet<string> = new Set(["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
 
 /** The operator whole on the CPU from a data input in slot 0, with no fused activation: its input, else undefined. */
 function wholeFromData(ctx: OpContext): { id: number; shape: readonly number[] } | undefined {
@@ -158,8 +156,7 @@ function softmaxHalf(ctx: OpContext): CpuHalfSpec | undefined {
   const shape = ctx.out.shape;
   const r = shape.length;
   if (r > 4) return undefined;
-  const axis = node.attrs.axis < 0 ? node.attrs.axis + r : node.attrs.axis;
-  const reduced = shape.map((d, i) => (node.attrs.legacy ? i >= axis : i === axis) && d > 1);
+  const reduced = softmaxAxes(shape, node.attrs.axis, node.attrs.legacy).reduced.map((b, i) => b && (shape[i] ?? 1) > 1);
   const along = reduced.indexOf(true);
   if (reduced.filter((b) => b).length > 1) return undefined;
   const d = dims4(shape);
@@ -189,12 +186,10 @@ function softmaxHalf(ctx: OpContext): CpuHalfSpec | undefined {
 
 /**
  * Channels [c0, c1) of one pixel from `src` to `dst`: up to 16 channels in 16-byte memcpys (each one vector
- * move) and one for the rest, past 16 in one memcpy. Not a plain loop: GCC cannot rule out that dst and src overlap and unrolled a 16-channel loop into 16
- * scalar moves (2.4× the element loop it replaced). Not one memcpy of the whole run either: GCC expanded a
- * 64-byte one as `rep movsl`, 5.5× slower on a 58×58×16 constant Pad than the 16-byte pieces.
+ * move) and one for the rest, past 16 in one memcpy. Not a plain loop: GCC cannot rule out that dst and src
+ * overlap and unrolled a 16-channel loop into 16 scalar moves (2.4× the element loop it replaced).
  */
 function channelCopy(c0: number, c1: number): string {
-  // Past 16 channels one memcpy (a libc call there) measured faster than the pieces: 20×20×64 1.76 against 3.90 µs.
   if (c1 - c0 > 16) return `std::memcpy(dst + ${I(c0)}, src + ${I(c0)}, ${I(c1 - c0)} * sizeof(float));`;
   const whole = c0 + 4 * Math.floor((c1 - c0) / 4);
   const parts: string[] = [];

@@ -14,7 +14,7 @@
 
 import type { Graph, Node } from "../ir/graph.js";
 import { elementCount, isStatic, type StaticShape } from "../ir/tensor.js";
-import { layoutIsCopy } from "./layout.js";
+import { layoutIsCopy, softmaxAxes } from "./layout.js";
 import type { Activation, OpConfig } from "./op-config.js";
 
 /** How an operator is planned: what it may be split along, and what it is. */
@@ -242,13 +242,9 @@ export function irOpOf(graph: Graph, node: Node): IrOp {
       return build("pad", { ...eltwiseConfig(node, out), mode: node.attrs.mode }, rowMap, out);
     }
     case "Softmax": {
-      // The axis length as a reduction window (kh), and whether it is the buffer's innermost axis (C).
-      const rank = outShape.length;
-      const axis = node.attrs.axis < 0 ? node.attrs.axis + rank : node.attrs.axis;
-      const reduced = outShape.map((_, i) => (node.attrs.legacy ? i >= axis : i === axis));
-      const length = outShape.reduce((p, d, i) => (reduced[i] ? p * d : p), 1);
-      const channels = rank <= 4 && outShape.every((d, i) => !reduced[i] || d === 1 || i === 1) && (outShape[1] ?? 1) > 1 && reduced[1] === true;
-      return build("softmax", { ...eltwiseConfig(node, out), kh: length, ...(channels ? { mode: "channels" } : {}) }, all, out);
+      // The row length as a reduction window (kh), and whether a row is the buffer's innermost run (XNNPACK's softmax).
+      const { length, innermost } = softmaxAxes(outShape, node.attrs.axis, node.attrs.legacy);
+      return build("softmax", { ...eltwiseConfig(node, out), kh: length, ...(innermost ? { mode: "channels" } : {}) }, all, out);
     }
     case "Transpose":
     case "Reshape":

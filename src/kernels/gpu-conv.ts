@@ -26,7 +26,9 @@
  */
 
 import { type Dim3, type GpuLaunch, type GpuSpec, pickConvWorkGroup, pickSimpleWorkGroup, summariseLaunch } from "./gpu-blocking.js";
+import { LAYOUT_OPS } from "./layout.js";
 import { ceilDiv, type OpConfig, slices } from "./op-config.js";
+
 
 export const GPU_KERNELS = [
   "gpu.conv2d_1x1",
@@ -47,8 +49,6 @@ const ELEMENT_BYTES = 2; // fp16 storage
 
 /** Element-wise operators priced as `gpu.eltwise` (emit/gpu-vector-kernels.ts). */
 const VECTOR_ELTWISE: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh"]);
-/** Operators that only move elements, priced as `gpu.layout`. */
-const LAYOUT_OPS: ReadonlySet<string> = new Set(["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
 
 export function selectGpuKernel(c: OpConfig): GpuKernelId {
   switch (c.op) {

@@ -99,3 +99,30 @@ export function layoutMoves(inShape: readonly number[], outShape: readonly numbe
   }
   return axes.reverse();
 }
+
+/** The layout operators: they move elements and compute nothing. */
+export const LAYOUT_OPS: ReadonlySet<string> = new Set(["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
+
+/**
+ * A Softmax over `shape` at `axis`: the axes it reduces (opset < 13,
+ * `legacy`: every axis from `axis` on), the elements of one softmax row, and
+ * whether those are the innermost run of the NHWC buffer, i.e. every reduced
+ * axis longer than 1 comes after every other one in N, H, W, C order (rank
+ * ≤ 4). Only then does XNNPACK's softmax apply (emit/cpu-xnnpack.ts), and
+ * the record says so (`OpConfig.mode` "channels").
+ */
+export function softmaxAxes(shape: readonly number[], axis: number, legacy: boolean): { reduced: boolean[]; length: number; innermost: boolean } {
+  const r = shape.length;
+  const a = axis < 0 ? axis + r : axis;
+  const reduced = shape.map((_, i) => (legacy ? i >= a : i === a));
+  const length = shape.reduce((p, d, i) => (reduced[i] ? p * d : p), 1);
+  let innermost = r >= 1 && r <= 4;
+  let inRun = false;
+  // Logical axes 0..3 are n, c, h, w; the buffer runs n, h, w, c.
+  for (const i of [0, 2, 3, 1]) {
+    if (i >= r || shape[i] === 1) continue;
+    if (reduced[i]) inRun = true;
+    else if (inRun) innermost = false;
+  }
+  return { reduced, length, innermost };
+}

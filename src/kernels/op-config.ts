@@ -63,9 +63,10 @@ export interface OpConfig {
    *            (Flatten of N×C×1×1, a Reshape of a channel vector): one memcpy.
    *   Concat   unaligned: a channel offset is not a multiple of 4, so the GPU
    *            reads each lane on its own (2.5× the aligned float4 kernel).
-   *   Softmax  channels: it reduces over C, the innermost axis of the NHWC
-   *            buffer (XNNPACK's softmax on the CPU, float4 steps on the GPU).
-   *            Its axis length is `kh` (a reduction window, as a pool's).
+   *   Softmax  channels: a softmax row is the innermost run of the NHWC
+   *            buffer (C, or what follows it when C is 1): XNNPACK's softmax
+   *            on the CPU (kernels/layout.ts softmaxAxes), float4 steps on the
+   *            GPU. The row's length is `kh` (a reduction window, as a pool's).
    */
   readonly mode?: string;
 }
