@@ -233,7 +233,8 @@ function pixelHalf(ctx: OpContext): CpuHalfSpec | undefined {
   const pixel =
     src.fill === undefined
       ? [`const float* src = row + col[x];`, copy]
-      : [`if (inRow && col[x] >= 0) {`, `  const float* src = row + col[x];`, `  ${copy}`, "} else {", `  ${fill}`, "}"];
+      : // Marked likely: in a branch GCC took for cold it expanded the copy as `rep movsl`, 1.8× slower (34×44×32).
+        [`if (__builtin_expect(inRow && col[x] >= 0, 1)) {`, `  const float* src = row + col[x];`, `  ${copy}`, "} else {", `  ${fill}`, "}"];
   const name = `cpu_${ctx.label()}`;
   const code = [
     `// ${ctx.label()}: ${ctx.node.op}; CPU ${ctx.op.dim === "OC" ? `channels [${c0}, ${c1})` : `rows [${y0}, ${y1})`}: one source pixel per output pixel, its channels in a row`,
