@@ -29,7 +29,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import onnxPkg from "onnx-proto";
-import ort from "onnxruntime-node";
+import type { Tensor } from "onnxruntime-node";
 import { buildFixture, describeFixture, FIXTURES, type FixtureName, type FixtureSize, isFixtureName } from "../fixtures/index.js";
 import { compileModel } from "../src/bundle/compile.js";
 import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
@@ -227,6 +227,8 @@ for model in sorted(glob.glob("models/*.onnx")):
 process.stderr.write(`wrote ${out} (${cases.length} cases)\n`);
 
 if (flag("run")) {
+  // Loaded here so that the compile part runs where onnxruntime-node is absent (the GPU machine).
+  const { default: ort } = await import("onnxruntime-node");
   const prefix = spawnSync("bash", [path.join(root, "scripts/native-deps.sh")], { encoding: "utf8" }).stdout.trim();
   const cmake = (a: string[]) => {
     const r = spawnSync("cmake", a, { encoding: "utf8", maxBuffer: 64 << 20 });
@@ -255,7 +257,7 @@ if (flag("run")) {
   const ortMs = new Map<FixtureName, number>();
   for (const model of models) {
     const session = await ort.InferenceSession.create(fs.readFileSync(path.join(out, "models", `${model}.onnx`)), { intraOpNumThreads: ortThreads, logSeverityLevel: 3 });
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, Tensor> = {};
     for (const i of inputsOf.get(model) ?? []) feeds[i.name] = new ort.Tensor("float32", i.data, i.shape);
     for (let w = 0; w < warmup; w++) await session.run(feeds);
     const t: number[] = [];

@@ -1,0 +1,81 @@
+#!/bin/sh
+# On the GPU machine (device lease), pair (a) in one call on one machine: trace the committed
+# x86-balanced plans, calibrate the profile on those traces (`codl train --runtime-only
+# --calibrate`: every traced operator, runtime overhead, contention, copies), plan again with it
+# (`codl compile` through bench/e2e.ts), and time old and new plans side by side, every run
+# pinned. Each call may land on a different machine (runs M, X, Z: 1.3-1.6x apart), so a profile
+# from another call prices this one's processors wrongly; here the plans are made for the
+# machine that runs them.
+#
+# Carry a folder D holding:
+#   D/sdk/               bash bench/device-sdk.sh D/sdk
+#   D/node-app.tar.xz    sh bench/gpu-machine/pack-node.sh D
+#   D/e2e-bal.tar.xz     node dist/bench/e2e.js --device profiles/x86-balanced.json --size full --carry \
+#                          --models yolov2,vgg16,fst --strategies cpu,gpu,codl-greedy,codl --out build/e2e-bal
+#                        tar cJf D/e2e-bal.tar.xz -C build/e2e-bal CMakeLists.txt cases cases.txt inputs meta.json models ort_bench.py run.sh runtime
+# Run:  D=.devcarry sh bench/gpu-machine/run-closed-loop.sh
+#   MODELS (default yolov2,vgg16,fst: those of e2e-bal), PASSES (2), ITER (8 timed iterations a
+#   case and pass), PIN (run.sh pinning, default "--cpu-cores 15 --gpu-cores 1-12"; "" = none),
+#   BUDGET (seconds, 575).
+# Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
+#   node dist/bench/closed-loop-table.js build/closed-loop
+set -u
+D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-575}
+MODELS=${MODELS:-yolov2,vgg16,fst}; PASSES=${PASSES:-2}; ITER=${ITER:-8}
+PIN=${PIN-"--cpu-cores 15 --gpu-cores 1-12"}
+HERE=$(cd "$(dirname "$0")" && pwd)
+left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
+stamp() { echo "$1 $(( $(date +%s) - T0 ))s" | tee -a /w/stamps.txt; }
+save() {
+  cp /w/stamps.txt /w/cal.json /w/train.txt "$OUT/" 2>/dev/null
+  tar czf "$OUT/closed-loop.tgz" -C /w $(cd /w && ls -d old/passes old/traces old/logs old/meta.json new/passes new/traces new/logs new/meta.json new/cases/*/plan.json cal.json train.txt stamps.txt 2>/dev/null)
+}
+. "$HERE/common.sh"
+gm_icd
+gm_machine
+mkdir -p /w/old/passes /w/old/traces /w/node; : > /w/stamps.txt
+tar xf "$D/e2e-bal.tar.xz" -C /w/old
+tar xJf "$D/node-app.tar.xz" -C /w/node &
+gm_build /w/old 16
+wait; stamp built
+export LD_LIBRARY_PATH="$S/lib" CODL_CL_PLATFORM=Portable
+F="--threads 1 --pocl-threads 12"
+prepare() { (cd "$1" && timeout "$2" sh run.sh --threads 1 --iterations 1 --warmup 0 --jobs 12 > /dev/null 2>&1); }
+prepare /w/old 150; stamp prepared
+
+# 1. Per-operator traces of every committed plan on this machine.
+cd /w/old
+timeout 150 sh run.sh $F $PIN --iterations 3 --warmup 1 --trace > passes/trace.log 2>&1; stamp traced
+
+# 2. Calibrate x86-balanced on them (the fixtures regenerated here: codl train reads each trace's model).
+N=/w/node/bin/node; A=/w/node/app
+"$N" "$A/dist/fixtures/cli.js" --out /w/fx --size full --only "$MODELS" > /w/fx.log 2>&1
+TR=""; MO=""
+for t in traces/*.json; do
+  m=$(basename "$t" .json); m=${m%%_*}
+  TR="$TR${TR:+,}/w/old/$t"; MO="$MO${MO:+,}/w/fx/$m.onnx"
+done
+"$N" "$A/bin/codl.js" train --base "$A/profiles/x86-balanced.json" --runtime-only --calibrate \
+  --from-trace "$TR" --model "$MO" --out /w/cal.json > /w/train.txt 2>&1 || tail -5 /w/train.txt
+stamp calibrated
+
+# 3. Plan again with the calibrated profile; build; prepare.
+if [ -f /w/cal.json ]; then
+  "$N" "$A/dist/bench/e2e.js" --device /w/cal.json --size full --carry --models "$MODELS" \
+    --strategies codl,codl-greedy --out /w/new > /w/new.log 2>&1 || tail -5 /w/new.log
+  cat /w/new.log >> /w/train.txt
+  mkdir -p /w/new/passes /w/new/traces
+  gm_build /w/new 16; prepare /w/new 100; stamp "planned and built"
+fi
+
+# 4. Timed passes, old folder (cpu, gpu, codl-greedy, codl) then new (codl-greedy, codl), alternating.
+for p in $(seq 1 "$PASSES"); do
+  timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 > passes/p$p.txt 2>&1; stamp "old p$p"
+  [ -f /w/new/run.sh ] && (cd /w/new && timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 > passes/p$p.txt 2>&1); stamp "new p$p"
+  save
+done
+
+# 5. The new plans traced once (where the time goes).
+[ -f /w/new/run.sh ] && (cd /w/new && timeout $(( $(left) - 8 )) sh run.sh $F $PIN --iterations 1 --warmup 1 --trace > passes/trace.log 2>&1)
+stamp end
+save
