@@ -5,8 +5,9 @@
  *
  * DIR holds what the call brought back (closed-loop.tgz unpacked):
  *   DIR/old/   the committed profile's plans: meta.json, passes/p*.txt, traces/ (cpu, gpu, codl, codl-greedy)
- *   DIR/new/   codl and codl-greedy planned again on the machine, with the profile calibrated on old/traces:
- *              meta.json, passes/p*.txt (run right after old's pass of the same number), traces/
+ *   DIR/new-<step>/  codl and codl-greedy planned again on the machine with the profile calibrated on
+ *              old/traces, at that ratio step: meta.json, passes/p*.txt (run right after old's pass of the
+ *              same number), traces/
  *   DIR/cal.json, DIR/train.txt   the calibrated profile and codl train's report
  *
  * Per case: the median of its pass medians, and the spread over passes. The ideal is
@@ -44,59 +45,57 @@ function contention(aloneDir: string, coexecDir: string, models: readonly string
 
 export function closedLoopTable(dir: string): string {
   const oldDir = path.join(dir, "old");
-  const newDir = path.join(dir, "new");
   const oldMeta = readMeta(oldDir);
   if (oldMeta === undefined) throw new Error(`${oldDir}/meta.json is missing`);
-  const newMeta = readMeta(newDir);
-  const oldRes = readPasses(oldDir);
-  const newRes = readPasses(newDir);
-  const kOld = contention(oldDir, oldDir, oldMeta.models);
-  const kNew = contention(oldDir, newDir, oldMeta.models);
+  const sets = [
+    { label: "committed", dir: oldDir, meta: oldMeta },
+    ...fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith("new-") && fs.existsSync(path.join(dir, f, "meta.json")))
+      .sort()
+      .map((f) => ({ label: `re-planned, ratio step ${f.slice(4)}`, dir: path.join(dir, f), meta: readMeta(path.join(dir, f)) })),
+  ].map((set) => ({ ...set, results: readPasses(set.dir), k: contention(oldDir, set.dir, oldMeta.models) }));
+  const kOld = sets[0]?.k;
   const predicted = (meta: E2eMeta | undefined, model: string, strategy: string): number | undefined =>
     meta?.cases.find((c) => c.model === model && c.strategy === strategy)?.predictedMs;
   const cell = (r: CaseResult | undefined, pred: number | undefined): string =>
     r === undefined ? "–" : `${fmt(r.medianMs)} (±${(r.spreadPct / 2).toFixed(0)} %; pred. ${fmt(pred)})`;
-  const header = ["cpu", "gpu", "codl-greedy", "codl", "codl-greedy, re-planned", "codl, re-planned", "ideal", "contended ideal", "codl vs best single (old / re-planned)", "ideal gain captured (old / re-planned)", "of the contended ideal", "codl vs codl-greedy (old / re-planned)"];
-  const rows = [`| model | ${header.join(" | ")} |`, `|---|${header.map(() => "---:").join("|")}|`];
+  const old = sets[0]!;
+  const times = ["| model | plans | cpu | gpu | codl-greedy | codl |", "|---|---|---:|---:|---:|---:|"];
+  const gains = ["| model | plans | ideal | contended ideal | codl vs best single | ideal gain captured | of the contended ideal | codl vs codl-greedy |", "|---|---|---:|---:|---:|---:|---:|---:|"];
   for (const model of oldMeta.models) {
-    const o = (s: string) => oldRes.get(caseName(model, s));
-    const n = (s: string) => newRes.get(caseName(model, s));
     const splittable = new Set(oldMeta.splittable[model] ?? []);
     const ideal = measuredIdeal(oldDir, model, splittable);
     const contended = kOld === undefined ? undefined : measuredIdeal(oldDir, model, splittable, kOld);
-    const cpu = o("cpu")?.medianMs;
-    const gpu = o("gpu")?.medianMs;
+    const single = (s: string) => old.results.get(caseName(model, s));
+    const cpu = single("cpu")?.medianMs;
+    const gpu = single("gpu")?.medianMs;
     const best = cpu !== undefined && gpu !== undefined ? Math.min(cpu, gpu) : undefined;
-    const codls = [o("codl")?.medianMs, n("codl")?.medianMs];
-    const greedies = [o("codl-greedy")?.medianMs, n("codl-greedy")?.medianMs];
-    const pair = (f: (codl: number) => string): string => codls.map((c) => (c === undefined ? "–" : f(c))).join(" / ");
-    const captured = (bound: number | undefined) => (c: number) => (best === undefined || bound === undefined || best <= bound ? "–" : `${((100 * (best - c)) / (best - bound)).toFixed(0)} %`);
-    rows.push(
-      [
-        `| ${model}`,
-        cell(o("cpu"), predicted(oldMeta, model, "cpu")),
-        cell(o("gpu"), predicted(oldMeta, model, "gpu")),
-        cell(o("codl-greedy"), predicted(oldMeta, model, "codl-greedy")),
-        cell(o("codl"), predicted(oldMeta, model, "codl")),
-        cell(n("codl-greedy"), predicted(newMeta, model, "codl-greedy")),
-        cell(n("codl"), predicted(newMeta, model, "codl")),
-        fmt(ideal),
-        fmt(contended),
-        pair((c) => (best === undefined ? "–" : `${(best / c).toFixed(2)}×`)),
-        pair(captured(ideal)),
-        pair(captured(contended)),
-        codls.map((c, i) => (c === undefined || greedies[i] === undefined ? "–" : `${((greedies[i] as number) / c).toFixed(2)}×`)).join(" / "),
-      ].join(" | ") + " |",
-    );
+    const captured = (bound: number | undefined, c: number): string => (best === undefined || bound === undefined || best <= bound ? "–" : `${((100 * (best - c)) / (best - bound)).toFixed(0)} %`);
+    for (const set of sets) {
+      const r = (s: string) => set.results.get(caseName(model, s));
+      const first = set === old;
+      times.push(
+        `| ${model} | ${set.label} | ${first ? cell(single("cpu"), predicted(oldMeta, model, "cpu")) : ""} | ${first ? cell(single("gpu"), predicted(oldMeta, model, "gpu")) : ""} | ${cell(r("codl-greedy"), predicted(set.meta, model, "codl-greedy"))} | ${cell(r("codl"), predicted(set.meta, model, "codl"))} |`,
+      );
+      const codl = r("codl")?.medianMs;
+      const greedy = r("codl-greedy")?.medianMs;
+      if (codl === undefined) continue;
+      gains.push(
+        `| ${model} | ${set.label} | ${first ? fmt(ideal) : ""} | ${first ? fmt(contended) : ""} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
+      );
+    }
   }
-  const kLine = (k: typeof kOld, what: string): string => (k === undefined ? `${what}: no codl traces` : `${what}: CPU part ×${k.cpu.toFixed(2)}, GPU part ×${k.gpu.toFixed(2)}`);
-  const passes = Math.max(0, ...[...oldRes.values()].map((r) => r.passes));
+  const kLine = (k: (typeof sets)[number]["k"], what: string): string => (k === undefined ? `${what}: no codl traces` : `${what}: CPU part ×${k.cpu.toFixed(2)}, GPU part ×${k.gpu.toFixed(2)}`);
+  const passes = Math.max(0, ...[...old.results.values()].map((r) => r.passes));
   return [
     `Pair (a), planned for the machine that ran it (median of ${passes} pass medians, ms; ± is half the spread over passes; pred. = the plan's predicted total)`,
     "",
-    ...rows,
+    ...times,
     "",
-    `${kLine(kOld, "Contention of the committed codl plans in this run")}; ${kLine(kNew, "of the re-planned ones")}.`,
+    ...gains,
+    "",
+    `Contention, each plan set's codl traces against the committed cpu and gpu traces: ${sets.map((s) => kLine(s.k, s.label)).join("; ")}.`,
   ].join("\n");
 }
 

@@ -6,7 +6,7 @@
  *   node dist/bench/e2e.js --device <profile> [--size tiny|full] [--models a,b]
  *        [--strategies cpu,gpu,mulayer,codl-greedy,codl] [--out DIR]
  *        [--run] [--threads 1] [--pocl-threads 1] [--iterations 20] [--warmup 3] [--ort-threads 2]
- *        [--carry] [--gpu-precision fp32|fp16]
+ *        [--carry] [--gpu-precision fp32|fp16] [--ratio-step r]
  *
  * It writes a self-contained folder (OUT): cases/<model>_<strategy>/ (each a
  * bundle: model.cc, kernels, weights.bin), runtime/ (codegen/runtime), one
@@ -57,6 +57,7 @@ const poclThreads = opt("pocl-threads", "1");
 const ortThreads = Number(opt("ort-threads", "2"));
 const carry = flag("carry");
 const gpuPrecision = opt("gpu-precision", "fp32") === "fp16" ? "fp16" : "fp32";
+const ratioStep = args.includes("--ratio-step") ? Number(opt("ratio-step", "0.1")) : undefined;
 
 /** The model with every initializer's data dropped (dims and type kept). */
 function withoutWeights(bytes: Uint8Array): Uint8Array {
@@ -107,7 +108,7 @@ for (const model of models) {
   inputsOf.set(model, inputs);
   for (const strategy of strategies) {
     const name = caseName(model, strategy);
-    const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime, gpuPrecision });
+    const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime, gpuPrecision, ...(ratioStep === undefined ? {} : { ratioStep }) });
     for (const [rel, bytes] of compiled.bundle.files) {
       if (rel.startsWith("src/runtime/") || (carry && rel === "weights.bin")) continue;
       writeIfChanged(path.join(out, "cases", name, rel), bytes);

@@ -16,19 +16,21 @@
 # Run:  D=.devcarry sh bench/gpu-machine/run-closed-loop.sh
 #   MODELS (default yolov2,vgg16,fst: those of e2e-bal), PASSES (2), ITER (8 timed iterations a
 #   case and pass), PIN (run.sh pinning, default "--cpu-cores 15 --gpu-cores 1-12"; "" = none),
-#   BUDGET (seconds, 575).
+#   BUDGET (seconds, 575), STEPS (the planner's ratio steps to re-plan with, default "0.1": one
+#   folder new-<step> each, codl and codl-greedy), OLD_MATCH (the committed cases timed in each
+#   pass, an extended regular expression; default all four strategies).
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-575}
 MODELS=${MODELS:-yolov2,vgg16,fst}; PASSES=${PASSES:-2}; ITER=${ITER:-8}
-PIN=${PIN-"--cpu-cores 15 --gpu-cores 1-12"}
+PIN=${PIN-"--cpu-cores 15 --gpu-cores 1-12"}; STEPS=${STEPS:-0.1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 stamp() { echo "$1 $(( $(date +%s) - T0 ))s" | tee -a /w/stamps.txt; }
 save() {
   cp /w/stamps.txt /w/cal.json /w/train.txt "$OUT/" 2>/dev/null
-  tar czf "$OUT/closed-loop.tgz" -C /w $(cd /w && ls -d old/passes old/traces old/logs old/meta.json new/passes new/traces new/logs new/meta.json new/cases/*/plan.json cal.json train.txt stamps.txt 2>/dev/null)
+  tar czf "$OUT/closed-loop.tgz" -C /w $(cd /w && ls -d old/passes old/traces old/logs old/meta.json new-*/passes new-*/traces new-*/logs new-*/meta.json new-*/cases/*/plan.json cal.json train.txt stamps.txt 2>/dev/null)
 }
 . "$HERE/common.sh"
 gm_icd
@@ -59,23 +61,34 @@ done
   --from-trace "$TR" --model "$MO" --out /w/cal.json > /w/train.txt 2>&1 || tail -5 /w/train.txt
 stamp calibrated
 
-# 3. Plan again with the calibrated profile; build; prepare.
+# 3. Plan again with the calibrated profile, once per ratio step; build; prepare.
+NEW=""
 if [ -f /w/cal.json ]; then
-  "$N" "$A/dist/bench/e2e.js" --device /w/cal.json --size full --carry --models "$MODELS" \
-    --strategies codl,codl-greedy --out /w/new > /w/new.log 2>&1 || tail -5 /w/new.log
-  cat /w/new.log >> /w/train.txt
-  mkdir -p /w/new/passes /w/new/traces
-  gm_build /w/new 16; prepare /w/new 100; stamp "planned and built"
+  for st in $STEPS; do
+    n=/w/new-$st
+    "$N" "$A/dist/bench/e2e.js" --device /w/cal.json --size full --carry --models "$MODELS" \
+      --strategies codl,codl-greedy --ratio-step "$st" --out $n > $n.log 2>&1 || tail -5 $n.log
+    cat $n.log >> /w/train.txt
+    [ -f $n/run.sh ] || continue
+    mkdir -p $n/passes $n/traces; NEW="$NEW $n"
+    gm_build $n 16 &
+  done
+  wait
+  for n in $NEW; do prepare $n 100; done; stamp "planned and built"
 fi
 
-# 4. Timed passes, old folder (cpu, gpu, codl-greedy, codl) then new (codl-greedy, codl), alternating.
+# 4. Timed passes, old folder (cpu, gpu, codl-greedy, codl) then each new one (codl-greedy, codl).
 for p in $(seq 1 "$PASSES"); do
-  timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 > passes/p$p.txt 2>&1; stamp "old p$p"
-  [ -f /w/new/run.sh ] && (cd /w/new && timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 > passes/p$p.txt 2>&1); stamp "new p$p"
+  timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}" > passes/p$p.txt 2>&1; stamp "old p$p"
+  for n in $NEW; do
+    (cd $n && timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 > passes/p$p.txt 2>&1); stamp "$(basename $n) p$p"
+  done
   save
 done
 
 # 5. The new plans traced once (where the time goes).
-[ -f /w/new/run.sh ] && (cd /w/new && timeout $(( $(left) - 8 )) sh run.sh $F $PIN --iterations 1 --warmup 1 --trace > passes/trace.log 2>&1)
+for n in $NEW; do
+  (cd $n && timeout $(( ($(left) - 8) / 2 )) sh run.sh $F $PIN --iterations 1 --warmup 1 --trace > passes/trace.log 2>&1)
+done
 stamp end
 save
