@@ -12,7 +12,8 @@
  *
  * Per case: the median of its pass medians, and the spread over passes. The ideal is
  * bench/e2e-table.ts's: every splittable operator at its best ratio from the cpu and gpu
- * traces, zero sharing cost; the contended ideal splits with the run's own contention.
+ * traces (each operator's median over the trace passes, old/traces-<i>/, where there are
+ * several), zero sharing cost; the contended ideal splits with the run's own contention.
  */
 
 import * as fs from "node:fs";
@@ -56,6 +57,9 @@ export function closedLoopTable(dir: string): string {
       .map((f) => ({ label: `re-planned, ratio step ${f.slice(4)}`, dir: path.join(dir, f), meta: readMeta(path.join(dir, f)) })),
   ].map((set) => ({ ...set, results: readPasses(set.dir), k: contention(oldDir, set.dir, oldMeta.models) }));
   const kOld = sets[0]?.k;
+  // run-closed-loop.sh with TRACE_PASSES > 1 keeps each trace pass in traces-<i>/: the ideal takes each operator's median over them.
+  const passDirs = fs.readdirSync(oldDir).filter((f) => /^traces-[0-9]+$/.test(f)).sort();
+  const traceDirs = passDirs.length > 0 ? passDirs : ["traces"];
   const predicted = (meta: E2eMeta | undefined, model: string, strategy: string): number | undefined =>
     meta?.cases.find((c) => c.model === model && c.strategy === strategy)?.predictedMs;
   const cell = (r: CaseResult | undefined, pred: number | undefined): string =>
@@ -65,8 +69,8 @@ export function closedLoopTable(dir: string): string {
   const gains = ["| model | plans | ideal | contended ideal | codl vs best single | ideal gain captured | of the contended ideal | codl vs codl-greedy |", "|---|---|---:|---:|---:|---:|---:|---:|"];
   for (const model of oldMeta.models) {
     const splittable = new Set(oldMeta.splittable[model] ?? []);
-    const ideal = measuredIdeal(oldDir, model, splittable);
-    const contended = kOld === undefined ? undefined : measuredIdeal(oldDir, model, splittable, kOld);
+    const ideal = measuredIdeal(oldDir, model, splittable, undefined, traceDirs);
+    const contended = kOld === undefined ? undefined : measuredIdeal(oldDir, model, splittable, kOld, traceDirs);
     const single = (s: string) => old.results.get(caseName(model, s));
     const cpu = single("cpu")?.medianMs;
     const gpu = single("gpu")?.medianMs;
@@ -82,7 +86,7 @@ export function closedLoopTable(dir: string): string {
       const greedy = r("codl-greedy")?.medianMs;
       if (codl === undefined) continue;
       gains.push(
-        `| ${model} | ${set.label} | ${first ? fmt(ideal) : ""} | ${first ? fmt(contended) : ""} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
+        `| ${model} | ${set.label} | ${fmt(ideal)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
       );
     }
   }

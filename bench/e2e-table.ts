@@ -68,14 +68,35 @@ function opTimes(file: string, proc: "cpu" | "gpu"): Map<string, number> | undef
   return out;
 }
 
+/** Per-operator times of one processor, the median over the given traces of one case (those present). */
+function medianOpTimes(files: readonly string[], proc: "cpu" | "gpu"): Map<string, number> | undefined {
+  const per = new Map<string, number[]>();
+  let any = false;
+  for (const file of files) {
+    const t = opTimes(file, proc);
+    if (t === undefined) continue;
+    any = true;
+    for (const [id, ms] of t) per.set(id, [...(per.get(id) ?? []), ms]);
+  }
+  return any ? new Map([...per].map(([id, v]) => [id, median(v)])) : undefined;
+}
+
 /**
  * The measured ideal bound of one model, or undefined without both traces. With `k`, each side of
  * a split runs k times slower than alone (the run's contention): the best split is then
- * c·kc·g·kg / (c·kc + g·kg).
+ * c·kc·g·kg / (c·kc + g·kg). `traceDirs` (under dir, default traces/): each operator's time is
+ * its median over the cpu (gpu) traces in those folders.
  */
-export function measuredIdeal(dir: string, model: string, splittable: ReadonlySet<string>, k: { readonly cpu: number; readonly gpu: number } = { cpu: 1, gpu: 1 }): number | undefined {
-  const cpu = opTimes(path.join(dir, "traces", `${caseName(model, "cpu")}.json`), "cpu");
-  const gpu = opTimes(path.join(dir, "traces", `${caseName(model, "gpu")}.json`), "gpu");
+export function measuredIdeal(
+  dir: string,
+  model: string,
+  splittable: ReadonlySet<string>,
+  k: { readonly cpu: number; readonly gpu: number } = { cpu: 1, gpu: 1 },
+  traceDirs: readonly string[] = ["traces"],
+): number | undefined {
+  const files = (s: string) => traceDirs.map((d) => path.join(dir, d, `${caseName(model, s)}.json`));
+  const cpu = medianOpTimes(files("cpu"), "cpu");
+  const gpu = medianOpTimes(files("gpu"), "gpu");
   if (cpu === undefined || gpu === undefined) return undefined;
   let sum = 0;
   for (const id of new Set([...cpu.keys(), ...gpu.keys()])) {

@@ -18,19 +18,22 @@
 #   case and pass), PIN (run.sh pinning, default "--cpu-cores 15 --gpu-cores 1-12"; "" = none),
 #   BUDGET (seconds, 575), STEPS (the planner's ratio steps to re-plan with, default "0.1": one
 #   folder new-<step> each, codl and codl-greedy), OLD_MATCH (the committed cases timed in each
-#   pass, an extended regular expression; default all four strategies).
+#   pass, an extended regular expression; default all four strategies), TRACE_PASSES (1) and
+#   TRACE_ITER (3): passes over every committed case with --trace, and timed iterations in each;
+#   codl train calibrates on all of them (each operator's median).
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-575}
 MODELS=${MODELS:-yolov2,vgg16,fst}; PASSES=${PASSES:-2}; ITER=${ITER:-8}
 PIN=${PIN-"--cpu-cores 15 --gpu-cores 1-12"}; STEPS=${STEPS:-0.1}
+TRACE_PASSES=${TRACE_PASSES:-1}; TRACE_ITER=${TRACE_ITER:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 stamp() { echo "$1 $(( $(date +%s) - T0 ))s" | tee -a /w/stamps.txt; }
 save() {
   cp /w/stamps.txt /w/cal.json /w/train.txt "$OUT/" 2>/dev/null
-  tar czf "$OUT/closed-loop.tgz" -C /w $(cd /w && ls -d old/passes old/traces old/logs old/meta.json new-*/passes new-*/traces new-*/logs new-*/meta.json new-*/cases/*/plan.json cal.json train.txt stamps.txt 2>/dev/null)
+  tar czf "$OUT/closed-loop.tgz" -C /w $(cd /w && ls -d old/passes old/traces old/traces-* old/logs old/meta.json new-*/passes new-*/traces new-*/logs new-*/meta.json new-*/cases/*/plan.json cal.json train.txt stamps.txt 2>/dev/null)
 }
 . "$HERE/common.sh"
 gm_icd
@@ -45,15 +48,21 @@ F="--threads 1 --pocl-threads 12"
 prepare() { (cd "$1" && timeout "$2" sh run.sh --threads 1 --iterations 1 --warmup 0 --jobs 12 > /dev/null 2>&1); }
 prepare /w/old 150; stamp prepared
 
-# 1. Per-operator traces of every committed plan on this machine.
+# 1. Per-operator traces of every committed plan on this machine, TRACE_PASSES passes over all
+#    cases (a minute's slowdown then moves one pass, not every trace of a case); pass i is kept
+#    in traces-<i>/ and the last one also stays in traces/.
 cd /w/old
-timeout 150 sh run.sh $F $PIN --iterations 3 --warmup 1 --trace > passes/trace.log 2>&1; stamp traced
+for tp in $(seq 1 "$TRACE_PASSES"); do
+  timeout $(( 150 / TRACE_PASSES + 20 )) sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup 1 --trace > passes/trace-$tp.log 2>&1
+  mkdir -p traces-$tp && cp traces/*.json traces-$tp/
+done
+stamp traced
 
 # 2. Calibrate x86-balanced on them (the fixtures regenerated here: codl train reads each trace's model).
 N=/w/node/bin/node; A=/w/node/app
 "$N" "$A/dist/fixtures/cli.js" --out /w/fx --size full --only "$MODELS" > /w/fx.log 2>&1
 TR=""; MO=""
-for t in traces/*.json; do
+for t in traces-*/*.json; do
   m=$(basename "$t" .json); m=${m%%_*}
   TR="$TR${TR:+,}/w/old/$t"; MO="$MO${MO:+,}/w/fx/$m.onnx"
 done
