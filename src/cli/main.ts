@@ -10,6 +10,7 @@ import { ZodError } from "zod";
 import { CompilerError, formatTemplate } from "../diag/errors.js";
 import { PASS_NAMES } from "../passes/pipeline.js";
 import { DEFAULT_MAX_ROUNDS, DEFAULT_MIN_MS } from "../profile/harness.js";
+import { DEFAULT_RATIO_STEP } from "../plan/index.js";
 import { runDevicesList, runDevicesSchema, runDevicesShow } from "./devices.js";
 import { runInspect } from "./inspect.js";
 import { runTrain } from "./train.js";
@@ -112,7 +113,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption("--device <profile>", "device profile id (see codl devices) or path")
     .requiredOption("--out <dir>", "bundle folder to write (replaced atomically)")
     .option("--strategy <name>", "codl, codl-greedy, mulayer, cpu or gpu", "codl")
-    .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
+    .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", String(DEFAULT_RATIO_STEP))
     .option("--min-gain <f>", "codl keeps the better single processor unless co-execution is predicted this fraction faster (default: the profile's planner.minGain, else 0)")
     .option("--input-shape <name=dims>", "static shape for a dynamic input, e.g. input=1x3x224x224 (repeatable)", collect, [])
     .option("--force-dim <dim>", "testing aid: split every operator that allows it along H or OC (with --force-ratio)")
@@ -135,7 +136,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--op <name>", "only this operator (name or id), with its ranges and halo")
     .option("--format <format>", "text, json or html", "text")
     .option("--strategy <name>", "strategy to plan a model with", "codl")
-    .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", "0.1")
+    .option("--ratio-step <r>", "ratio grid step, in (0, 0.5]", String(DEFAULT_RATIO_STEP))
     .option("--min-gain <f>", "codl keeps the better single processor unless co-execution is predicted this fraction faster (default: the profile's planner.minGain, else 0)")
     .option("--input-shape <name=dims>", "static shape for a dynamic input (repeatable)", collect, [])
     .option("--trace <trace.json>", "a codl_run --trace of the bundle: predicted vs measured per operator, with the error")

@@ -24,7 +24,7 @@ import { createContext, idealMs, REPORTED, type ReportedStrategy, runAll, STRATE
 export { REPORTED, STRATEGIES, type Strategy } from "./strategies.js";
 export type { Plan } from "./schema.js";
 
-export const DEFAULT_RATIO_STEP = 0.1;
+export const DEFAULT_RATIO_STEP = 0.025;
 export const DEFAULT_MAX_CHAIN = 32;
 /** See SearchSettings.minGain. */
 export const DEFAULT_MIN_GAIN = 0;
