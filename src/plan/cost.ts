@@ -63,6 +63,8 @@ export class CostModel {
   private readonly cpuMemo = new Map<string, number>();
   private readonly gpuMemo = new Map<string, number>();
   private readonly factorMemo = new Map<string, number>();
+  /** rowsMs by operator, then by side and row range (a number: the chain search asks millions of times). */
+  private readonly rowsMemo = new WeakMap<PlanOp, Map<number, number>>();
   /** profile.calibration by "side:configKey". */
   private readonly measured: ReadonlyMap<string, number>;
 
@@ -121,6 +123,22 @@ export class CostModel {
   partMs(op: PlanOp, side: Side, part: OpConfig): number {
     const f = this.calibration(op, side);
     return side === "cpu" ? this.cpuMs(part, f) : this.gpuMs(part, f);
+  }
+
+  /** partMs of output rows [lo, hi) of `op`, memoised by operator and range without building a key string. */
+  rowsMs(op: PlanOp, side: Side, lo: number, hi: number): number {
+    let memo = this.rowsMemo.get(op);
+    if (memo === undefined) {
+      memo = new Map();
+      this.rowsMemo.set(op, memo);
+    }
+    const key = (lo * (op.ir.outRows + 1) + hi) * 2 + (side === "cpu" ? 1 : 0);
+    let t = memo.get(key);
+    if (t === undefined) {
+      t = this.partMs(op, side, this.sliceRows(op, lo, hi));
+      memo.set(key, t);
+    }
+    return t;
   }
 
   /** The runtime's fixed cost of a run: input in, output out (profile.runtime). */

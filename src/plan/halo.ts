@@ -83,8 +83,8 @@ export function closeGap(op: PlanOp, ratio: number, gpuEnd: number, cpuStart: nu
 /** Compute time of one operator's two row ranges. */
 export function rowPartsMs(model: CostModel, op: PlanOp, gpuEnd: number, cpuStart: number): { cpuMs: number; gpuMs: number } {
   const h = op.ir.outRows;
-  const gpuMs = gpuEnd > 0 ? model.partMs(op, "gpu", model.sliceRows(op, 0, Math.min(gpuEnd, h))) : 0;
-  const cpuMs = cpuStart < h ? model.partMs(op, "cpu", model.sliceRows(op, Math.max(0, cpuStart), h)) : 0;
+  const gpuMs = gpuEnd > 0 ? model.rowsMs(op, "gpu", 0, Math.min(gpuEnd, h)) : 0;
+  const cpuMs = cpuStart < h ? model.rowsMs(op, "cpu", Math.max(0, cpuStart), h) : 0;
   return model.concurrent(cpuMs, gpuMs);
 }
 
