@@ -130,7 +130,16 @@ export function formatCompileSummary(plan: Plan, model: string, out: string, fil
     `splits: H ${t.splits.H}, OC ${t.splits.OC}, CPU-only ${t.splits.cpu}, GPU-only ${t.splits.gpu} (of ${plan.operators.length} operators)`,
     `chains: ${formatChainLengths(t.chains.lengths)}`,
     ...formatFp16Refused(plan.options.fp16Refused),
-    `wrote ${files.map((f) => `${out}/${f}`).join(", ")}`,
+    formatWrote(out, files),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** One line for the bundle's files: the folder, the count, the kinds (manifest.json lists every file). */
+function formatWrote(out: string, files: readonly string[]): string {
+  const kernels = files.filter((f) => f.startsWith("kernels/")).length;
+  const runtime = files.filter((f) => f.startsWith("src/runtime/")).length;
+  const named = files.filter((f) => !f.startsWith("kernels/") && !f.startsWith("src/runtime/"));
+  const parts = [...named, ...(kernels > 0 ? [`${kernels} OpenCL kernel${kernels === 1 ? "" : "s"} in kernels/`] : []), ...(runtime > 0 ? [`the runtime's ${runtime} files in src/runtime/`] : [])];
+  return `wrote ${out}/: ${files.length} files (${parts.join(", ")}; manifest.json has their SHA-256)`;
 }
