@@ -1,0 +1,48 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { closedLoopTable } from "../../bench/closed-loop-table.js";
+import { measuredIdeal } from "../../bench/e2e-table.js";
+import type { Trace } from "../../src/profile/trace.js";
+import { traceOf, traceOp as op } from "../helpers/trace.js";
+
+describe("bench/closed-loop-table: one call's committed and re-planned plans", () => {
+  it("takes each operator's median over the trace passes for the ideal, and reports every plan set against the same best single processor", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-closed-loop-"));
+    const old = path.join(dir, "old");
+    const write = (sub: string, name: string, t: Trace) => {
+      fs.mkdirSync(path.join(old, sub), { recursive: true });
+      fs.writeFileSync(path.join(old, sub, `${name}.json`), JSON.stringify(t));
+    };
+    // Three trace passes: operator 0's CPU time 9, 6 and 3 ms (median 6), GPU 3 ms; operator 1 not splittable.
+    [9, 6, 3].forEach((c, i) => {
+      write(`traces-${i + 1}`, "m_cpu", traceOf([op("0", "cpu", c, null), op("1", "cpu", 1, null)], [], c + 1));
+      write(`traces-${i + 1}`, "m_gpu", traceOf([op("0", "gpu", null, 3), op("1", "gpu", null, 2)], [], 5));
+    });
+    // The last pass also stays in traces/ (run-closed-loop.sh): alone it would give another ideal.
+    write("traces", "m_cpu", traceOf([op("0", "cpu", 3, null), op("1", "cpu", 1, null)], [], 4));
+    write("traces", "m_gpu", traceOf([op("0", "gpu", null, 3), op("1", "gpu", null, 2)], [], 5));
+    const meta = (cases: object[]) => JSON.stringify({ profile: "p", size: "full", strategies: ["cpu", "gpu", "codl"], models: ["m"], cases, splittable: { m: ["0"] } });
+    fs.mkdirSync(path.join(old, "passes"), { recursive: true });
+    fs.writeFileSync(path.join(old, "passes", "p1.txt"), "RESULT m_cpu 7\nRESULT m_gpu 5\n");
+    fs.writeFileSync(path.join(old, "passes", "p2.txt"), "RESULT m_cpu 9\nRESULT m_gpu 5\n");
+    fs.writeFileSync(path.join(old, "meta.json"), meta([{ name: "m_cpu", model: "m", strategy: "cpu", predictedMs: 6 }]));
+    const next = path.join(dir, "new-0.025");
+    fs.mkdirSync(path.join(next, "passes"), { recursive: true });
+    fs.writeFileSync(path.join(next, "passes", "p1.txt"), "RESULT m_codl 3.5\nRESULT m_codl_greedy 4\n");
+    fs.writeFileSync(path.join(next, "passes", "p2.txt"), "RESULT m_codl 4.5\nRESULT m_codl_greedy 4\n");
+    fs.writeFileSync(path.join(next, "meta.json"), meta([{ name: "m_codl", model: "m", strategy: "codl", predictedMs: 3.9 }]));
+
+    const passes = ["traces-1", "traces-2", "traces-3"];
+    expect(measuredIdeal(old, "m", new Set(["0"]), undefined, passes)).toBeCloseTo((6 * 3) / 9 + 1, 9);
+    expect(measuredIdeal(old, "m", new Set(["0"]))).toBeCloseTo((3 * 3) / 6 + 1, 9);
+    const table = closedLoopTable(dir);
+    // cpu: passes 7 and 9 → median 8, spread 25 % (±13 %); best single = gpu 5; codl median 4, ideal 3.
+    expect(table).toContain("| m | committed | 8.00 (±13 %; pred. 6.00) | 5.00 (±0 %; pred. –) | – | – |");
+    expect(table).toContain("| m | re-planned, ratio step 0.025 |  |  | 4.00 (±0 %; pred. –) | 4.00 (±13 %; pred. 3.90) |");
+    expect(table).toContain("| m | re-planned, ratio step 0.025 | 3.00 | – | 1.25× | 50 % | – | 1.00× |");
+    expect(() => closedLoopTable(path.join(dir, "absent"))).toThrow(/meta\.json is missing/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
