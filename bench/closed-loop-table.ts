@@ -18,30 +18,11 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fitContention } from "../src/predict/coexec-fit.js";
-import { parseTrace, type Trace } from "../src/profile/trace.js";
-import { type CaseResult, caseName, type E2eMeta, measuredIdeal, readPasses } from "./e2e-table.js";
-
-const fmt = (ms: number | undefined): string => (ms === undefined ? "–" : ms >= 100 ? ms.toFixed(1) : ms.toFixed(2));
+import { type CaseResult, caseName, type E2eMeta, fmt, measuredIdeal, readPasses, runContention } from "./e2e-table.js";
 
 function readMeta(dir: string): E2eMeta | undefined {
   const file = path.join(dir, "meta.json");
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as E2eMeta) : undefined;
-}
-
-function readTrace(dir: string, model: string, strategy: string): Trace | undefined {
-  const file = path.join(dir, "traces", `${caseName(model, strategy)}.json`);
-  return fs.existsSync(file) ? parseTrace(JSON.parse(fs.readFileSync(file, "utf8")), file) : undefined;
-}
-
-/** Contention of the codl traces in `coexecDir` against the cpu and gpu traces of `aloneDir` (one call, one machine). */
-function contention(aloneDir: string, coexecDir: string, models: readonly string[]) {
-  return fitContention(
-    models.map((model) => {
-      const coexec = readTrace(coexecDir, model, "codl");
-      return { model, cpu: readTrace(aloneDir, model, "cpu"), gpu: readTrace(aloneDir, model, "gpu"), coexec: coexec === undefined ? [] : [coexec] };
-    }),
-  );
 }
 
 export function closedLoopTable(dir: string): string {
@@ -55,7 +36,7 @@ export function closedLoopTable(dir: string): string {
       .filter((f) => f.startsWith("new-") && fs.existsSync(path.join(dir, f, "meta.json")))
       .sort()
       .map((f) => ({ label: `re-planned, ratio step ${f.slice(4)}`, dir: path.join(dir, f), meta: readMeta(path.join(dir, f)) })),
-  ].map((set) => ({ ...set, results: readPasses(set.dir), k: contention(oldDir, set.dir, oldMeta.models) }));
+  ].map((set) => ({ ...set, results: readPasses(set.dir), k: runContention(oldDir, oldMeta.models, set.dir) }));
   const kOld = sets[0]?.k;
   // run-closed-loop.sh with TRACE_PASSES > 1 keeps each trace pass in traces-<i>/: the ideal takes each operator's median over them.
   const passDirs = fs.readdirSync(oldDir).filter((f) => /^traces-[0-9]+$/.test(f)).sort();

@@ -108,13 +108,16 @@ export function measuredIdeal(
   return sum;
 }
 
-/** The run's contention: its codl traces' split operators against its cpu and gpu traces (predict/coexec-fit.ts). */
-export function runContention(dir: string, models: readonly string[]): ContentionFit | undefined {
-  const t = (model: string, s: string) => readTrace(path.join(dir, "traces", `${caseName(model, s)}.json`));
+/**
+ * The run's contention: its codl traces' split operators against its cpu and gpu traces
+ * (predict/coexec-fit.ts). `coexecDir`: the codl traces from another folder of the same run.
+ */
+export function runContention(dir: string, models: readonly string[], coexecDir = dir): ContentionFit | undefined {
+  const t = (d: string, model: string, s: string) => readTrace(path.join(d, "traces", `${caseName(model, s)}.json`));
   return fitContention(
     models.map((model) => {
-      const coexec = t(model, "codl");
-      return { model, cpu: t(model, "cpu"), gpu: t(model, "gpu"), coexec: coexec === undefined ? [] : [coexec] };
+      const coexec = t(coexecDir, model, "codl");
+      return { model, cpu: t(dir, model, "cpu"), gpu: t(dir, model, "gpu"), coexec: coexec === undefined ? [] : [coexec] };
     }),
   );
 }
@@ -143,7 +146,7 @@ export function readPasses(dir: string): Map<string, CaseResult> {
   return out;
 }
 
-const fmt = (ms: number | undefined): string => (ms === undefined ? "–" : ms >= 100 ? ms.toFixed(1) : ms.toFixed(2));
+export const fmt = (ms: number | undefined): string => (ms === undefined ? "–" : ms >= 100 ? ms.toFixed(1) : ms.toFixed(2));
 
 export function e2eTable(dir: string, label: string): string {
   const meta = JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")) as E2eMeta;
