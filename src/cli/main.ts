@@ -79,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--input-shape <[file.onnx:]name=dims>", "with --model: static shape for a dynamic input; file.onnx: limits it to that model (repeatable)", collect, [])
     .option("--runtime-only", "with --from-trace and no samples: fit only what whole runs show (runtime overhead per run and operator; contention and buffer copies where the traces hold them); keep every kernel model of the base")
     .option("--calibrate", "with --from-trace: record every whole operator the traces timed (profile.calibration); the planner prices those exact operators, and scales their parts, by the measurement")
+    .option("--date <YYYY-MM-DD>", "when the samples or traces were measured: the profile's provenance.date (default: the base profile's)")
     .action(async (samples: string | undefined, options: unknown) => {
       result = await runTrain(samples, options);
     });

@@ -25,7 +25,7 @@ import { type CopyRow, copyRows, fitContention, fitCopy, type ModelTraces, trace
 import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit.js";
 import { fitRuntime, type RuntimeFit, type TraceResidual, traceResidual } from "../predict/runtime-fit.js";
 import type { Sample } from "../predict/samples.js";
-import { externalDataReader, readModelFile, writeFileAtomic } from "./io.js";
+import { externalDataReader, packageVersion, readModelFile, writeFileAtomic } from "./io.js";
 import { inputShapesFor, optionFlag, parseInputShapes } from "./options.js";
 import { loadProfile, parseProfile } from "../device/load-profile.js";
 import type { DeviceProfile, KernelModel, Sharing } from "../device/profile-schema.js";
@@ -50,6 +50,11 @@ export const trainOptionsSchema = z.object({
   inputShape: z.array(z.string()).default([]),
   runtimeOnly: z.boolean().default(false),
   calibrate: z.boolean().default(false),
+  /** When the samples or traces were measured: provenance.date (default: the base profile's). */
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
+    .optional(),
 });
 export type TrainCliOptions = z.infer<typeof trainOptionsSchema>;
 
@@ -164,7 +169,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   if (options.runtimeOnly && (options.fromTrace === undefined || samplesPath !== undefined)) throw new CompilerError("CODL-E050", { option: "--runtime-only", cause: "takes --from-trace traces and no samples CSV" });
   if (options.calibrate && options.fromTrace === undefined) throw new CompilerError("CODL-E050", { option: "--calibrate", cause: "takes --from-trace traces" });
   if (options.splits > 1 && options.holdout === 0) throw new CompilerError("CODL-E050", { option: "--splits", cause: "scores held-out rows: give --holdout above 0" });
-  if (options.runtimeOnly) return runtimeOnly(base, traceSamples(options.fromTrace!, options.model, options.inputShape), options.out, options.calibrate);
+  if (options.runtimeOnly) return runtimeOnly(base, traceSamples(options.fromTrace!, options.model, options.inputShape), options);
   const fromTrace = options.fromTrace === undefined ? undefined : traceSamples(options.fromTrace, options.model, options.inputShape);
   const all = [...(samplesPath === undefined ? [] : parseSamplesCsv(readText(samplesPath), samplesPath)), ...(fromTrace?.samples ?? [])];
   const inputName = [samplesPath, options.fromTrace].filter((s) => s !== undefined).join(" + ");
@@ -206,7 +211,16 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const coexec = fromTrace === undefined ? {} : fitCoexec(fromTrace);
   const sharing = { ...sharingFit.sharing, ...coexec.sharing };
   const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, `${options.fromTrace!.split(",").filter((s) => s !== "").length} traces`, base.calibration) } : {};
-  const profile = parseProfile({ ...base, sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }), ...calibration }, options.out);
+  const refitted = [
+    `kernel models ${results.map((r) => r.kernel).join(", ")}`,
+    ...(sharingFit.parts.length > 0 ? ["transform, map and sync"] : []),
+    ...(runtimeFit === undefined ? [] : ["runtime overhead"]),
+    ...sharingRefits(coexec.sharing ?? {}),
+    ...(calibration.calibration === undefined ? [] : [`calibration (${calibration.calibration.ops.length} operators)`]),
+  ];
+  const step = `codl train ${[samplesPath === undefined ? undefined : path.basename(samplesPath), options.fromTrace === undefined ? undefined : `--from-trace ${traceNames(options.fromTrace)}`].filter((x) => x !== undefined).join(" ")}`;
+  const provenance = trainedProvenance(base, options, step, refitted, { ...(sharingFit.parts.length > 0 ? { transform: sharingFit.sharing.transform } : {}), ...(coexec.sharing ?? {}) });
+  const profile = parseProfile({ ...base, provenance, sharing, kernelModels, ...(runtimeFit === undefined ? {} : { runtime: runtimeFit.runtime }), ...calibration }, options.out);
   writeFileAtomic(options.out, `${JSON.stringify(profile, null, 2)}\n`);
   const report = { ...buildReport(results, profile), sharing: sharingFit.parts, runtime: runtimeFit?.rows ?? [], coexec: coexec.lines ?? [], ...(splits === undefined ? {} : { splits }) };
   const note = sparse.length === 0 ? "" : `kept the base profile's models for ${sparse.sort().join(", ")} (from traces: fewer than ${MIN_TRACE_CONFIGS} configurations; otherwise fewer than 2 training rows after the holdout)\n`;
@@ -259,15 +273,53 @@ function calibrationOf(samples: readonly Sample[], traces: string, base: DeviceP
   return { source: base === undefined ? source : `${base.source}; then ${source} (${byKey.size} operators, ${replaced} of them re-measured)`, ops };
 }
 
+/** The traces of --from-trace by file name, each with how many times it was given (trace passes of one run share names). */
+function traceNames(list: string | undefined): string {
+  const counts = new Map<string, number>();
+  for (const f of (list ?? "").split(",").filter((x) => x !== "")) counts.set(path.basename(f), (counts.get(path.basename(f)) ?? 0) + 1);
+  const names = [...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n));
+  const n = [...counts.values()].reduce((a, b) => a + b, 0);
+  return `(${n} trace${n === 1 ? "" : "s"}: ${names.join(", ")})`;
+}
+
+/** What a trace fit changed in profile.sharing, for provenance. */
+function sharingRefits(sharing: Partial<Sharing>): string[] {
+  return [
+    ...(sharing.contention === undefined ? [] : [`contention (CPU ×${sharing.contention.cpu}, GPU ×${sharing.contention.gpu})`]),
+    ...(sharing.copy === undefined ? [] : [`buffer copies (${(sharing.copy.perByteMs * 1e6).toFixed(4)} ms/MB)`]),
+  ];
+}
+
+/**
+ * The base profile's provenance with this training appended: its notes and, where sharing terms were
+ * refitted, sharing.source say what `codl train` changed and from what (file names, not paths, so the
+ * same inputs give the same profile wherever they lie); --date sets the date; toolVersion is this codl.
+ */
+function trainedProvenance(base: DeviceProfile, options: TrainCliOptions, step: string, refitted: readonly string[], sharing: Partial<Sharing>): DeviceProfile["provenance"] {
+  const v = base.provenance;
+  const line = `then ${step}${options.date === undefined ? "" : ` (measured ${options.date})`}: refitted ${refitted.length > 0 ? refitted.join("; ") : "nothing"}`;
+  const sharingLine = sharingRefits(sharing);
+  return {
+    ...v,
+    date: options.date ?? v.date,
+    toolVersion: `codl ${packageVersion()}`,
+    ...(sharingLine.length > 0 || sharing.transform !== undefined ? { sharing: { kind: "measured" as const, source: `${v.sharing.source}; then ${step}: ${[...(sharing.transform === undefined ? [] : ["transform, map and sync"]), ...sharingLine].join("; ")}` } } : {}),
+    notes: v.notes === undefined ? line : `${v.notes}\n${line}`,
+  };
+}
+
 /**
  * `--runtime-only`: the base profile with what only whole runs show refitted from the traces (the
  * runtime overhead; contention and buffer copies where the traces hold them), every kernel model kept.
  */
-function runtimeOnly(base: DeviceProfile, input: TraceInput, out: string, calibrate: boolean): CommandResult & { report: TrainReport } {
+function runtimeOnly(base: DeviceProfile, input: TraceInput, options: TrainCliOptions): CommandResult & { report: TrainReport } {
+  const { out, calibrate } = options;
   const fit = fitRuntime(input.residuals, base.runtime, `codl train --from-trace --runtime-only: ${input.residuals.length} traces, in-sample`);
   const coexec = fitCoexec(input);
   const calibration = calibrate ? { calibration: calibrationOf(input.samples, `${input.residuals.length} traces`, base.calibration) } : {};
-  const profile = parseProfile({ ...base, sharing: { ...base.sharing, ...coexec.sharing }, ...(fit === undefined ? {} : { runtime: fit.runtime }), ...calibration }, out);
+  const refitted = [...(fit === undefined ? [] : ["runtime overhead"]), ...sharingRefits(coexec.sharing ?? {}), ...(calibration.calibration === undefined ? [] : [`calibration (${calibration.calibration.ops.length} operators)`])];
+  const provenance = trainedProvenance(base, options, `codl train --runtime-only${calibrate ? " --calibrate" : ""} --from-trace ${traceNames(options.fromTrace)}`, refitted, coexec.sharing ?? {});
+  const profile = parseProfile({ ...base, provenance, sharing: { ...base.sharing, ...coexec.sharing }, ...(fit === undefined ? {} : { runtime: fit.runtime }), ...calibration }, out);
   writeFileAtomic(out, `${JSON.stringify(profile, null, 2)}\n`);
   const empty = { kernel: "total", nTrain: 0, nTest: 0, acc10: Number.NaN, acc20: Number.NaN, medianAbsErrPct: Number.NaN, flopsAcc10: Number.NaN, nQuiet: 0, quietAcc10: Number.NaN, quietFlopsAcc10: Number.NaN };
   const report: TrainReport = { rows: [], total: empty, bands: [], profile, sharing: [], runtime: fit?.rows ?? [], coexec: coexec.lines ?? [] };

@@ -177,5 +177,24 @@ describe("codl train (runTrain)", () => {
 
   it("bad options are CODL-E050", async () => {
     await expect(runTrain(write("ok.csv", syntheticCsv(0)), { base: SD855, out: path.join(tmp, "x.json"), holdout: 2 })).rejects.toMatchObject({ code: "CODL-E050" });
+    await expect(runTrain(write("ok.csv", syntheticCsv(0)), { base: SD855, out: path.join(tmp, "x.json"), date: "28.11.2026" })).rejects.toMatchObject({ code: "CODL-E050" });
+  });
+
+  it("appends what it fitted, from which file, to the base's provenance; --date sets the date; the same inputs give the same profile", async () => {
+    const csv = write("prov.csv", syntheticCsv(0.01));
+    const base = loadProfile(SD855);
+    const out = path.join(tmp, "prov.json");
+    await runTrain(csv, { base: SD855, out, date: "2026-11-28" });
+    const v = loadProfile(out).provenance;
+    expect(v.date).toBe("2026-11-28");
+    expect(v.toolVersion).toMatch(/^codl \d+\.\d+\.\d+/);
+    expect(v.notes?.startsWith(base.provenance.notes ?? "")).toBe(true);
+    expect(v.notes?.split("\n").at(-1)).toBe("then codl train prov.csv (measured 2026-11-28): refitted kernel models cpu.gemm");
+    expect(v.sharing).toEqual(base.provenance.sharing);
+    // Without --date the base's date stays; a second run over the same inputs writes the same bytes.
+    await runTrain(csv, { base: SD855, out: path.join(tmp, "prov-a.json") });
+    await runTrain(csv, { base: SD855, out: path.join(tmp, "prov-b.json") });
+    expect(loadProfile(path.join(tmp, "prov-a.json")).provenance.date).toBe(base.provenance.date);
+    expect(fs.readFileSync(path.join(tmp, "prov-a.json"), "utf8")).toBe(fs.readFileSync(path.join(tmp, "prov-b.json"), "utf8"));
   });
 });

@@ -134,6 +134,8 @@ describe.skipIf(missing !== undefined)("profile → train → compile → run �
     expect(cal.calibration!.ops.length).toBeGreaterThan(0);
     expect(cal.calibration!.ops.length).toBeLessThanOrEqual(whole.length);
     expect(cal.calibration!.ops.every((o) => o.ms > 0 && o.runs >= 1)).toBe(true);
+    // Provenance says what this training changed, from which trace.
+    expect(cal.provenance.notes?.split("\n").at(-1)).toMatch(new RegExp(`^then codl train --runtime-only --calibrate --from-trace \\(1 trace: ${path.basename(trace).replace(/\./g, "\\.")}\\): refitted runtime overhead.*; calibration \\(${cal.calibration!.ops.length} operators\\)$`));
     // Calibrating again on top keeps one entry per configuration: the same trace replaces its own.
     await runTrain(undefined, { base: path.join(tmp, "cal.json"), out: path.join(tmp, "cal2.json"), fromTrace: trace, model, runtimeOnly: true, calibrate: true });
     const cal2 = JSON.parse(fs.readFileSync(path.join(tmp, "cal2.json"), "utf8")) as typeof cal;
