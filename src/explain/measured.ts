@@ -26,6 +26,31 @@ export interface MeasuredRow {
   readonly error: number | null;
 }
 
+/**
+ * One split chain of the trace (an H chain, or a lone H or OC split): how long
+ * each side worked, how long the faster one waited, and the ratio at which
+ * both would have taken as long. `ratio` is the GPU's share; scaling each
+ * side's measured time linearly with its share, the GPU's whole-chain time is
+ * gpu/ratio and the CPU's cpu/(1 − ratio), and they meet at
+ * balance = C / (C + G). (Halo rows make a chain's work a little more than
+ * linear in its share; the estimate ignores them.)
+ */
+export interface ChainBalance {
+  readonly chain: string;
+  /** The plan's operator ids, first and last. */
+  readonly first: string;
+  readonly last: string;
+  readonly operators: number;
+  readonly dim: string;
+  readonly ratio: number;
+  readonly cpuMs: number;
+  readonly gpuMs: number;
+  readonly wallMs: number | null;
+  /** |cpu − gpu|: the faster side's wait. */
+  readonly idleMs: number;
+  readonly balanceRatio: number | null;
+}
+
 export interface MeasuredReport {
   readonly model: string;
   readonly device: string;
@@ -42,6 +67,8 @@ export interface MeasuredReport {
   /** The runtime's overhead in the plan's total: per run plus one dispatch per operator side (0 without profile.runtime). */
   readonly predictedRuntimeMs: number;
   readonly measuredSharingMs: number;
+  /** The split chains, in the trace's order. */
+  readonly balance: readonly ChainBalance[];
 }
 
 /** Why a trace cannot be laid beside this plan, or undefined when it can. */
@@ -57,6 +84,33 @@ export function traceMismatch(plan: Plan, trace: Trace): string | undefined {
 }
 
 const relErr = (pred: number, meas: number): number | null => (meas > 0 ? (pred - meas) / meas : null);
+
+/** The trace's split chains: each side's measured time, the wait, the measured balance point (ChainBalance). */
+export function chainBalance(trace: Trace): ChainBalance[] {
+  const ops = new Map(trace.ops.map((o) => [o.id, o]));
+  const out: ChainBalance[] = [];
+  for (const c of trace.chains) {
+    const ratio = c.ratio ?? 0;
+    if ((c.dim !== "H" && c.dim !== "OC") || ratio <= 0 || ratio >= 1 || c.ops.length === 0) continue;
+    const cpuMs = c.ops.reduce((s, id) => s + (ops.get(id)?.cpu_ms ?? 0), 0);
+    const gpuMs = c.ops.reduce((s, id) => s + (ops.get(id)?.gpu_ms ?? 0), 0);
+    const whole = { cpu: cpuMs / (1 - ratio), gpu: gpuMs / ratio };
+    out.push({
+      chain: c.id,
+      first: c.ops[0]!,
+      last: c.ops[c.ops.length - 1]!,
+      operators: c.ops.length,
+      dim: c.dim,
+      ratio,
+      cpuMs,
+      gpuMs,
+      wallMs: c.wall_ms,
+      idleMs: Math.abs(cpuMs - gpuMs),
+      balanceRatio: whole.cpu + whole.gpu > 0 ? whole.cpu / (whole.cpu + whole.gpu) : null,
+    });
+  }
+  return out;
+}
 
 export function buildMeasuredReport(plan: Plan, trace: Trace): MeasuredReport {
   // The trace times kernels only; the plan's operator times include one dispatch per side
@@ -101,6 +155,7 @@ export function buildMeasuredReport(plan: Plan, trace: Trace): MeasuredReport {
     predictedSharingMs,
     measuredSharingMs,
     predictedRuntimeMs: dispatchMs,
+    balance: chainBalance(trace),
   };
 }
 
@@ -130,5 +185,24 @@ export function formatMeasuredText(r: MeasuredReport): string {
     lines.push(`runtime (per run + dispatch): predicted ${f3(r.predictedRuntimeMs)} ms, measured rest of the run ${f3(rest)} ms`);
   }
   lines.push(`total: predicted ${f3(r.predictedTotalMs)} ms, measured median ${f3(r.measuredTotalMs)} ms (${pct(r.totalError)})`);
+  lines.push(...formatBalance(r.balance));
   return `${lines.join("\n")}\n`;
+}
+
+function formatBalance(balance: readonly ChainBalance[]): string[] {
+  if (balance.length === 0) return [];
+  const lines = [
+    "",
+    "split chains: each side's measured time; idle = the faster side's wait; balance = the GPU share at which both sides would have",
+    "taken as long (each side's time scaled linearly with its share; halos ignored). A balance far from the ratio: recalibrate (codl train --from-trace --calibrate).",
+    [pad("chain", 6), pad("operators", 11), pad("dim", 4), lpad("ratio", 6), lpad("cpu ms", 9), lpad("gpu ms", 9), lpad("wall ms", 9), lpad("idle ms", 9), lpad("balance", 8)].join(" "),
+  ];
+  for (const b of balance) {
+    const ops = b.operators === 1 ? b.first : `${b.first}–${b.last}`;
+    lines.push([pad(b.chain, 6), pad(ops, 11), pad(b.dim, 4), lpad(b.ratio.toFixed(3), 6), lpad(f3(b.cpuMs), 9), lpad(f3(b.gpuMs), 9), lpad(f3(b.wallMs), 9), lpad(f3(b.idleMs), 9), lpad(b.balanceRatio === null ? "-" : b.balanceRatio.toFixed(3), 8)].join(" "));
+  }
+  const idle = balance.reduce((s, b) => s + b.idleMs, 0);
+  const off = balance.filter((b) => b.balanceRatio !== null && Math.abs(b.balanceRatio - b.ratio) > 0.05).length;
+  lines.push(`idle: ${f3(idle)} ms over ${balance.length} split chain${balance.length === 1 ? "" : "s"}; ${off} of them balance more than 0.05 away from their ratio`);
+  return lines;
 }

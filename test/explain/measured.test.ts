@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildFixture, fixtureInputShapes } from "../../fixtures/index.js";
 import { loadProfile } from "../../src/device/load-profile.js";
-import { buildMeasuredReport, formatMeasuredText } from "../../src/explain/measured.js";
+import { buildMeasuredReport, chainBalance, formatMeasuredText, type MeasuredReport } from "../../src/explain/measured.js";
 import { loadModel } from "../../src/index.js";
 import { planGraph } from "../../src/plan/index.js";
 import type { Trace } from "../../src/profile/trace.js";
@@ -57,3 +57,47 @@ describe("measured report with profile.runtime", () => {
     expect(formatMeasuredText(r)).toMatch(/runtime \(per run \+ dispatch\): predicted [\d.]+ ms, measured rest of the run [\d.]+ ms/);
   });
 });
+
+describe("measured report: split chains", () => {
+  it("gives each split chain's sides, the faster side's wait and the GPU share at which both would take as long", () => {
+    const op = (id: string, placement: "cpu" | "gpu" | "split", cpu: number | null, gpu: number | null) => ({
+      id,
+      kind: "Conv",
+      chain: "c",
+      placement,
+      dim: (placement === "split" ? "H" : "none") as "H" | "none",
+      gpu_out: [0, 1] as [number, number],
+      cpu_out: [1, 2] as [number, number],
+      cpu_ms: cpu,
+      gpu_ms: gpu,
+    });
+    const chain = (id: string, ops: string[], dim: string, ratio: number | null, wall: number | null) => ({ id, ops, dim, ratio, transform_in_ms: 0, map_ms: 0, transform_out_ms: 0, wall_ms: wall });
+    const trace: Trace = {
+      format: "codl-trace",
+      version: 1,
+      model: "m",
+      device: "d",
+      threads: 1,
+      iterations: 1,
+      latency_ms: { median: 10, all: [10] },
+      // Chain c0: ops 0 and 1 split by H at a GPU share of 0.5, the CPU parts 4 + 2 ms, the GPU parts 2 + 1 ms; c1 GPU only; c2 an OC split at 0.25.
+      ops: [op("0", "split", 4, 2), op("1", "split", 2, 1), op("2", "gpu", null, 5), op("3", "split", 3, 1)],
+      chains: [chain("c0", ["0", "1"], "H", 0.5, 6.5), chain("c1", ["2"], "none", 1, 5), chain("c2", ["3"], "OC", 0.25, 3.2)],
+    };
+    const b = chainBalance(trace);
+    expect(b.map((x) => x.chain)).toEqual(["c0", "c2"]);
+    // c0: alone the CPU would take 6 / 0.5 = 12 ms, the GPU 3 / 0.5 = 6: both take as long at a GPU share of 12 / 18.
+    expect(b[0]).toMatchObject({ first: "0", last: "1", operators: 2, cpuMs: 6, gpuMs: 3, idleMs: 3, wallMs: 6.5 });
+    expect(b[0]!.balanceRatio).toBeCloseTo(2 / 3, 12);
+    // c2: CPU 3 / 0.75 = 4, GPU 1 / 0.25 = 4: balanced at 0.5.
+    expect(b[1]!.balanceRatio).toBeCloseTo(0.5, 12);
+    const text = formatMeasuredText({ ...buildMeasuredReportStub(), balance: b });
+    expect(text).toContain("c0     0–1         H     0.500     6.000     3.000     6.500     3.000    0.667");
+    expect(text).toContain("idle: 5.000 ms over 2 split chains; 2 of them balance more than 0.05 away from their ratio");
+  });
+});
+
+/** A report with no operator rows, for the balance section alone. */
+function buildMeasuredReportStub(): MeasuredReport {
+  return { model: "m", device: "d", traceDevice: "t", iterations: 1, rows: [], predictedTotalMs: 1, measuredTotalMs: 1, totalError: 0, predictedComputeMs: 0, measuredComputeMs: 0, predictedSharingMs: 0, predictedRuntimeMs: 0, measuredSharingMs: 0, balance: [] };
+}
