@@ -12,6 +12,7 @@ import { buildMeasuredReport, chainBalance, formatMeasuredText, type MeasuredRep
 import { loadModel } from "../../src/index.js";
 import { planGraph } from "../../src/plan/index.js";
 import type { Trace } from "../../src/profile/trace.js";
+import { traceOf, traceOp as op } from "../helpers/trace.js";
 
 describe("measured report with profile.runtime", () => {
   it("subtracts each side's dispatch from the operator rows and reports per run + dispatch apart", () => {
@@ -60,30 +61,13 @@ describe("measured report with profile.runtime", () => {
 
 describe("measured report: split chains", () => {
   it("gives each split chain's sides, the faster side's wait and the GPU share at which both would take as long", () => {
-    const op = (id: string, placement: "cpu" | "gpu" | "split", cpu: number | null, gpu: number | null) => ({
-      id,
-      kind: "Conv",
-      chain: "c",
-      placement,
-      dim: (placement === "split" ? "H" : "none") as "H" | "none",
-      gpu_out: [0, 1] as [number, number],
-      cpu_out: [1, 2] as [number, number],
-      cpu_ms: cpu,
-      gpu_ms: gpu,
-    });
     const chain = (id: string, ops: string[], dim: string, ratio: number | null, wall: number | null) => ({ id, ops, dim, ratio, transform_in_ms: 0, map_ms: 0, transform_out_ms: 0, wall_ms: wall });
-    const trace: Trace = {
-      format: "codl-trace",
-      version: 1,
-      model: "m",
-      device: "d",
-      threads: 1,
-      iterations: 1,
-      latency_ms: { median: 10, all: [10] },
-      // Chain c0: ops 0 and 1 split by H at a GPU share of 0.5, the CPU parts 4 + 2 ms, the GPU parts 2 + 1 ms; c1 GPU only; c2 an OC split at 0.25.
-      ops: [op("0", "split", 4, 2), op("1", "split", 2, 1), op("2", "gpu", null, 5), op("3", "split", 3, 1)],
-      chains: [chain("c0", ["0", "1"], "H", 0.5, 6.5), chain("c1", ["2"], "none", 1, 5), chain("c2", ["3"], "OC", 0.25, 3.2)],
-    };
+    // Chain c0: ops 0 and 1 split by H at a GPU share of 0.5, the CPU parts 4 + 2 ms, the GPU parts 2 + 1 ms; c1 GPU only; c2 an OC split at 0.25.
+    const trace = traceOf(
+      [op("0", "split", 4, 2, 5), op("1", "split", 2, 1, 5), op("2", "gpu", null, 5), op("3", "split", 3, 1, 5)],
+      [chain("c0", ["0", "1"], "H", 0.5, 6.5), chain("c1", ["2"], "none", 1, 5), chain("c2", ["3"], "OC", 0.25, 3.2)],
+      10,
+    );
     const b = chainBalance(trace);
     expect(b.map((x) => x.chain)).toEqual(["c0", "c2"]);
     // c0: alone the CPU would take 6 / 0.5 = 12 ms, the GPU 3 / 0.5 = 6: both take as long at a GPU share of 12 / 18.
