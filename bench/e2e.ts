@@ -34,6 +34,8 @@ import { buildFixture, describeFixture, FIXTURES, type FixtureName, type Fixture
 import { compileModel } from "../src/bundle/compile.js";
 import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
 import { loadProfile } from "../src/device/load-profile.js";
+import { CompilerError } from "../src/diag/errors.js";
+import { checkRatioStep } from "../src/plan/index.js";
 import { caseName, type E2eMeta } from "./e2e-table.js";
 import { npyBytes, writeIfChanged } from "./files.js";
 
@@ -57,7 +59,14 @@ const poclThreads = opt("pocl-threads", "1");
 const ortThreads = Number(opt("ort-threads", "2"));
 const carry = flag("carry");
 const gpuPrecision = opt("gpu-precision", "fp32") === "fp16" ? "fp16" : "fp32";
-const ratioStep = args.includes("--ratio-step") ? Number(opt("ratio-step", "0.1")) : undefined;
+const ratioStep = args.includes("--ratio-step") ? Number(opt("ratio-step", "")) : undefined;
+// Checked before anything is written: a bad step would otherwise fail at the first compile, mid-folder.
+try {
+  if (ratioStep !== undefined) checkRatioStep(ratioStep);
+} catch (e) {
+  process.stderr.write(`e2e: ${e instanceof CompilerError ? `${e.code}: ${e.message}` : String(e)}\n`);
+  process.exit(2);
+}
 
 /** The model with every initializer's data dropped (dims and type kept). */
 function withoutWeights(bytes: Uint8Array): Uint8Array {
