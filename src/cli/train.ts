@@ -210,13 +210,11 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
   const coexec = fromTrace === undefined ? {} : fitCoexec(fromTrace);
   const sharing = { ...sharingFit.sharing, ...coexec.sharing };
-  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, `${options.fromTrace!.split(",").filter((s) => s !== "").length} traces`, base.calibration) } : {};
+  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, traceNames(options.fromTrace), base.calibration) } : {};
   const refitted = [
     `kernel models ${results.map((r) => r.kernel).join(", ")}`,
     ...(sharingFit.parts.length > 0 ? ["transform, map and sync"] : []),
-    ...(runtimeFit === undefined ? [] : ["runtime overhead"]),
-    ...sharingRefits(coexec.sharing ?? {}),
-    ...(calibration.calibration === undefined ? [] : [`calibration (${calibration.calibration.ops.length} operators)`]),
+    ...traceRefits(runtimeFit !== undefined, coexec.sharing ?? {}, calibration.calibration),
   ];
   const step = `codl train ${[samplesPath === undefined ? undefined : path.basename(samplesPath), options.fromTrace === undefined ? undefined : `--from-trace ${traceNames(options.fromTrace)}`].filter((x) => x !== undefined).join(" ")}`;
   const provenance = trainedProvenance(base, options, step, refitted, { ...(sharingFit.parts.length > 0 ? { transform: sharingFit.sharing.transform } : {}), ...(coexec.sharing ?? {}) });
@@ -282,6 +280,11 @@ function traceNames(list: string | undefined): string {
   return `(${n} trace${n === 1 ? "" : "s"}: ${names.join(", ")})`;
 }
 
+/** What the traces refitted (runtime overhead, sharing terms, calibration), for provenance. */
+function traceRefits(runtime: boolean, sharing: Partial<Sharing>, calibration: DeviceProfile["calibration"]): string[] {
+  return [...(runtime ? ["runtime overhead"] : []), ...sharingRefits(sharing), ...(calibration === undefined ? [] : [`calibration (${calibration.ops.length} operators)`])];
+}
+
 /** What a trace fit changed in profile.sharing, for provenance. */
 function sharingRefits(sharing: Partial<Sharing>): string[] {
   return [
@@ -316,8 +319,8 @@ function runtimeOnly(base: DeviceProfile, input: TraceInput, options: TrainCliOp
   const { out, calibrate } = options;
   const fit = fitRuntime(input.residuals, base.runtime, `codl train --from-trace --runtime-only: ${input.residuals.length} traces, in-sample`);
   const coexec = fitCoexec(input);
-  const calibration = calibrate ? { calibration: calibrationOf(input.samples, `${input.residuals.length} traces`, base.calibration) } : {};
-  const refitted = [...(fit === undefined ? [] : ["runtime overhead"]), ...sharingRefits(coexec.sharing ?? {}), ...(calibration.calibration === undefined ? [] : [`calibration (${calibration.calibration.ops.length} operators)`])];
+  const calibration = calibrate ? { calibration: calibrationOf(input.samples, traceNames(options.fromTrace), base.calibration) } : {};
+  const refitted = traceRefits(fit !== undefined, coexec.sharing ?? {}, calibration.calibration);
   const provenance = trainedProvenance(base, options, `codl train --runtime-only${calibrate ? " --calibrate" : ""} --from-trace ${traceNames(options.fromTrace)}`, refitted, coexec.sharing ?? {});
   const profile = parseProfile({ ...base, provenance, sharing: { ...base.sharing, ...coexec.sharing }, ...(fit === undefined ? {} : { runtime: fit.runtime }), ...calibration }, out);
   writeFileAtomic(out, `${JSON.stringify(profile, null, 2)}\n`);
