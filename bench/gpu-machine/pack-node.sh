@@ -13,10 +13,13 @@ cp "$(command -v node)" "$T/bin/node"
 cd "$ROOT"
 cp -r dist bin codegen profiles package.json "$T/app/"
 rm -rf "$T/app/dist/test"
-# What dist/ imports at run time (package.json's dependencies) and what those import.
-for m in onnx-proto protobufjs @protobufjs long zod commander ajv fast-deep-equal fast-uri json-schema-traverse require-from-string; do
-  cp -r "node_modules/$m" "$T/app/node_modules/"
-done
+# What dist/ imports at run time: package.json's dependencies and theirs, as npm resolved them
+# (a nested node_modules comes with the package that holds it).
+npm ls --omit=dev --all --parseable 2>/dev/null | sed "s|^$ROOT/||" | grep -E '^node_modules/(@[^/]+/)?[^/@][^/]*$' | sort -u > "$T/deps"
+[ -s "$T/deps" ] || { echo "pack-node.sh: npm ls found no runtime dependencies (run npm ci)" >&2; exit 2; }
+while read -r m; do
+  mkdir -p "$T/app/$(dirname "$m")" && cp -r "$m" "$T/app/$(dirname "$m")/"
+done < "$T/deps"
 mkdir -p "$D"
 tar cf - -C "$T" bin app | xz -T2 -6 > "$D/node-app.tar.xz.tmp"
 mv "$D/node-app.tar.xz.tmp" "$D/node-app.tar.xz"
