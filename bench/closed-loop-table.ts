@@ -18,12 +18,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CaseResult, caseName, type E2eMeta, fmt, measuredIdeal, readPasses, runContention } from "./e2e-table.js";
-
-function readMeta(dir: string): E2eMeta | undefined {
-  const file = path.join(dir, "meta.json");
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as E2eMeta) : undefined;
-}
+import { type CaseResult, caseName, type E2eMeta, fmt, measuredIdeal, readMeta, readPasses, runContention } from "./e2e-table.js";
 
 export function closedLoopTable(dir: string): string {
   const oldDir = path.join(dir, "old");

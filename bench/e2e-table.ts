@@ -40,6 +40,12 @@ export interface E2eMeta {
   readonly splittable: Readonly<Record<string, readonly string[]>>;
 }
 
+/** DIR/meta.json (bench/e2e.ts), or undefined where there is none. */
+export function readMeta(dir: string): E2eMeta | undefined {
+  const file = path.join(dir, "meta.json");
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as E2eMeta) : undefined;
+}
+
 export const caseName = (model: string, strategy: string): string => `${model}_${strategy.replace(/-/g, "_")}`;
 
 function median(xs: readonly number[]): number {
@@ -149,7 +155,8 @@ export function readPasses(dir: string): Map<string, CaseResult> {
 export const fmt = (ms: number | undefined): string => (ms === undefined ? "–" : ms >= 100 ? ms.toFixed(1) : ms.toFixed(2));
 
 export function e2eTable(dir: string, label: string): string {
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")) as E2eMeta;
+  const meta = readMeta(dir);
+  if (meta === undefined) throw new Error(`${dir}/meta.json is missing`);
   const results = readPasses(dir);
   const ort = new Map<string, number>();
   for (const line of linesOf(path.join(dir, "ort.txt"))) {

@@ -68,7 +68,7 @@ export const CATALOGUE = {
   "CODL-E080": { exit: 2, template: "--out {path} exists and is not a directory", hint: "give a directory (it is replaced atomically) or a new path" },
   "CODL-E081": { exit: 2, template: "cannot write the bundle to {path}: {cause}", hint: "check that the parent folder exists and is writable" },
   "CODL-E082": { exit: 2, template: "unknown strategy '{strategy}'", hint: "strategies: {known}" },
-  "CODL-E083": { exit: 2, template: "--ratio-step {value} is outside (0, 0.5]", hint: "use e.g. 0.1 (the paper's grid) or 0.05" },
+  "CODL-E083": { exit: 2, template: "--ratio-step {value} is outside (0, 0.5]", hint: "use e.g. 0.025 (the default) or 0.1 (the paper's grid)" },
   "CODL-E084": { exit: 2, template: "strategy 'ideal' is a bound and cannot be emitted", hint: "it is reported beside every plan; choose codl, codl-greedy, mulayer, cpu or gpu" },
   "CODL-E085": { exit: 2, template: "{path} is neither an ONNX model nor a bundle directory", hint: "pass a .onnx file (with --device) or a folder written by codl compile" },
   "CODL-E086": { exit: 2, template: "bundle {path} is invalid: {cause}", hint: "recompile it with codl compile" },
