@@ -8,7 +8,9 @@
  *   DIR/new-<step>/  codl and codl-greedy planned again on the machine with the profile calibrated on
  *              old/traces, at that ratio step: meta.json, passes/p*.txt (run right after old's pass of the
  *              same number), traces/
- *   DIR/cal.json, DIR/train.txt   the calibrated profile and codl train's report
+ *   DIR/new-<step>-r<n>/  the same, planned in round n (ROUNDS ≥ 2) with the profile calibrated again on
+ *              every trace so far, the previous round's plans' included (their split parts measured)
+ *   DIR/cal.json, DIR/cal-r<n>.json, DIR/train.txt   the calibrated profiles and codl train's report
  *
  * Per case: the median of its pass medians, and the spread over passes. The ideal is
  * bench/e2e-table.ts's: every splittable operator at its best ratio from the cpu and gpu
@@ -20,6 +22,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type CaseResult, caseName, type E2eMeta, fmt, measuredIdeal, readMeta, readPasses, runContention } from "./e2e-table.js";
 
+/** "new-0.025" → "re-planned, ratio step 0.025"; "new-0.025-r2" → "re-planned, ratio step 0.025, round 2". */
+export function replannedLabel(folder: string): string {
+  const m = /^new-(.+?)(?:-r([0-9]+))?$/.exec(folder);
+  if (m === null) return folder;
+  return `re-planned, ratio step ${m[1]}${m[2] === undefined ? "" : `, round ${m[2]}`}`;
+}
+
 export function closedLoopTable(dir: string): string {
   const oldDir = path.join(dir, "old");
   const oldMeta = readMeta(oldDir);
@@ -30,7 +39,7 @@ export function closedLoopTable(dir: string): string {
       .readdirSync(dir)
       .filter((f) => f.startsWith("new-") && fs.existsSync(path.join(dir, f, "meta.json")))
       .sort()
-      .map((f) => ({ label: `re-planned, ratio step ${f.slice(4)}`, dir: path.join(dir, f), meta: readMeta(path.join(dir, f)) })),
+      .map((f) => ({ label: replannedLabel(f), dir: path.join(dir, f), meta: readMeta(path.join(dir, f)) })),
   ].map((set) => ({ ...set, results: readPasses(set.dir), k: runContention(oldDir, oldMeta.models, set.dir) }));
   const kOld = sets[0]?.k;
   // run-closed-loop.sh with TRACE_PASSES > 1 keeps each trace pass in traces-<i>/: the ideal takes each operator's median over them.

@@ -20,7 +20,11 @@
 #   folder new-<step> each, codl and codl-greedy), OLD_MATCH (the committed cases timed in each
 #   pass, an extended regular expression; default all four strategies), TRACE_PASSES (1) and
 #   TRACE_ITER (3): passes over every committed case with --trace, and timed iterations in each;
-#   codl train calibrates on all of them (each operator's median).
+#   codl train calibrates on all of them (each operator's median). ROUNDS (1): with 2 or more, each
+#   round's new plans are traced (ROUND_TRACE_PASSES passes, default 2, of TRACE_ITER iterations),
+#   the profile calibrated again on every trace so far (the split operators' parts now measured
+#   where the last round put them: profile.calibration.parts), and planned again into
+#   new-<step>-r<round>; the timed passes then run every round's folders.
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
@@ -28,12 +32,13 @@ D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-575
 MODELS=${MODELS:-yolov2,vgg16,fst}; PASSES=${PASSES:-2}; ITER=${ITER:-8}
 PIN=${PIN-"--cpu-cores 15 --gpu-cores 1-12"}; STEPS=${STEPS:-0.1}
 TRACE_PASSES=${TRACE_PASSES:-1}; TRACE_ITER=${TRACE_ITER:-3}
+ROUNDS=${ROUNDS:-1}; ROUND_TRACE_PASSES=${ROUND_TRACE_PASSES:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 stamp() { echo "$1 $(( $(date +%s) - T0 ))s" | tee -a /w/stamps.txt; }
 save() {
-  cp /w/stamps.txt /w/cal.json /w/train.txt "$OUT/" 2>/dev/null
-  tar czf "$OUT/closed-loop.tgz" -C /w $(cd /w && ls -d old/passes old/traces old/traces-* old/logs old/meta.json new-*/passes new-*/traces new-*/logs new-*/meta.json new-*/cases/*/plan.json cal.json train.txt stamps.txt 2>/dev/null)
+  cp /w/stamps.txt /w/cal*.json /w/train.txt "$OUT/" 2>/dev/null
+  tar czf "$OUT/closed-loop.tgz" -C /w $(cd /w && ls -d old/passes old/traces old/traces-* old/logs old/meta.json new-*/passes new-*/traces new-*/traces-* new-*/logs new-*/meta.json new-*/cases/*/plan.json cal*.json train.txt stamps.txt 2>/dev/null)
 }
 . "$HERE/common.sh"
 gm_icd
@@ -62,20 +67,30 @@ stamp traced
 N=/w/node/bin/node; A=/w/node/app
 "$N" "$A/dist/fixtures/cli.js" --out /w/fx --size full --only "$MODELS" > /w/fx.log 2>&1
 TR=""; MO=""
-for t in traces-*/*.json; do
-  m=$(basename "$t" .json); m=${m%%_*}
-  TR="$TR${TR:+,}/w/old/$t"; MO="$MO${MO:+,}/w/fx/$m.onnx"
-done
-"$N" "$A/bin/codl.js" train --base "$A/profiles/x86-balanced.json" --runtime-only --calibrate \
-  --from-trace "$TR" --model "$MO" --out /w/cal.json > /w/train.txt 2>&1 || tail -5 /w/train.txt
+# add_traces GLOB...: every trace file into codl train's --from-trace list, with its model.
+add_traces() {
+  for t in "$@"; do
+    [ -f "$t" ] || continue
+    m=$(basename "$t" .json); m=${m%%_*}
+    TR="$TR${TR:+,}$t"; MO="$MO${MO:+,}/w/fx/$m.onnx"
+  done
+}
+# calibrate OUT: codl train on every trace listed so far.
+calibrate() {
+  "$N" "$A/bin/codl.js" train --base "$A/profiles/x86-balanced.json" --runtime-only --calibrate \
+    --from-trace "$TR" --model "$MO" --out "$1" >> /w/train.txt 2>&1 || tail -5 /w/train.txt
+}
+add_traces /w/old/traces-*/*.json
+calibrate /w/cal.json
 stamp calibrated
 
 # 3. Plan again with the calibrated profile, once per ratio step; build; prepare.
-NEW=""
-if [ -f /w/cal.json ]; then
+# replan PROFILE SUFFIX: new-<step><SUFFIX> for every step in STEPS, built and prepared; their folders in NEW.
+replan() {
+  NEW=""
   for st in $STEPS; do
-    n=/w/new-$st
-    "$N" "$A/dist/bench/e2e.js" --device /w/cal.json --size full --carry --models "$MODELS" \
+    n=/w/new-$st$2
+    "$N" "$A/dist/bench/e2e.js" --device "$1" --size full --carry --models "$MODELS" \
       --strategies codl,codl-greedy --ratio-step "$st" --out $n > $n.log 2>&1 || tail -5 $n.log
     cat $n.log >> /w/train.txt
     [ -f $n/run.sh ] || continue
@@ -83,8 +98,31 @@ if [ -f /w/cal.json ]; then
     gm_build $n 16 &
   done
   wait
-  for n in $NEW; do prepare $n 100; done; stamp "planned and built"
-fi
+  for n in $NEW; do prepare $n 100; done
+  ALL="$ALL$NEW"
+}
+ALL=""
+[ -f /w/cal.json ] && replan /w/cal.json ""
+stamp "planned and built"
+
+# 3b. Further rounds: trace the last round's plans, calibrate on every trace so far, plan again.
+r=2
+while [ "$r" -le "$ROUNDS" ] && [ -n "$NEW" ]; do
+  for n in $NEW; do
+    for tp in $(seq 1 "$ROUND_TRACE_PASSES"); do
+      (cd $n && timeout 60 sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup 1 --trace > passes/trace-$tp.log 2>&1)
+      mkdir -p $n/traces-$tp && cp $n/traces/*.json $n/traces-$tp/ 2>/dev/null
+      add_traces $n/traces-$tp/*.json
+    done
+  done
+  stamp "round $r traced"
+  calibrate /w/cal-r$r.json
+  [ -f /w/cal-r$r.json ] || break
+  replan /w/cal-r$r.json "-r$r"
+  stamp "round $r planned and built"
+  r=$((r + 1))
+done
+NEW=$ALL
 
 # 4. Timed passes, old folder (cpu, gpu, codl-greedy, codl) then each new one (codl-greedy, codl).
 for p in $(seq 1 "$PASSES"); do

@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { loadModel } from "../index.js";
-import { samplesFromTrace } from "../profile/from-trace.js";
+import { type PartSample, partsFromTrace, samplesFromTrace } from "../profile/from-trace.js";
 import { median, parseTrace, type Trace } from "../profile/trace.js";
 import { type CopyRow, copyRows, fitContention, fitCopy, type ModelTraces, traceKind } from "../predict/coexec-fit.js";
 import { fitSharing, SHARING_OPS, type SharingFit } from "../predict/sharing-fit.js";
@@ -111,6 +111,8 @@ interface TraceInput {
   readonly groups: ModelTraces[];
   /** Buffer-copy rows of every trace's chains. */
   readonly copyRows: CopyRow[];
+  /** Split operators' parts, from the co-execution traces (--calibrate). */
+  readonly parts: PartSample[];
 }
 
 /**
@@ -128,6 +130,7 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
   const residuals: TraceResidual[] = [];
   const groups = new Map<string, { model: string; cpu?: Trace; gpu?: Trace; coexec: Trace[] }>();
   const copies: CopyRow[] = [];
+  const parts: PartSample[] = [];
   files.forEach((file, i) => {
     const modelFile = modelFiles[i]!;
     let trace: ReturnType<typeof parseTrace>;
@@ -149,12 +152,15 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
     // folder: one run of one machine (bench/e2e writes each run's traces to its own folder).
     const run = `${path.dirname(path.resolve(file))}|${path.resolve(modelFile)}`;
     const g = groups.get(run) ?? { model: path.basename(modelFile), coexec: [] };
-    if (kind === "coexec") g.coexec.push(trace);
+    if (kind === "coexec") {
+      g.coexec.push(trace);
+      parts.push(...partsFromTrace(trace, graph));
+    }
     else g[kind] = trace;
     groups.set(run, g);
     copies.push(...copyRows(trace));
   });
-  return { samples: out, residuals, groups: [...groups.values()], copyRows: copies };
+  return { samples: out, residuals, groups: [...groups.values()], copyRows: copies, parts };
 }
 
 export async function runTrain(samplesPath: string | undefined, rawOptions: unknown): Promise<CommandResult & { report: TrainReport }> {
@@ -210,7 +216,7 @@ export async function runTrain(samplesPath: string | undefined, rawOptions: unkn
   const runtimeFit = fromTrace === undefined ? undefined : fitRuntime(fromTrace.residuals, base.runtime, `codl train --from-trace: ${fromTrace.residuals.length} traces, in-sample`);
   const coexec = fromTrace === undefined ? {} : fitCoexec(fromTrace);
   const sharing = { ...sharingFit.sharing, ...coexec.sharing };
-  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace.samples, traceNames(options.fromTrace), base.calibration) } : {};
+  const calibration = options.calibrate && fromTrace !== undefined ? { calibration: calibrationOf(fromTrace, traceNames(options.fromTrace), base.calibration) } : {};
   const refitted = [
     `kernel models ${results.map((r) => r.kernel).join(", ")}`,
     ...(sharingFit.parts.length > 0 ? ["transform, map and sync"] : []),
@@ -249,26 +255,56 @@ const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 /**
  * `--calibrate`: every whole operator the traces timed, by processor and exact configuration
- * (median over the traces that ran it), for profile.calibration. Split parts are left out: they
- * ran beside the other side. The base profile's calibration is kept for every configuration the
- * traces did not time; one they timed is replaced (a re-measurement, e.g. after a kernel changed).
+ * (median over the traces that ran it), for profile.calibration.ops; and every part of a split
+ * operator the co-execution traces timed, by processor, operator, dimension and output range
+ * (median; as measured, beside the other side), for profile.calibration.parts. The base profile's
+ * entries are kept for everything the traces did not time; one they timed is replaced (a
+ * re-measurement, e.g. after a kernel changed or on another machine).
  */
-function calibrationOf(samples: readonly Sample[], traces: string, base: DeviceProfile["calibration"]): NonNullable<DeviceProfile["calibration"]> {
-  const kept = new Map<string, { processor: "cpu" | "gpu"; key: string; ms: number; runs: number }>();
-  for (const o of base?.ops ?? []) kept.set(`${o.processor}:${o.key}`, o);
-  const byKey = new Map<string, { processor: "cpu" | "gpu"; key: string; ms: number[] }>();
-  for (const s of samples) {
-    const key = configKey(s.config, s.kernel);
-    const id = `${s.processor}:${key}`;
-    const e = byKey.get(id) ?? { processor: s.processor, key, ms: [] };
-    e.ms.push(s.latencyMs);
-    byKey.set(id, e);
+function calibrationOf(input: TraceInput, traces: string, base: DeviceProfile["calibration"]): NonNullable<DeviceProfile["calibration"]> {
+  type Op = NonNullable<DeviceProfile["calibration"]>["ops"][number];
+  type Part = NonNullable<NonNullable<DeviceProfile["calibration"]>["parts"]>[number];
+  const ops = medians(
+    base?.ops ?? [],
+    input.samples.map((s) => ({ processor: s.processor, key: configKey(s.config, s.kernel), ms: s.latencyMs })),
+    (o) => `${o.processor}:${o.key}`,
+    (o, ms, runs): Op => ({ processor: o.processor, key: o.key, ms, runs }),
+  );
+  const parts = medians(
+    base?.parts ?? [],
+    input.parts.map((p) => ({ processor: p.processor, key: p.key, dim: p.dim, range: [p.range[0], p.range[1]] as [number, number], extent: p.extent, ms: p.latencyMs })),
+    (p) => `${p.processor}:${p.key}:${p.dim}:${p.range[0]}:${p.range[1]}`,
+    (p, ms, runs): Part => ({ processor: p.processor, key: p.key, dim: p.dim, range: p.range, extent: p.extent, ms, runs }),
+  );
+  const source = `codl train --from-trace --calibrate: whole operators${parts.timed > 0 ? " and split operators' parts" : ""} of ${traces}`;
+  const replaced = ops.replaced + parts.replaced;
+  return {
+    source: base === undefined ? source : `${base.source}; then ${source} (${ops.timed} operators, ${parts.timed} parts, ${replaced} of them re-measured)`,
+    ops: ops.entries,
+    ...(parts.entries.length > 0 ? { parts: parts.entries } : {}),
+  };
+}
+
+/**
+ * Base entries kept, measured ones (median per id) added or replacing theirs; sorted by id so the
+ * same inputs give the same profile. `timed`: ids measured; `replaced`: of them, ids the base had.
+ */
+function medians<E, M extends { ms: number }>(base: readonly E[], measured: readonly M[], id: (x: E | M) => string, make: (m: M, ms: number, runs: number) => E): { entries: E[]; timed: number; replaced: number } {
+  const kept = new Map(base.map((e) => [id(e), e]));
+  const byId = new Map<string, { first: M; ms: number[] }>();
+  for (const m of measured) {
+    const k = id(m);
+    const e = byId.get(k) ?? { first: m, ms: [] };
+    e.ms.push(m.ms);
+    byId.set(k, e);
   }
-  for (const [id, e] of byKey) kept.set(id, { processor: e.processor, key: e.key, ms: Math.round(median(e.ms) * 1e6) / 1e6, runs: e.ms.length });
-  const ops = [...kept.values()].sort((a, b) => (a.processor === b.processor ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.processor < b.processor ? -1 : 1));
-  const source = `codl train --from-trace --calibrate: whole operators of ${traces}`;
-  const replaced = (base?.ops ?? []).filter((o) => byKey.has(`${o.processor}:${o.key}`)).length;
-  return { source: base === undefined ? source : `${base.source}; then ${source} (${byKey.size} operators, ${replaced} of them re-measured)`, ops };
+  let replaced = 0;
+  for (const [k, e] of byId) {
+    if (kept.has(k)) replaced++;
+    kept.set(k, make(e.first, Math.round(median(e.ms) * 1e6) / 1e6, e.ms.length));
+  }
+  const entries = [...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+  return { entries, timed: byId.size, replaced };
 }
 
 /** The traces of --from-trace by file name, each with how many times it was given (trace passes of one run share names). */
@@ -282,7 +318,7 @@ function traceNames(list: string | undefined): string {
 
 /** What the traces refitted (runtime overhead, sharing terms, calibration), for provenance. */
 function traceRefits(runtime: boolean, sharing: Partial<Sharing>, calibration: DeviceProfile["calibration"]): string[] {
-  return [...(runtime ? ["runtime overhead"] : []), ...sharingRefits(sharing), ...(calibration === undefined ? [] : [`calibration (${calibration.ops.length} operators)`])];
+  return [...(runtime ? ["runtime overhead"] : []), ...sharingRefits(sharing), ...(calibration === undefined ? [] : [`calibration (${calibration.ops.length} operators${calibration.parts === undefined ? "" : `, ${calibration.parts.length} parts`})`])];
 }
 
 /** What a trace fit changed in profile.sharing, for provenance. */
@@ -319,7 +355,7 @@ function runtimeOnly(base: DeviceProfile, input: TraceInput, options: TrainCliOp
   const { out, calibrate } = options;
   const fit = fitRuntime(input.residuals, base.runtime, `codl train --from-trace --runtime-only: ${input.residuals.length} traces, in-sample`);
   const coexec = fitCoexec(input);
-  const calibration = calibrate ? { calibration: calibrationOf(input.samples, traceNames(options.fromTrace), base.calibration) } : {};
+  const calibration = calibrate ? { calibration: calibrationOf(input, traceNames(options.fromTrace), base.calibration) } : {};
   const refitted = traceRefits(fit !== undefined, coexec.sharing ?? {}, calibration.calibration);
   const provenance = trainedProvenance(base, options, `codl train --runtime-only${calibrate ? " --calibrate" : ""} --from-trace ${traceNames(options.fromTrace)}`, refitted, coexec.sharing ?? {});
   const profile = parseProfile({ ...base, provenance, sharing: { ...base.sharing, ...coexec.sharing }, ...(fit === undefined ? {} : { runtime: fit.runtime }), ...calibration }, out);

@@ -173,11 +173,31 @@ export const deviceProfileSchema = z.object({
    * kernel time per exact configuration (kernels/op-config.ts configKey). The planner prices
    * such an operator from its measurement, and scales the regression's price of its parts by
    * measured / predicted (plan/cost.ts). Absent: every operator priced by the kernel models.
+   *
+   * `parts`: split operators' parts timed inside co-execution traces, per side, whole-operator key,
+   * split dimension and output range [lo, hi) of `extent` rows or channels; `ms` as measured, beside
+   * the other side (the planner divides by sharing.contention before it applies contention again).
+   * A part of such an operator is priced at the regression's price times measured / predicted,
+   * interpolated in the part's share between the measured shares (and the whole measurement):
+   * a part is not its share of the whole (caches, weight streaming, work-group counts).
    */
   calibration: z
     .object({
       source: z.string(),
       ops: z.array(z.object({ processor: z.enum(["cpu", "gpu"]), key: z.string().min(1), ms: z.number().positive(), runs: z.number().int().positive() })),
+      parts: z
+        .array(
+          z.object({
+            processor: z.enum(["cpu", "gpu"]),
+            key: z.string().min(1),
+            dim: z.enum(["H", "OC"]),
+            range: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]),
+            extent: z.number().int().positive(),
+            ms: z.number().positive(),
+            runs: z.number().int().positive(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
 });

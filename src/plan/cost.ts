@@ -26,6 +26,7 @@ import type { DeviceProfile } from "../device/profile-schema.js";
 import { configKey as opKey, type OpConfig } from "../kernels/op-config.js";
 import { inputRange } from "../kernels/from-ir.js";
 import { contended, linearBytesMs, predictCpuMs, predictGpuMs, sliceChannels, sliceRows } from "../predict/coexec.js";
+import { median } from "../profile/trace.js";
 import type { PlanOp, SplitDim } from "./ops.js";
 
 export type Side = "cpu" | "gpu";
@@ -67,11 +68,21 @@ export class CostModel {
   private readonly rowsMemo = new WeakMap<PlanOp, Map<number, number>>();
   /** profile.calibration by "side:configKey". */
   private readonly measured: ReadonlyMap<string, number>;
+  /** profile.calibration.parts by "side:configKey:dim". */
+  private readonly measuredParts: ReadonlyMap<string, ReadonlyArray<{ readonly range: readonly [number, number]; readonly ms: number }>>;
+  /** Per "side:configKey:dim": measured / predicted at each measured share, ascending (see partFactor). */
+  private readonly curveMemo = new Map<string, ReadonlyArray<{ readonly x: number; readonly f: number }>>();
 
   constructor(profile: DeviceProfile, options: CostOptions) {
     this.profile = profile;
     this.options = options;
     this.measured = new Map((profile.calibration?.ops ?? []).map((o) => [`${o.processor}:${o.key}`, o.ms]));
+    const parts = new Map<string, Array<{ range: readonly [number, number]; ms: number }>>();
+    for (const p of profile.calibration?.parts ?? []) {
+      const k = `${p.processor}:${p.key}:${p.dim}`;
+      parts.set(k, [...(parts.get(k) ?? []), { range: p.range, ms: p.ms }]);
+    }
+    this.measuredParts = parts;
   }
 
   /** The kernel models' time of `c` on `side` (kernel only, memoised). */
@@ -121,8 +132,48 @@ export class CostModel {
 
   /** A part (or the whole) of `op` on `side`: the kernel models' price, calibrated, plus dispatch. */
   partMs(op: PlanOp, side: Side, part: OpConfig): number {
-    const f = this.calibration(op, side);
+    const f = this.partFactor(op, side, part);
     return side === "cpu" ? this.cpuMs(part, f) : this.gpuMs(part, f);
+  }
+
+  /**
+   * measured / predicted for a part of `op` on `side`. Where profile.calibration.parts timed parts
+   * of this operator split this way, the factor is interpolated linearly in the part's share
+   * between the measured shares (and the whole's factor at share 1, where the whole was
+   * measured), held flat beyond them; each measured part counts without contention (divided by
+   * sharing.contention, which the planner applies again to a part beside its partner), so a part
+   * of exactly a measured range costs its measurement. Elsewhere: the whole's factor.
+   */
+  private partFactor(op: PlanOp, side: Side, part: OpConfig): number {
+    const whole = this.calibration(op, side);
+    if (this.measuredParts.size === 0) return whole;
+    const c = op.ir.config;
+    const dim = part.oc < c.oc ? "OC" : part.oh < c.oh ? "H" : undefined;
+    if (dim === undefined) return whole;
+    const curve = this.curve(op, side, dim);
+    if (curve.length === 0) return whole;
+    return interpolate(curve, dim === "OC" ? part.oc / c.oc : part.oh / c.oh);
+  }
+
+  private curve(op: PlanOp, side: Side, dim: "H" | "OC"): ReadonlyArray<{ readonly x: number; readonly f: number }> {
+    const key = `${this.measuredKey(op, side)}:${dim}`;
+    let curve = this.curveMemo.get(key);
+    if (curve !== undefined) return curve;
+    const k = this.profile.sharing.contention?.[side] ?? 1;
+    const c = op.ir.config;
+    const byX = new Map<number, number[]>();
+    for (const p of this.measuredParts.get(key) ?? []) {
+      const [lo, hi] = p.range;
+      const cfg = dim === "H" ? this.sliceRows(op, lo, hi) : this.sliceChannels(op, hi - lo);
+      const predicted = cfg.oh > 0 && cfg.oc > 0 ? this.kernelMs(cfg, side) : 0;
+      if (!(predicted > 0)) continue;
+      const x = dim === "H" ? cfg.oh / c.oh : cfg.oc / c.oc;
+      byX.set(x, [...(byX.get(x) ?? []), p.ms / k / predicted]);
+    }
+    curve = clustered([...byX].sort(([a], [b]) => a - b));
+    if (curve.length > 0 && this.isCalibrated(op, side)) curve = [...curve.filter((p) => p.x < 1), { x: 1, f: this.calibration(op, side) }];
+    this.curveMemo.set(key, curve);
+    return curve;
   }
 
   /** partMs of output rows [lo, hi) of `op`, memoised by operator and range without building a key string. */
@@ -269,6 +320,45 @@ export class CostModel {
     const sh = this.sharing(inBytes, outBytes);
     return { dim: "OC", ratio, share, cpuMs, gpuMs, ...sh, totalMs: sh.transformMs + sh.mapMs + sh.syncMs + Math.max(cpuMs, gpuMs) };
   }
+}
+
+/**
+ * Measured shares closer than PART_CLUSTER pooled into one point (their mean share, the median
+ * factor): plans a grid step apart time nearly the same part, and a curve through each of them
+ * would follow run-to-run noise, which the planner would then chase.
+ */
+const PART_CLUSTER = 0.1;
+
+function clustered(points: ReadonlyArray<readonly [number, readonly number[]]>): Array<{ x: number; f: number }> {
+  const out: Array<{ x: number; f: number }> = [];
+  let i = 0;
+  while (i < points.length) {
+    const x0 = points[i]![0];
+    const xs: number[] = [];
+    const fs: number[] = [];
+    for (; i < points.length && points[i]![0] - x0 < PART_CLUSTER; i++) {
+      for (const f of points[i]![1]) {
+        xs.push(points[i]![0]);
+        fs.push(f);
+      }
+    }
+    out.push({ x: xs.reduce((s, v) => s + v, 0) / xs.length, f: median(fs) });
+  }
+  return out;
+}
+
+/** Piecewise-linear through ascending points, flat beyond the first and the last. */
+function interpolate(points: ReadonlyArray<{ readonly x: number; readonly f: number }>, x: number): number {
+  const first = points[0]!;
+  if (x <= first.x) return first.f;
+  for (let i = 1; i < points.length; i++) {
+    const b = points[i]!;
+    if (x <= b.x) {
+      const a = points[i - 1]!;
+      return a.f + ((b.f - a.f) * (x - a.x)) / (b.x - a.x);
+    }
+  }
+  return points[points.length - 1]!.f;
 }
 
 function gcd(a: number, b: number): number {

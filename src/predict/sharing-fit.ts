@@ -14,6 +14,7 @@
 import type { LinearBytes, Sharing } from "../device/profile-schema.js";
 import type { OpConfig } from "../kernels/op-config.js";
 import { accuracy } from "./metrics.js";
+import { median } from "../profile/trace.js";
 
 export const SHARING_OPS = ["transform_in", "transform_out", "map_in", "map_out", "sync"] as const;
 
@@ -59,12 +60,6 @@ export interface SharingFit {
   readonly sharing: Sharing;
   /** ±10% accuracy of each part on its own rows (in-sample: a 2-parameter model). */
   readonly parts: ReadonlyArray<{ readonly part: string; readonly n: number; readonly acc10: number; readonly medianAbsErrPct: number }>;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Fits the parts that have rows; the others keep `base`'s values. */

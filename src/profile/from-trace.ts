@@ -12,9 +12,9 @@
  */
 
 import { selectCpuKernel } from "../kernels/cpu-xnnpack.js";
-import { opConfigOf } from "../kernels/from-ir.js";
+import { irOpOf, opConfigOf } from "../kernels/from-ir.js";
 import { selectGpuKernel } from "../kernels/gpu-conv.js";
-import type { OpConfig } from "../kernels/op-config.js";
+import { configKey, type OpConfig } from "../kernels/op-config.js";
 import type { Graph } from "../ir/graph.js";
 import { sliceChannels, sliceRows } from "../predict/coexec.js";
 import type { ProfileSample } from "./collect.js";
@@ -51,6 +51,39 @@ export function samplesFromTrace(trace: Trace, graph: Graph, source: string, opt
     if (gpu !== undefined && op.gpu_ms !== null) rows.push({ processor: "gpu", op: gpu.op, kernel: selectGpuKernel(gpu), config: gpu, latencyMs: op.gpu_ms, ...base });
     const cpu = op.cpu_ms !== null && op.cpu_ms > 0 ? partConfig(c, op.dim, op.cpu_out) : undefined;
     if (cpu !== undefined && op.cpu_ms !== null) rows.push({ processor: "cpu", op: cpu.op, kernel: selectCpuKernel(cpu), config: cpu, latencyMs: op.cpu_ms, ...base });
+  }
+  return rows;
+}
+
+/** One side's part of a split operator in a co-execution trace (profile.calibration.parts). */
+export interface PartSample {
+  readonly processor: "cpu" | "gpu";
+  /** The whole operator's configKey with its kernel on that side (as plan/cost.ts keys calibration). */
+  readonly key: string;
+  readonly dim: "H" | "OC";
+  readonly range: readonly [number, number];
+  /** Output rows (H) or channels (OC) of the whole operator. */
+  readonly extent: number;
+  readonly latencyMs: number;
+}
+
+/** Every timed part of every split operator of a trace of `graph` (a trace that matched it: samplesFromTrace checks). */
+export function partsFromTrace(trace: Trace, graph: Graph): PartSample[] {
+  const rows: PartSample[] = [];
+  for (const op of trace.ops) {
+    if (op.placement !== "split" || (op.dim !== "H" && op.dim !== "OC")) continue;
+    const node = graph.nodes[Number(op.id)];
+    if (node === undefined) continue;
+    const ir = irOpOf(graph, node);
+    const c = ir.config;
+    const extent = op.dim === "H" ? ir.outRows : ir.outChannels;
+    for (const side of ["cpu", "gpu"] as const) {
+      const ms = side === "cpu" ? op.cpu_ms : op.gpu_ms;
+      const [lo, hi] = side === "cpu" ? op.cpu_out : op.gpu_out;
+      if (ms === null || !(ms > 0) || hi <= lo || lo < 0 || hi > extent || hi - lo === extent) continue;
+      const kernel = side === "cpu" ? selectCpuKernel(c) : selectGpuKernel(c);
+      rows.push({ processor: side, key: configKey(c, kernel), dim: op.dim, range: [lo, hi], extent, latencyMs: ms });
+    }
   }
   return rows;
 }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { closedLoopTable } from "../../bench/closed-loop-table.js";
+import { closedLoopTable, replannedLabel } from "../../bench/closed-loop-table.js";
 import { measuredIdeal } from "../../bench/e2e-table.js";
 import type { Trace } from "../../src/profile/trace.js";
 import { traceOf, traceOp as op } from "../helpers/trace.js";
@@ -44,5 +44,11 @@ describe("bench/closed-loop-table: one call's committed and re-planned plans", (
     expect(table).toContain("| m | re-planned, ratio step 0.025 | 3.00 | – | 1.25× | 50 % | – | 1.00× |");
     expect(() => closedLoopTable(path.join(dir, "absent"))).toThrow(/meta\.json is missing/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("names each re-planned folder by its ratio step and round", () => {
+    expect(replannedLabel("new-0.025")).toBe("re-planned, ratio step 0.025");
+    expect(replannedLabel("new-0.1-r2")).toBe("re-planned, ratio step 0.1, round 2");
+    expect(replannedLabel("new-0.025-r12")).toBe("re-planned, ratio step 0.025, round 12");
   });
 });
