@@ -102,7 +102,10 @@ export function formatExplainText(r: ExplainReport): string {
   const k = r.measuredTerms.contention;
   if (k !== undefined) lines.push(`contention: each split operator's CPU part priced ×${k.cpu}, GPU part ×${k.gpu} (profile.sharing.contention, measured)`);
   const cal = r.measuredTerms.calibrated;
-  if (cal !== undefined) lines.push(`calibrated: ${cal.cpu} operators' CPU times and ${cal.gpu} GPU times priced from measurement, their parts scaled (profile.calibration)`);
+  if (cal !== undefined) {
+    const parts = cal.parts === undefined ? "their parts scaled" : `their parts scaled, and ${cal.parts} operators' parts priced from parts measured while both sides ran`;
+    lines.push(`calibrated: ${cal.cpu} operators' CPU times and ${cal.gpu} GPU times priced from measurement, ${parts} (profile.calibration)`);
+  }
   lines.push(...formatFp16Refused(r.fp16Refused));
   lines.push("predicted latency:");
   lines.push(...formatBaselines(r.baselines, r.strategy));

@@ -108,6 +108,11 @@ export class CostModel {
     return this.measured.has(this.measuredKey(op, side));
   }
 
+  /** Whether profile.calibration.parts timed a part of `op` on either side. */
+  hasMeasuredParts(op: PlanOp): boolean {
+    return (["cpu", "gpu"] as const).some((side) => (["H", "OC"] as const).some((dim) => this.measuredParts.has(`${this.measuredKey(op, side)}:${dim}`)));
+  }
+
   private measuredKey(op: PlanOp, side: Side): string {
     return `${side}:${opKey(op.ir.config, side === "cpu" ? op.cpuKernel : (op.gpuKernel ?? ""))}`;
   }

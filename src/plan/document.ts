@@ -147,7 +147,13 @@ export function buildPlanDocument(
       ...(ctx.profile.sharing.contention === undefined ? {} : { contention: { cpu: ctx.profile.sharing.contention.cpu, gpu: ctx.profile.sharing.contention.gpu } }),
       ...(ctx.profile.calibration === undefined
         ? {}
-        : { calibrated: { cpu: ctx.graph.ops.filter((op) => ctx.model.isCalibrated(op, "cpu")).length, gpu: ctx.graph.ops.filter((op) => ctx.model.isCalibrated(op, "gpu")).length } }),
+        : {
+            calibrated: {
+              cpu: ctx.graph.ops.filter((op) => ctx.model.isCalibrated(op, "cpu")).length,
+              gpu: ctx.graph.ops.filter((op) => ctx.model.isCalibrated(op, "gpu")).length,
+              ...(ctx.profile.calibration.parts === undefined ? {} : { parts: ctx.graph.ops.filter((op) => ctx.model.hasMeasuredParts(op)).length }),
+            },
+          }),
     },
     keptFrom: chosen.keptFrom ?? null,
     tensors,

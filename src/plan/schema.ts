@@ -141,7 +141,8 @@ export const planSchema = z.object({
     /** The profile's co-execution contention (profile.sharing.contention), when it has one: in every split operator's cpuMs and gpuMs. */
     contention: z.object({ cpu: z.number().min(1), gpu: z.number().min(1) }).optional(),
     /** How many of this plan's operators the profile's calibration measured (profile.calibration), per processor. */
-    calibrated: z.object({ cpu: z.int().nonnegative(), gpu: z.int().nonnegative() }).optional(),
+    /** Operators priced from profile.calibration: whole on each side; `parts`, those whose split parts were measured (either side). */
+    calibrated: z.object({ cpu: z.int().nonnegative(), gpu: z.int().nonnegative(), parts: z.int().nonnegative().optional() }).optional(),
   }),
   /** Set when `codl` kept another strategy's plan because it predicted faster. */
   keptFrom: strategyNameSchema.nullable(),

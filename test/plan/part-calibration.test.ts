@@ -15,6 +15,7 @@ import type { DeviceProfile } from "../../src/device/profile-schema.js";
 import { loadModel } from "../../src/index.js";
 import { configKey } from "../../src/kernels/op-config.js";
 import { CostModel } from "../../src/plan/cost.js";
+import { planGraph } from "../../src/plan/index.js";
 import { buildPlanGraph, type PlanOp } from "../../src/plan/ops.js";
 import { partsFromTrace } from "../../src/profile/from-trace.js";
 import type { Trace, TraceOp } from "../../src/profile/trace.js";
@@ -134,5 +135,15 @@ describe("the cost model prices parts from their measurements", () => {
     const q = Math.floor(T / 4);
     const two = new CostModel(withParts([at(q, 1), at(3 * q, 3)]), { gpuStorage: "image" });
     expect(rowsOf(two, T - 2 * q) / rowsOf(plain, T - 2 * q)).toBeCloseTo(2, 9);
+  });
+
+  it("the plan says how many operators' parts were priced from measurement", () => {
+    const meta = { toolVersion: "test", modelName: "m", modelSha256: "0".repeat(64), profileSha256: "0".repeat(64), strategy: "codl" as const };
+    const part = { processor: "gpu" as const, key: key(op, "gpu"), dim: "H" as const, range: [0, 4] as [number, number], extent: H, ms: 1, runs: 1 };
+    // Calibration is by exact configuration: every operator of the same one shares the measurement.
+    const same = pg.ops.filter((o) => o.gpuKernel !== null && key(o, "gpu") === part.key).length;
+    expect(same).toBeGreaterThanOrEqual(1);
+    expect(planGraph(graph, withParts([part]), meta).plan.options.calibrated).toEqual({ cpu: 0, gpu: 0, parts: same });
+    expect(planGraph(graph, withParts(undefined), meta).plan.options.calibrated).toEqual({ cpu: 0, gpu: 0 });
   });
 });
