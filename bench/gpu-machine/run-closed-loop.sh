@@ -24,7 +24,8 @@
 #   round's new plans are traced (ROUND_TRACE_PASSES passes, default 2, of TRACE_ITER iterations),
 #   the profile calibrated again on every trace so far (the split operators' parts now measured
 #   where the last round put them: profile.calibration.parts), and planned again into
-#   new-<step>-r<round>; the timed passes then run every round's folders.
+#   new-<step>-r<round>; the timed passes then run every round's folders (TIMED=last: only the last
+#   round's, beside the committed cases).
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
@@ -122,19 +123,26 @@ while [ "$r" -le "$ROUNDS" ] && [ -n "$NEW" ]; do
   stamp "round $r planned and built"
   r=$((r + 1))
 done
-NEW=$ALL
+[ "${TIMED:-all}" = last ] || NEW=$ALL
 
 # 4. Timed passes, old folder (cpu, gpu, codl-greedy, codl) then each new one (codl-greedy, codl).
+# run_pass DIR ARGS...: one timed pass in DIR, unless fewer than 50 s of the budget are left.
+run_pass() {
+  d=$1; shift
+  [ "$(left)" -gt 50 ] || { echo "skipped: budget spent" > "$d/passes/p$p.txt"; return; }
+  (cd "$d" && timeout $(( $(left) - 40 )) sh run.sh "$@" > passes/p$p.txt 2>&1)
+}
 for p in $(seq 1 "$PASSES"); do
-  timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}" > passes/p$p.txt 2>&1; stamp "old p$p"
+  run_pass /w/old $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}"; stamp "old p$p"
   for n in $NEW; do
-    (cd $n && timeout $(( $(left) - 40 )) sh run.sh $F $PIN --iterations "$ITER" --warmup 2 > passes/p$p.txt 2>&1); stamp "$(basename $n) p$p"
+    run_pass $n $F $PIN --iterations "$ITER" --warmup 2; stamp "$(basename $n) p$p"
   done
   save
 done
 
 # 5. The new plans traced once (where the time goes).
 for n in $NEW; do
+  [ "$(left)" -gt 20 ] || break
   (cd $n && timeout $(( ($(left) - 8) / 2 )) sh run.sh $F $PIN --iterations 1 --warmup 1 --trace > passes/trace.log 2>&1)
 done
 stamp end
