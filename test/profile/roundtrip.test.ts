@@ -134,6 +134,9 @@ describe.skipIf(missing !== undefined)("profile → train → compile → run �
     expect(cal.calibration!.ops.length).toBeGreaterThan(0);
     expect(cal.calibration!.ops.length).toBeLessThanOrEqual(whole.length);
     expect(cal.calibration!.ops.every((o) => o.ms > 0 && o.runs >= 1)).toBe(true);
+    // ... and each timed part of each split operator (calibration.parts): as many runs as parts.
+    const partCount = traced.ops.filter((o) => o.placement === "split").reduce((n, o) => n + ((o.cpu_ms ?? 0) > 0 ? 1 : 0) + ((o.gpu_ms ?? 0) > 0 ? 1 : 0), 0);
+    expect((cal.calibration!.parts ?? []).reduce((n, p) => n + p.runs, 0)).toBe(partCount);
     // Provenance says what this training changed, from which trace.
     expect(cal.provenance.notes?.split("\n").at(-1)).toMatch(new RegExp(`^then codl train --runtime-only --calibrate --from-trace \\(1 trace: ${path.basename(trace).replace(/\./g, "\\.")}\\): refitted runtime overhead.*; calibration \\(${cal.calibration!.ops.length} operators\\)$`));
     // Calibrating again on top keeps one entry per configuration: the same trace replaces its own.
