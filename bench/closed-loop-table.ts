@@ -40,7 +40,10 @@ export function closedLoopTable(dir: string): string {
       .filter((f) => f.startsWith("new-") && fs.existsSync(path.join(dir, f, "meta.json")))
       .sort()
       .map((f) => ({ label: replannedLabel(f), dir: path.join(dir, f), meta: readMeta(path.join(dir, f)) })),
-  ].map((set) => ({ ...set, results: readPasses(set.dir), k: runContention(oldDir, oldMeta.models, set.dir) }));
+  ]
+    .map((set) => ({ ...set, results: readPasses(set.dir), k: runContention(oldDir, oldMeta.models, set.dir) }))
+    // A round that was only traced (run-closed-loop.sh TIMED=last) has no timed passes: no rows.
+    .filter((set, i) => i === 0 || set.results.size > 0);
   const kOld = sets[0]?.k;
   // run-closed-loop.sh with TRACE_PASSES > 1 keeps each trace pass in traces-<i>/: the ideal takes each operator's median over them.
   const passDirs = fs.readdirSync(oldDir).filter((f) => /^traces-[0-9]+$/.test(f)).sort();

@@ -34,6 +34,10 @@ describe("bench/closed-loop-table: one call's committed and re-planned plans", (
     fs.writeFileSync(path.join(next, "passes", "p2.txt"), "RESULT m_codl 4.5\nRESULT m_codl_greedy 4\n");
     fs.writeFileSync(path.join(next, "meta.json"), meta([{ name: "m_codl", model: "m", strategy: "codl", predictedMs: 3.9 }]));
 
+    // A round that was only traced (TIMED=last): no passes, so no rows.
+    fs.mkdirSync(path.join(dir, "new-0.025-r2", "passes"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "new-0.025-r2", "meta.json"), meta([{ name: "m_codl", model: "m", strategy: "codl", predictedMs: 3.8 }]));
+
     const passes = ["traces-1", "traces-2", "traces-3"];
     expect(measuredIdeal(old, "m", new Set(["0"]), undefined, passes)).toBeCloseTo((6 * 3) / 9 + 1, 9);
     expect(measuredIdeal(old, "m", new Set(["0"]))).toBeCloseTo((3 * 3) / 6 + 1, 9);
@@ -41,6 +45,7 @@ describe("bench/closed-loop-table: one call's committed and re-planned plans", (
     // cpu: passes 7 and 9 → median 8, spread 25 % (±13 %); best single = gpu 5; codl median 4, ideal 3.
     expect(table).toContain("| m | committed | 8.00 (±13 %; pred. 6.00) | 5.00 (±0 %; pred. –) | – | – |");
     expect(table).toContain("| m | re-planned, ratio step 0.025 |  |  | 4.00 (±0 %; pred. –) | 4.00 (±13 %; pred. 3.90) |");
+    expect(table).not.toContain("round 2");
     expect(table).toContain("| m | re-planned, ratio step 0.025 | 3.00 | – | 1.25× | 50 % | – | 1.00× |");
     expect(() => closedLoopTable(path.join(dir, "absent"))).toThrow(/meta\.json is missing/);
     fs.rmSync(dir, { recursive: true, force: true });
