@@ -179,7 +179,7 @@ export function formatMeasuredText(r: MeasuredReport): string {
   }
   lines.push("");
   lines.push(`compute (Σ max(cpu, gpu)): predicted ${f3(r.predictedComputeMs)} ms, measured ${f3(r.measuredComputeMs)} ms`);
-  lines.push(`sharing (transform + map + sync): predicted ${f3(r.predictedSharingMs)} ms, measured transform + map ${f3(r.measuredSharingMs)} ms`);
+  lines.push(`sharing (transform + map + sync): predicted ${f3(r.predictedSharingMs)} ms, measured transform + map ${f3(r.measuredSharingMs)} ms (a blocking map also waits for the GPU work queued before it)`);
   if (r.predictedRuntimeMs > 0) {
     const rest = r.measuredTotalMs === null ? null : r.measuredTotalMs - r.measuredComputeMs - r.measuredSharingMs;
     lines.push(`runtime (per run + dispatch): predicted ${f3(r.predictedRuntimeMs)} ms, measured rest of the run ${f3(rest)} ms`);
