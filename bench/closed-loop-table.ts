@@ -15,7 +15,9 @@
  * Per case: the median of its pass medians, and the spread over passes. The ideal is
  * bench/e2e-table.ts's: every splittable operator at its best ratio from the cpu and gpu
  * traces (each operator's median over the trace passes, old/traces-<i>/, where there are
- * several), zero sharing cost; the contended ideal splits with the run's own contention.
+ * several), zero sharing cost. "Scaled": the same with each side's operator times scaled to sum
+ * to that side's timed median, so that the bound and the best single processor come from the
+ * same passes; the contended ideal is the scaled one split with the run's own contention.
  */
 
 import * as fs from "node:fs";
@@ -54,15 +56,20 @@ export function closedLoopTable(dir: string): string {
     r === undefined ? "–" : `${fmt(r.medianMs)} (±${(r.spreadPct / 2).toFixed(0)} %; pred. ${fmt(pred)})`;
   const old = sets[0]!;
   const times = ["| model | plans | cpu | gpu | codl-greedy | codl |", "|---|---|---:|---:|---:|---:|"];
-  const gains = ["| model | plans | ideal | contended ideal | codl vs best single | ideal gain captured | of the contended ideal | codl vs codl-greedy |", "|---|---|---:|---:|---:|---:|---:|---:|"];
+  const gains = [
+    "| model | plans | ideal (traces) | ideal (scaled) | contended ideal (scaled) | codl vs best single | captured (traces) | captured (scaled) | of the contended ideal | codl vs codl-greedy |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
   for (const model of oldMeta.models) {
     const splittable = new Set(oldMeta.splittable[model] ?? []);
-    const ideal = measuredIdeal(oldDir, model, splittable, undefined, traceDirs);
-    const contended = kOld === undefined ? undefined : measuredIdeal(oldDir, model, splittable, kOld, traceDirs);
     const single = (s: string) => old.results.get(caseName(model, s));
     const cpu = single("cpu")?.medianMs;
     const gpu = single("gpu")?.medianMs;
     const best = cpu !== undefined && gpu !== undefined ? Math.min(cpu, gpu) : undefined;
+    const timed = cpu !== undefined && gpu !== undefined ? { cpu, gpu } : undefined;
+    const ideal = measuredIdeal(oldDir, model, splittable, undefined, traceDirs);
+    const scaled = timed === undefined ? undefined : measuredIdeal(oldDir, model, splittable, undefined, traceDirs, timed);
+    const contended = kOld === undefined || timed === undefined ? undefined : measuredIdeal(oldDir, model, splittable, kOld, traceDirs, timed);
     const captured = (bound: number | undefined, c: number): string => (best === undefined || bound === undefined || best <= bound ? "–" : `${((100 * (best - c)) / (best - bound)).toFixed(0)} %`);
     for (const set of sets) {
       const r = (s: string) => set.results.get(caseName(model, s));
@@ -74,7 +81,7 @@ export function closedLoopTable(dir: string): string {
       const greedy = r("codl-greedy")?.medianMs;
       if (codl === undefined) continue;
       gains.push(
-        `| ${model} | ${set.label} | ${fmt(ideal)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
+        `| ${model} | ${set.label} | ${fmt(ideal)} | ${fmt(scaled)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(scaled, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
       );
     }
   }

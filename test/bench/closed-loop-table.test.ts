@@ -46,7 +46,10 @@ describe("bench/closed-loop-table: one call's committed and re-planned plans", (
     expect(table).toContain("| m | committed | 8.00 (±13 %; pred. 6.00) | 5.00 (±0 %; pred. –) | – | – |");
     expect(table).toContain("| m | re-planned, ratio step 0.025 |  |  | 4.00 (±0 %; pred. –) | 4.00 (±13 %; pred. 3.90) |");
     expect(table).not.toContain("round 2");
-    expect(table).toContain("| m | re-planned, ratio step 0.025 | 3.00 | – | 1.25× | 50 % | – | 1.00× |");
+    // Scaled: the cpu operators (6 + 1) to the cpu program's timed 8, the gpu ones (3 + 2) to its 5:
+    // 6·8/7 and 3 split to 2.087, plus min(8/7, 2) → 3.23; captured (5 − 4) / (5 − 3.23) = 56 %.
+    expect(measuredIdeal(old, "m", new Set(["0"]), undefined, passes, { cpu: 8, gpu: 5 })).toBeCloseTo((48 / 7) * 3 / (48 / 7 + 3) + 8 / 7, 9);
+    expect(table).toContain("| m | re-planned, ratio step 0.025 | 3.00 | 3.23 | – | 1.25× | 50 % | 56 % | – | 1.00× |");
     expect(() => closedLoopTable(path.join(dir, "absent"))).toThrow(/meta\.json is missing/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
