@@ -19,7 +19,9 @@
 #   BUDGET (seconds, 575), STEPS (the planner's ratio steps to re-plan with, default "0.1": one
 #   folder new-<step> each, codl and codl-greedy), OLD_MATCH (the committed cases timed in each
 #   pass, an extended regular expression; default all four strategies), TRACE_PASSES (1) and
-#   TRACE_ITER (3): passes over every committed case with --trace, and timed iterations in each;
+#   TRACE_ITER (3): passes over every committed case with --trace, and timed iterations in each
+#   (after TRACE_WARMUP warm-ups, default 2 as in the timed passes: until the twelfth session 1, and
+#   the traced cpu programs then ran 1.12-1.40x slower than the timed ones in three calls of four);
 #   codl train calibrates on all of them (each operator's median). ROUNDS (1): with 2 or more, each
 #   round's new plans are traced (ROUND_TRACE_PASSES passes, default 2, of TRACE_ITER iterations),
 #   the profile calibrated again on every trace so far (the split operators' parts now measured
@@ -32,7 +34,7 @@ set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-575}
 MODELS=${MODELS:-yolov2,vgg16,fst}; PASSES=${PASSES:-2}; ITER=${ITER:-8}
 PIN=${PIN-"--cpu-cores 15 --gpu-cores 1-12"}; STEPS=${STEPS:-0.1}
-TRACE_PASSES=${TRACE_PASSES:-1}; TRACE_ITER=${TRACE_ITER:-3}
+TRACE_PASSES=${TRACE_PASSES:-1}; TRACE_ITER=${TRACE_ITER:-3}; TRACE_WARMUP=${TRACE_WARMUP:-2}
 ROUNDS=${ROUNDS:-1}; ROUND_TRACE_PASSES=${ROUND_TRACE_PASSES:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
@@ -59,7 +61,7 @@ prepare /w/old 150; stamp prepared
 #    in traces-<i>/ and the last one also stays in traces/.
 cd /w/old
 for tp in $(seq 1 "$TRACE_PASSES"); do
-  timeout $(( 150 / TRACE_PASSES + 20 )) sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup 1 --trace > passes/trace-$tp.log 2>&1
+  timeout $(( 150 / TRACE_PASSES + 20 )) sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup "$TRACE_WARMUP" --trace > passes/trace-$tp.log 2>&1
   mkdir -p traces-$tp && cp traces/*.json traces-$tp/
 done
 stamp traced
@@ -111,7 +113,7 @@ r=2
 while [ "$r" -le "$ROUNDS" ] && [ -n "$NEW" ]; do
   for n in $NEW; do
     for tp in $(seq 1 "$ROUND_TRACE_PASSES"); do
-      (cd $n && timeout 60 sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup 1 --trace > passes/trace-$tp.log 2>&1)
+      (cd $n && timeout 60 sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup "$TRACE_WARMUP" --trace > passes/trace-$tp.log 2>&1)
       mkdir -p $n/traces-$tp && cp $n/traces/*.json $n/traces-$tp/ 2>/dev/null
       add_traces $n/traces-$tp/*.json
     done
