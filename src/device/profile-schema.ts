@@ -195,6 +195,10 @@ export const deviceProfileSchema = z.object({
             extent: z.number().int().positive(),
             ms: z.number().positive(),
             runs: z.number().int().positive(),
+          })
+          .refine((p) => p.range[0] < p.range[1] && p.range[1] <= p.extent && p.range[1] - p.range[0] < p.extent, {
+            message: "a part's range [lo, hi) must lie within [0, extent) and be part of it, not all of it",
+            path: ["range"],
           }),
         )
         .optional(),

@@ -83,6 +83,20 @@ describe("split operators' parts in co-execution traces", () => {
   });
 });
 
+describe("a profile's measured parts are checked on load", () => {
+  it("a range outside its extent, empty, or the whole of it is CODL-E060 (exit 2)", () => {
+    const part = { processor: "cpu" as const, key: "k", dim: "H" as const, extent: 8, ms: 1, runs: 1 };
+    for (const range of [[5, 3], [4, 9], [0, 8]] as const) {
+      const file = path.join(tmp, `bad-${range.join("-")}.json`);
+      fs.writeFileSync(file, JSON.stringify(withParts([{ ...part, range: [range[0], range[1]] }])));
+      expect(() => loadProfile(file), range.join(",")).toThrow(expect.objectContaining({ code: "CODL-E060", exitCode: 2 }));
+    }
+    const good = path.join(tmp, "good.json");
+    fs.writeFileSync(good, JSON.stringify(withParts([{ ...part, range: [3, 8] }])));
+    expect(loadProfile(good).calibration?.parts).toHaveLength(1);
+  });
+});
+
 describe("the cost model prices parts from their measurements", () => {
   const plain = new CostModel(withParts(undefined), { gpuStorage: "image" });
   const dispatch = sd855.runtime?.perCpuOpMs ?? 0;
