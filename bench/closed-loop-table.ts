@@ -22,7 +22,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CaseResult, caseName, type E2eMeta, fmt, measuredIdeal, readMeta, readPasses, runContention } from "./e2e-table.js";
+import { type CaseResult, caseName, type E2eMeta, fmt, idealOf, readMeta, readPasses, runContention, tracedOpTimes } from "./e2e-table.js";
+import { runScript } from "./files.js";
 
 /** "new-0.025" → "re-planned, ratio step 0.025"; "new-0.025-r2" → "re-planned, ratio step 0.025, round 2". */
 export function replannedLabel(folder: string): string {
@@ -67,9 +68,10 @@ export function closedLoopTable(dir: string): string {
     const gpu = single("gpu")?.medianMs;
     const best = cpu !== undefined && gpu !== undefined ? Math.min(cpu, gpu) : undefined;
     const timed = cpu !== undefined && gpu !== undefined ? { cpu, gpu } : undefined;
-    const ideal = measuredIdeal(oldDir, model, splittable, undefined, traceDirs);
-    const scaled = timed === undefined ? undefined : measuredIdeal(oldDir, model, splittable, undefined, traceDirs, timed);
-    const contended = kOld === undefined || timed === undefined ? undefined : measuredIdeal(oldDir, model, splittable, kOld, traceDirs, timed);
+    const ops = tracedOpTimes(oldDir, model, traceDirs);
+    const ideal = ops === undefined ? undefined : idealOf(ops, splittable);
+    const scaled = ops === undefined || timed === undefined ? undefined : idealOf(ops, splittable, undefined, timed);
+    const contended = ops === undefined || kOld === undefined || timed === undefined ? undefined : idealOf(ops, splittable, kOld, timed);
     const captured = (bound: number | undefined, c: number): string => (best === undefined || bound === undefined || best <= bound ? "–" : `${((100 * (best - c)) / (best - bound)).toFixed(0)} %`);
     for (const set of sets) {
       const r = (s: string) => set.results.get(caseName(model, s));
@@ -104,10 +106,5 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.reso
     process.stderr.write("usage: node dist/bench/closed-loop-table.js DIR\n");
     process.exit(2);
   }
-  try {
-    console.log(closedLoopTable(dir));
-  } catch (e) {
-    process.stderr.write(`closed-loop-table: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
+  runScript("closed-loop-table", () => console.log(closedLoopTable(dir)));
 }

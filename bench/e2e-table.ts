@@ -87,28 +87,39 @@ function medianOpTimes(files: readonly string[], proc: "cpu" | "gpu"): Map<strin
   return any ? new Map([...per].map(([id, v]) => [id, median(v)])) : undefined;
 }
 
+/** Each operator's time alone on the CPU (cpu program traces) and on the GPU (gpu program traces). */
+export interface OpTimes {
+  readonly cpu: ReadonlyMap<string, number>;
+  readonly gpu: ReadonlyMap<string, number>;
+}
+
 /**
- * The measured ideal bound of one model, or undefined without both traces. With `k`, each side of
- * a split runs k times slower than alone (the run's contention): the best split is then
- * c·kc·g·kg / (c·kc + g·kg). `traceDirs` (under dir, default traces/): each operator's time is
- * its median over the cpu (gpu) traces in those folders. `timed`: the cpu and gpu programs'
- * timed medians; each side's operator times are then scaled so that they sum to it. A trace
- * pass can run in a slower minute than the timed passes (on the GPU machine the traced cpu
- * programs' operators summed to 1.0–1.4× their timed medians), and an ideal from its times
- * would then be easier to reach than the best single processor it is compared with.
+ * A model's operator times from its cpu and gpu traces in `traceDirs` (under dir, default
+ * traces/): each operator's median over those folders; undefined without both traces.
  */
-export function measuredIdeal(
-  dir: string,
-  model: string,
-  splittable: ReadonlySet<string>,
-  k: { readonly cpu: number; readonly gpu: number } = { cpu: 1, gpu: 1 },
-  traceDirs: readonly string[] = ["traces"],
-  timed?: { readonly cpu: number; readonly gpu: number },
-): number | undefined {
+export function tracedOpTimes(dir: string, model: string, traceDirs: readonly string[] = ["traces"]): OpTimes | undefined {
   const files = (s: string) => traceDirs.map((d) => path.join(dir, d, `${caseName(model, s)}.json`));
   const cpu = medianOpTimes(files("cpu"), "cpu");
   const gpu = medianOpTimes(files("gpu"), "gpu");
-  if (cpu === undefined || gpu === undefined) return undefined;
+  return cpu === undefined || gpu === undefined ? undefined : { cpu, gpu };
+}
+
+/**
+ * The measured ideal bound from operator times. With `k`, each side of a split runs k times
+ * slower than alone (the run's contention): the best split is then c·kc·g·kg / (c·kc + g·kg).
+ * `timed`: the cpu and gpu programs' timed medians; each side's operator times are then scaled
+ * so that they sum to it. A trace pass can run in a slower minute than the timed passes (on the
+ * GPU machine the traced cpu programs' operators summed to 1.0–1.4× their timed medians), and an
+ * ideal from its times would then be easier to reach than the best single processor it is
+ * compared with.
+ */
+export function idealOf(
+  times: OpTimes,
+  splittable: ReadonlySet<string>,
+  k: { readonly cpu: number; readonly gpu: number } = { cpu: 1, gpu: 1 },
+  timed?: { readonly cpu: number; readonly gpu: number },
+): number {
+  const { cpu, gpu } = times;
   const total = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const sc = timed === undefined || !(total(cpu) > 0) ? 1 : timed.cpu / total(cpu);
   const sg = timed === undefined || !(total(gpu) > 0) ? 1 : timed.gpu / total(gpu);
@@ -120,6 +131,19 @@ export function measuredIdeal(
     else sum += splittable.has(id) && c + g > 0 ? Math.min(c, g, (c * k.cpu * g * k.gpu) / (c * k.cpu + g * k.gpu)) : Math.min(c, g);
   }
   return sum;
+}
+
+/** tracedOpTimes then idealOf: the measured ideal bound of one model, or undefined without both traces. */
+export function measuredIdeal(
+  dir: string,
+  model: string,
+  splittable: ReadonlySet<string>,
+  k?: { readonly cpu: number; readonly gpu: number },
+  traceDirs: readonly string[] = ["traces"],
+  timed?: { readonly cpu: number; readonly gpu: number },
+): number | undefined {
+  const times = tracedOpTimes(dir, model, traceDirs);
+  return times === undefined ? undefined : idealOf(times, splittable, k, timed);
 }
 
 /**
@@ -180,18 +204,20 @@ export function e2eTable(dir: string, label: string): string {
     const get = (s: string): CaseResult | undefined => results.get(caseName(model, s));
     const ms = (s: string): number | undefined => get(s)?.medianMs;
     const cells = meta.strategies.map((s) => fmt(ms(s)));
-    const ideal = measuredIdeal(dir, model, new Set(meta.splittable[model] ?? []));
+    const splittable = new Set(meta.splittable[model] ?? []);
+    const times = tracedOpTimes(dir, model);
+    const ideal = times === undefined ? undefined : idealOf(times, splittable);
     const cpu = ms("cpu");
     const gpu = ms("gpu");
     const timed = cpu !== undefined && gpu !== undefined ? { cpu, gpu } : undefined;
-    const scaled = timed === undefined ? undefined : measuredIdeal(dir, model, new Set(meta.splittable[model] ?? []), undefined, ["traces"], timed);
+    const scaled = times === undefined || timed === undefined ? undefined : idealOf(times, splittable, undefined, timed);
     const codl = ms("codl");
     const best = cpu !== undefined && gpu !== undefined ? Math.min(cpu, gpu) : undefined;
     const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "–" : `${(a / b).toFixed(2)}×`);
     const capturedOf = (bound: number | undefined): string =>
       best !== undefined && codl !== undefined && bound !== undefined && best > bound ? `${((100 * (best - codl)) / (best - bound)).toFixed(0)}%` : "–";
     const captured = capturedOf(ideal);
-    const contended = k === undefined || timed === undefined ? undefined : measuredIdeal(dir, model, new Set(meta.splittable[model] ?? []), k, ["traces"], timed);
+    const contended = times === undefined || k === undefined || timed === undefined ? undefined : idealOf(times, splittable, k, timed);
     if (best !== undefined && codl !== undefined) geo.best.push(best / codl);
     const greedy = ms("codl-greedy");
     const mulayer = ms("mulayer");

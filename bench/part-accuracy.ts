@@ -5,7 +5,8 @@
  *   npx tsc -p . && node dist/bench/part-accuracy.js --profile P.json --fixtures DIR TRACE.json…
  *
  * Each trace is named <model>_<strategy>.json (bench/e2e.ts writes them so) and is read with
- * DIR/<model>.onnx. Every timed part of every split operator (over 0.05 ms) is priced as the
+ * DIR/<model>.onnx. Every timed part of every split operator (over MIN_PART_MS, as the contention
+ * fit) is priced as the
  * planner prices it (plan/cost.ts partMs, times sharing.contention) and compared with its
  * measurement. "Without": the same profile with calibration.parts removed, so each part is the
  * measured whole operator scaled by the kernel model. BENCHMARKS.md (issue 7, twelfth session)
@@ -20,11 +21,9 @@ import { loadModel } from "../src/index.js";
 import type { Graph } from "../src/ir/graph.js";
 import { CostModel } from "../src/plan/cost.js";
 import { buildPlanGraph, type PlanGraph } from "../src/plan/ops.js";
-import { parseTrace, type Trace } from "../src/profile/trace.js";
+import { MIN_PART_MS } from "../src/predict/coexec-fit.js";
+import { median, parseTrace, type Trace } from "../src/profile/trace.js";
 import { runScript } from "./files.js";
-
-/** Parts shorter than this (ms) are left out, as the contention fit leaves them out: dispatch noise. */
-const MIN_PART_MS = 0.05;
 
 export interface PartAccuracy {
   readonly n: number;
@@ -39,14 +38,12 @@ export interface PartAccuracy {
 function summary(rows: ReadonlyArray<{ readonly rel: number; readonly ms: number }>): PartAccuracy {
   const share = (ok: (r: { rel: number }) => boolean) => rows.filter(ok).length / rows.length;
   const total = rows.reduce((s, r) => s + r.ms, 0);
-  const abs = rows.map((r) => Math.abs(r.rel)).sort((a, b) => a - b);
-  const m = abs.length >> 1;
   return {
     n: rows.length,
     within10: share((r) => Math.abs(r.rel) <= 0.1),
     within20: share((r) => Math.abs(r.rel) <= 0.2),
     within10Weighted: rows.filter((r) => Math.abs(r.rel) <= 0.1).reduce((s, r) => s + r.ms, 0) / total,
-    medianAbsErr: abs.length % 2 === 1 ? abs[m]! : (abs[m - 1]! + abs[m]!) / 2,
+    medianAbsErr: median(rows.map((r) => Math.abs(r.rel))),
   };
 }
 

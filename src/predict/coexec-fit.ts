@@ -55,7 +55,7 @@ function partFraction(op: TraceOp, side: "cpu" | "gpu"): number {
 }
 
 /** Parts shorter than this (ms) are left out: dispatch noise, not contention. */
-const MIN_PART_MS = 0.05;
+export const MIN_PART_MS = 0.05;
 
 /** The contention factors, or undefined when no model has a co-execution trace beside its cpu and gpu traces. */
 export function fitContention(groups: readonly ModelTraces[]): ContentionFit | undefined {
