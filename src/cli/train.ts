@@ -155,8 +155,7 @@ function traceSamples(traces: string, models: string | undefined, inputShape: re
     if (kind === "coexec") {
       g.coexec.push(trace);
       parts.push(...partsFromTrace(trace, graph));
-    }
-    else g[kind] = trace;
+    } else g[kind] = trace;
     groups.set(run, g);
     copies.push(...copyRows(trace));
   });
