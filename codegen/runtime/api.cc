@@ -94,6 +94,8 @@ void codl_options_init(codl_options* o) {
   o->trace = 0;
   o->cpu_cores = nullptr;
   o->gpu_cores = nullptr;
+  o->rebalance = 1;
+  o->variant_offset = 0;
 }
 
 codl_status codl_create(const char* bundle_dir, const codl_options* options, codl_model** model, char** err) {

@@ -2,8 +2,12 @@
 //
 //   codl_run [--bundle DIR] --input in.npy|name=in.npy ... [--output out.npy|name=out.npy ...]
 //            [--warmup N] [--iterations N] [--threads N] [--trace trace.json]
-//            [--cpu-cores LIST] [--gpu-cores LIST]
+//            [--cpu-cores LIST] [--gpu-cores LIST] [--no-rebalance] [--variant-offset N]
 //
+// --no-rebalance keeps every split chain at its compiled cut (bundles
+// compiled with --rebalance-steps otherwise move it run by run);
+// --variant-offset N runs each such chain N variants away from it (N may be
+// negative; implies --no-rebalance).
 // --cpu-cores / --gpu-cores pin the CPU side and the OpenCL driver's threads
 // (codl.h, codl_options); LIST is taskset's syntax, e.g. 0 or 2-13.
 //
@@ -34,7 +38,7 @@ namespace {
 const char kUsage[] =
     "usage: codl_run [--bundle DIR] --input in.npy|name=in.npy ... [--output out.npy|name=out.npy ...]\n"
     "                [--warmup N] [--iterations N] [--threads N] [--trace trace.json]\n"
-    "                [--cpu-cores LIST] [--gpu-cores LIST]\n";
+    "                [--cpu-cores LIST] [--gpu-cores LIST] [--no-rebalance] [--variant-offset N]\n";
 
 int exit_code(codl_status s) {
   switch (s) {
@@ -84,7 +88,7 @@ int parse_count(const char* flag, const char* v, int min) {
 int main(int argc, char** argv) {
   std::string bundle, trace_path, cpu_cores, gpu_cores;
   std::vector<std::string> in_args, out_args;
-  int warmup = 2, iterations = 10, threads = 0;
+  int warmup = 2, iterations = 10, threads = 0, rebalance = 1, variant_offset = 0;
   try {
     for (int i = 1; i < argc; i++) {
       std::string a = argv[i];
@@ -103,6 +107,13 @@ int main(int argc, char** argv) {
       else if (a == "--threads") threads = parse_count("--threads", need().c_str(), 1);
       else if (a == "--cpu-cores") cpu_cores = need();
       else if (a == "--gpu-cores") gpu_cores = need();
+      else if (a == "--no-rebalance") rebalance = 0;
+      else if (a == "--variant-offset") {
+        std::string n = need();
+        const bool negative = !n.empty() && n[0] == '-';
+        variant_offset = parse_count("--variant-offset", n.c_str() + (negative ? 1 : 0), 0) * (negative ? -1 : 1);
+        rebalance = 0;
+      }
       else if (a == "--help" || a == "-h") {
         std::fputs(kUsage, stdout);
         return 0;
@@ -119,6 +130,8 @@ int main(int argc, char** argv) {
   codl_options_init(&opt);
   opt.num_threads = threads;
   opt.trace = trace_path.empty() ? 0 : 1;
+  opt.rebalance = rebalance;
+  opt.variant_offset = variant_offset;
   if (!cpu_cores.empty()) opt.cpu_cores = cpu_cores.c_str();
   if (!gpu_cores.empty()) opt.gpu_cores = gpu_cores.c_str();
   codl_model* model = nullptr;

@@ -33,6 +33,14 @@
 // The emitter is responsible for the halo arithmetic: every side must only
 // read rows that it computed itself or that an `in` transform brought over.
 //
+// Rebalancing (version 2): an H chain may come with variants, the same
+// operators cut at other ratios (src/emit/variants.ts). They differ from the
+// compiled tables only in rows: output and input ranges, CPU view rows, GPU
+// global sizes and integer kernel arguments, transform ranges. The runtime
+// times both sides of such a chain on every run and moves to the variant that
+// balances them (runtime.cc `rebalance`); XNNPACK operators and OpenCL kernels
+// are created once, from the compiled tables.
+//
 // Memory: the runtime derives each tensor's liveness from these tables (the
 // first and last chain that references it, counting transforms and CPU
 // views), then shares one image / buffer between tensors whose chain
@@ -44,7 +52,7 @@
 
 namespace codl {
 
-constexpr uint32_t kModelDescVersion = 1;
+constexpr uint32_t kModelDescVersion = 2;
 
 enum class Proc : uint8_t { kCpu = 0, kGpu = 1 };
 
@@ -255,6 +263,19 @@ struct ChainDesc {
   uint32_t num_out;
 };
 
+// One way to cut an H chain. A chain's variants are consecutive in
+// ModelDesc::variants, in increasing GPU share; one of them is the compiled
+// cut itself (ops == &ModelDesc::ops[first_op], in/out == the chain's).
+struct ChainVariantDesc {
+  int32_t chain;
+  float ratio;                 // the GPU's share of the chain's last operator
+  const OpDesc* ops;           // the chain's num_ops operators, in order
+  const TransformDesc* in;
+  uint32_t num_in;
+  const TransformDesc* out;
+  uint32_t num_out;
+};
+
 struct ModelDesc {
   uint32_t version;  // kModelDescVersion
   const char* name;
@@ -273,6 +294,8 @@ struct ModelDesc {
   const ChainDesc* chains;  // cover ops [0, num_ops) in order, without gaps
   uint32_t num_chains;
   uint32_t default_threads;  // CPU threads when the caller does not say (0: hardware)
+  const ChainVariantDesc* variants;  // rebalancing variants, grouped by chain in chain order (none: nullptr)
+  uint32_t num_variants;
 };
 
 // Defined by the generated model.cc.

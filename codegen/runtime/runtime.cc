@@ -159,6 +159,7 @@ struct Runtime::Iteration {
   std::vector<double> chain_map_ms, chain_wall_ms, chain_start_ms;
   std::vector<double> chain_transform_in_ms, chain_transform_out_ms, chain_unmap_ms;
   std::vector<CommandEvent> events;
+  std::vector<int32_t> chain_variant;  // per chain: the variant it ran (relative to its first; 0 without variants)
   struct Span {
     int32_t op, chain;
     const char* what;
@@ -200,8 +201,7 @@ void validate_model(const ModelDesc& m) {
     }
   }
   auto weights_ok = [&](int32_t w) { return w == -1 || (w >= 0 && uint32_t(w) < m.num_weights); };
-  for (uint32_t o = 0; o < m.num_ops; o++) {
-    const OpDesc& op = m.ops[o];
+  auto check_op = [&](const OpDesc& op) {
     std::string name = "operator '" + std::string(op.id ? op.id : "?") + "'";
     check_ids(op.inputs, op.num_inputs, name.c_str());
     check_ids(op.outputs, op.num_outputs, name.c_str());
@@ -242,15 +242,11 @@ void validate_model(const ModelDesc& m) {
       }
       if (c.kind == CpuKind::kCustom && !c.custom) bad(name + ": custom CPU kernel without a function");
     }
-  }
-  int32_t next = 0;
-  for (uint32_t k = 0; k < m.num_chains; k++) {
-    const ChainDesc& c = m.chains[k];
-    std::string name = "chain '" + std::string(c.id ? c.id : "?") + "'";
-    if (c.first_op != next || c.num_ops <= 0) bad(name + ": chains must cover the operators in order");
-    next += c.num_ops;
-    for (uint32_t i = 0; i < c.num_in + c.num_out; i++) {
-      const TransformDesc& tr = i < c.num_in ? c.in[i] : c.out[i - c.num_in];
+  };
+  for (uint32_t o = 0; o < m.num_ops; o++) check_op(m.ops[o]);
+  auto check_transforms = [&](const std::string& name, const TransformDesc* list, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+      const TransformDesc& tr = list[i];
       if (!tensor_ok(tr.tensor)) bad(name + ": transform of a missing tensor");
       const TensorDesc& t = m.tensors[tr.tensor];
       if (!t.cpu || t.gpu == GpuStorage::kNone) bad(name + ": transform of '" + t.name + "', which is not on both processors");
@@ -263,8 +259,55 @@ void validate_model(const ModelDesc& m) {
         bad(name + ": channel transform of image '" + t.name + "' must start at a multiple of 4");
       }
     }
+  };
+  int32_t next = 0;
+  for (uint32_t k = 0; k < m.num_chains; k++) {
+    const ChainDesc& c = m.chains[k];
+    std::string name = "chain '" + std::string(c.id ? c.id : "?") + "'";
+    if (c.first_op != next || c.num_ops <= 0) bad(name + ": chains must cover the operators in order");
+    next += c.num_ops;
+    check_transforms(name, c.in, c.num_in);
+    check_transforms(name, c.out, c.num_out);
   }
   if (uint32_t(next) != m.num_ops) bad("chains do not cover every operator");
+  // Variants: grouped by chain, the compiled cut among them, and the same operators but for rows.
+  std::vector<int> compiled(m.num_chains, 0);
+  for (uint32_t v = 0; v < m.num_variants; v++) {
+    const ChainVariantDesc& cv = m.variants[v];
+    if (cv.chain < 0 || uint32_t(cv.chain) >= m.num_chains || (v > 0 && cv.chain < m.variants[v - 1].chain)) bad("variants out of chain order");
+    const ChainDesc& c = m.chains[cv.chain];
+    std::string name = "variant " + std::to_string(v) + " of chain '" + std::string(c.id ? c.id : "?") + "'";
+    if (c.dim != SplitDim::kH || !cv.ops) bad(name + ": only H chains have variants");
+    if (v > 0 && cv.chain == m.variants[v - 1].chain && !(cv.ratio > m.variants[v - 1].ratio)) bad(name + ": variants must grow in GPU share");
+    compiled[cv.chain] += cv.ops == m.ops + c.first_op;
+    check_transforms(name, cv.in, cv.num_in);
+    check_transforms(name, cv.out, cv.num_out);
+    for (int32_t i = 0; i < c.num_ops; i++) {
+      const OpDesc& a = m.ops[c.first_op + i];
+      const OpDesc& b = cv.ops[i];
+      check_op(b);
+      bool same = std::strcmp(a.id, b.id) == 0 && a.placement == b.placement && a.dim == b.dim && a.num_inputs == b.num_inputs &&
+                  a.num_outputs == b.num_outputs && a.num_gpu_kernels == b.num_gpu_kernels && a.cpu.kind == b.cpu.kind &&
+                  a.cpu.num_inputs == b.cpu.num_inputs && a.cpu.weights == b.cpu.weights && a.cpu.bias == b.cpu.bias &&
+                  a.cpu.pad_top == b.cpu.pad_top && a.cpu.pad_bottom == b.cpu.pad_bottom && a.cpu.flags == b.cpu.flags &&
+                  a.cpu.custom == b.cpu.custom;
+      for (uint32_t j = 0; same && j < a.num_inputs; j++) same = a.inputs[j] == b.inputs[j];
+      for (uint32_t j = 0; same && j < a.num_outputs; j++) same = a.outputs[j] == b.outputs[j];
+      for (uint32_t j = 0; same && j < a.cpu.num_inputs; j++) same = a.cpu.inputs[j].tensor == b.cpu.inputs[j].tensor;
+      for (uint32_t g = 0; same && g < a.num_gpu_kernels; g++) {
+        const GpuKernelDesc& ga = a.gpu_kernels[g];
+        const GpuKernelDesc& gb = b.gpu_kernels[g];
+        same = std::strcmp(ga.file, gb.file) == 0 && std::strcmp(ga.entry, gb.entry) == 0 && ga.num_args == gb.num_args && ga.work_dim == gb.work_dim;
+        for (uint32_t k = 0; same && k < ga.num_args; k++) {
+          same = ga.args[k].kind == gb.args[k].kind && (ga.args[k].kind == ArgKind::kInt || (ga.args[k].index == gb.args[k].index && ga.args[k].i == gb.args[k].i));
+        }
+      }
+      if (!same) bad(name + ": operator '" + a.id + "' differs from the compiled one in more than rows");
+    }
+  }
+  for (uint32_t v = 0; v < m.num_variants; v++) {
+    if (compiled[m.variants[v].chain] != 1) bad("chain '" + std::string(m.chains[m.variants[v].chain].id) + "': its variants must include the compiled cut once");
+  }
 }
 
 // ---- construction -----------------------------------------------------------
@@ -293,10 +336,29 @@ Runtime::Runtime(const ModelDesc& model, const std::string& bundle_dir, const co
     fail(CODL_ERR_INVALID_ARGUMENT, std::to_string(threads_) + " CPU threads do not fit CPU cores " + format_core_list(cpu_cores_) + " (" +
                                         std::to_string(cpu_cores_.size()) + "); use at most one thread per core");
   }
+  op_.resize(m_.num_ops);
+  for (uint32_t o = 0; o < m_.num_ops; o++) op_[o] = &m_.ops[o];
+  chains_.resize(m_.num_chains);
+  for (uint32_t k = 0; k < m_.num_chains; k++) {
+    const ChainDesc& c = m_.chains[k];
+    chains_[k].in = c.in, chains_[k].num_in = c.num_in, chains_[k].out = c.out, chains_[k].num_out = c.num_out;
+  }
+  for (uint32_t v = 0; v < m_.num_variants; v++) {
+    ChainState& st = chains_[m_.variants[v].chain];
+    if (st.first < 0) st.first = int32_t(v);
+    if (m_.variants[v].ops == m_.ops + m_.chains[m_.variants[v].chain].first_op) st.cur = st.count;
+    st.count++;
+  }
+  rebalance_ = options.rebalance != 0 && options.variant_offset == 0 && m_.num_variants > 0;
   load_weights();
   plan_memory();
   setup_gpu();
   setup_cpu();
+  if (options.variant_offset != 0) {
+    for (size_t k = 0; k < chains_.size(); k++) {
+      if (chains_[k].first >= 0) set_variant(k, std::min(chains_[k].count - 1, std::max(0, chains_[k].cur + options.variant_offset)));
+    }
+  }
 }
 
 Runtime::~Runtime() {
@@ -472,7 +534,7 @@ void Runtime::setup_gpu() {
   {
     // Threads the driver starts now (PoCL's workers) inherit this thread's cores.
     PinnedThread driver_threads(gpu_cores_);
-    open_cl(cl_, trace_);
+    open_cl(cl_, trace_ || rebalance_);  // rebalancing times the GPU side with profiling too
   }
   device_string_ = "OpenCL: " + cl_.description;
   if (!gpu_cores_.empty()) device_string_ += " (driver threads on cores " + format_core_list(gpu_cores_) + ")";
@@ -749,15 +811,18 @@ void Runtime::enqueue_transform(const TransformDesc& tr, size_t chain, const cha
 
 void Runtime::run_chain(size_t k, Iteration* it) {
   const ChainDesc& c = m_.chains[k];
+  ChainState& st = chains_[k];
+  const bool timed = rebalance_ && st.first >= 0;
   const auto t_start = Clock::now();
   if (it) it->chain_start_ms[k] = ms_between(run_start_, t_start);
+  if (it) it->chain_variant[k] = st.cur;
   // 1. Transform the CPU's input slab.
-  for (uint32_t i = 0; i < c.num_in; i++) enqueue_transform(c.in[i], k, "transform_in", it);
+  for (uint32_t i = 0; i < st.num_in; i++) enqueue_transform(st.in[i], k, "transform_in", it);
   // 2. Map. CPU tensors stay mapped from chain to chain; a transform unmaps the
   // one it reads or writes (enqueue_transform), so only those are mapped again
   // here, the last of them blocking: the in-order queue has then finished the
   // transforms. A chain whose tensors are all mapped costs no map at all.
-  std::vector<int32_t> cpu_tensors = cpu_tensors_of_chain(m_, c);
+  std::vector<int32_t> cpu_tensors = cpu_tensors_of_chain(m_, c);  // variants view the same tensors
   const auto t_map = Clock::now();
   int32_t last_unmapped = -1;
   for (int32_t t : cpu_tensors)
@@ -767,16 +832,29 @@ void Runtime::run_chain(size_t k, Iteration* it) {
 #ifndef CODL_CPU_ONLY
   // 3. The GPU halves of the whole chain, flushed before the CPU starts its halves.
   for (int32_t o = c.first_op; o < c.first_op + c.num_ops; o++) {
-    const OpDesc& op = m_.ops[o];
+    const OpDesc& op = *op_[o];
     for (uint32_t g = 0; g < op.num_gpu_kernels; g++) {
       const GpuKernelDesc& kd = op.gpu_kernels[g];
       cl_event ev = nullptr;
-      cl_int st = clEnqueueNDRangeKernel(cl_.queue, kernels_[o][g], kd.work_dim, nullptr, kd.global, kd.local[0] ? kd.local : nullptr,
-                                         0, nullptr, it ? &ev : nullptr);
-      if (st != CL_SUCCESS) {
-        fail(CODL_ERR_RUNTIME, std::string("enqueueing kernel '") + kd.entry + "' of operator '" + op.id + "' failed: " + cl_error_name(st));
+      cl_int err = clEnqueueNDRangeKernel(cl_.queue, kernels_[o][g], kd.work_dim, nullptr, kd.global, kd.local[0] ? kd.local : nullptr,
+                                          0, nullptr, it || timed ? &ev : nullptr);
+      if (err != CL_SUCCESS) {
+        fail(CODL_ERR_RUNTIME, std::string("enqueueing kernel '") + kd.entry + "' of operator '" + op.id + "' failed: " + cl_error_name(err));
       }
-      if (it) it->events.push_back({ev, o, int32_t(k), "gpu"});
+      if (timed) {  // keep the chain's first and last kernel for rebalance()
+        if (!st.first_ev) {
+          st.first_ev = ev;
+        } else if (st.last_ev != st.first_ev) {
+          clReleaseEvent(st.last_ev);
+        }
+        clRetainEvent(ev);
+        st.last_ev = ev;
+      }
+      if (it) {
+        it->events.push_back({ev, o, int32_t(k), "gpu"});
+      } else if (ev) {
+        clReleaseEvent(ev);
+      }
     }
   }
   if (cl_.queue) cl_check(clFlush(cl_.queue), "clFlush");
@@ -785,8 +863,9 @@ void Runtime::run_chain(size_t k, Iteration* it) {
     it->timeline.push_back({-1, int32_t(k), "flush", t, t});
   }
 #endif
+  const auto t_cpu = Clock::now();
   for (int32_t o = c.first_op; o < c.first_op + c.num_ops; o++) {
-    const OpDesc& op = m_.ops[o];
+    const OpDesc& op = *op_[o];
     if (op.cpu.kind == CpuKind::kNone) continue;
     const auto t0 = Clock::now();
     run_cpu_op(m_, op, xops_[o], cpu_ptr_.data(), blob_, pool_);
@@ -795,12 +874,72 @@ void Runtime::run_chain(size_t k, Iteration* it) {
       it->op_cpu_ms[o] = ms_between(t0, Clock::now());
     }
   }
+  if (timed) st.cpu_ms = ms_between(t_cpu, Clock::now());
   // 4. Transform the CPU's output slab back (unmapping what it reads); 5. flush (the next map synchronises).
-  for (uint32_t i = 0; i < c.num_out; i++) enqueue_transform(c.out[i], k, "transform_out", it);
+  for (uint32_t i = 0; i < st.num_out; i++) enqueue_transform(st.out[i], k, "transform_out", it);
 #ifndef CODL_CPU_ONLY
   if (cl_.queue) cl_check(clFlush(cl_.queue), "clFlush");
 #endif
   if (it) it->chain_wall_ms[k] = ms_between(t_start, Clock::now());
+}
+
+// ---- rebalancing ---------------------------------------------------------------
+
+void Runtime::set_variant(size_t k, int32_t variant) {
+  ChainState& st = chains_[k];
+  const ChainVariantDesc& v = m_.variants[st.first + variant];
+  const ChainDesc& c = m_.chains[k];
+  st.cur = variant;
+  st.in = v.in, st.num_in = v.num_in, st.out = v.out, st.num_out = v.num_out;
+  for (int32_t i = 0; i < c.num_ops; i++) {
+    const int32_t o = c.first_op + i;
+    op_[o] = &v.ops[i];
+#ifndef CODL_CPU_ONLY
+    // Kernels are shared by every variant; only their integer arguments (rows) differ.
+    for (uint32_t g = 0; g < v.ops[i].num_gpu_kernels && size_t(o) < kernels_.size(); g++) {
+      const GpuKernelDesc& kd = v.ops[i].gpu_kernels[g];
+      for (uint32_t a = 0; a < kd.num_args; a++) {
+        if (kd.args[a].kind == ArgKind::kInt) cl_check(clSetKernelArg(kernels_[o][g], a, sizeof(cl_int), &kd.args[a].i), "clSetKernelArg (variant)");
+      }
+    }
+#endif
+  }
+}
+
+// After each run: the GPU side's time of every chain with variants (its
+// kernels' span, from profiling) against the CPU side's (its halves, on the
+// host clock), each per output row of the chain's last operator and smoothed
+// over runs; then the variant with the least predicted max(CPU, GPU), if it is
+// at least 3 % better than the current one. The first run only warms up.
+void Runtime::rebalance() {
+#ifndef CODL_CPU_ONLY
+  constexpr double kSmoothing = 0.5, kHysteresis = 0.97;
+  for (size_t k = 0; k < chains_.size(); k++) {
+    ChainState& st = chains_[k];
+    if (!st.first_ev) continue;
+    cl_ulong start = 0, end = 0;
+    clGetEventProfilingInfo(st.first_ev, CL_PROFILING_COMMAND_START, sizeof start, &start, nullptr);
+    clGetEventProfilingInfo(st.last_ev, CL_PROFILING_COMMAND_END, sizeof end, &end, nullptr);
+    if (st.last_ev != st.first_ev) clReleaseEvent(st.last_ev);
+    clReleaseEvent(st.first_ev);
+    st.first_ev = st.last_ev = nullptr;
+    const double gpu_ms = end > start ? (end - start) * 1e-6 : 0;
+    const ChainDesc& c = m_.chains[k];
+    auto rows = [&](int32_t variant, bool gpu) {
+      const OpDesc& last = m_.variants[st.first + variant].ops[c.num_ops - 1];
+      const Range r = gpu ? last.gpu_out : last.cpu_out;
+      return double(r.end - r.begin);
+    };
+    if (runs_ < 2 || gpu_ms <= 0 || st.cpu_ms <= 0 || rows(st.cur, true) <= 0 || rows(st.cur, false) <= 0) continue;
+    const double rc = st.cpu_ms / rows(st.cur, false), rg = gpu_ms / rows(st.cur, true);
+    st.cpu_rate = st.cpu_rate > 0 ? kSmoothing * st.cpu_rate + (1 - kSmoothing) * rc : rc;
+    st.gpu_rate = st.gpu_rate > 0 ? kSmoothing * st.gpu_rate + (1 - kSmoothing) * rg : rg;
+    auto predicted = [&](int32_t v) { return std::max(st.cpu_rate * rows(v, false), st.gpu_rate * rows(v, true)); };
+    int32_t best = st.cur;
+    for (int32_t v = 0; v < st.count; v++) if (predicted(v) < predicted(best)) best = v;
+    if (best != st.cur && predicted(best) < kHysteresis * predicted(st.cur)) set_variant(k, best);
+  }
+#endif
 }
 
 void Runtime::run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* outputs, size_t num_outputs) {
@@ -847,6 +986,7 @@ void Runtime::run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* out
     iter.op_cpu_ms.assign(m_.num_ops, NAN);
     iter.op_cpu_start_ms.assign(m_.num_ops, NAN);
     iter.op_gpu_ms.assign(m_.num_ops, {});
+    iter.chain_variant.assign(m_.num_chains, 0);
     for (auto* v : {&iter.chain_map_ms, &iter.chain_wall_ms, &iter.chain_start_ms, &iter.chain_transform_in_ms,
                     &iter.chain_transform_out_ms, &iter.chain_unmap_ms}) {
       v->assign(m_.num_chains, 0.0);
@@ -859,6 +999,8 @@ void Runtime::run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* out
 #ifndef CODL_CPU_ONLY
   if (cl_.queue) cl_check(clFinish(cl_.queue), "clFinish");
 #endif
+  runs_++;
+  if (rebalance_) rebalance();
   for (uint32_t i = 0; i < m_.num_outputs; i++) read_output(m_.outputs[i], static_cast<float*>(out[i]->data));
   if (!it) return;
   iter.latency_ms = ms_between(run_start_, Clock::now());
@@ -901,14 +1043,20 @@ std::string Runtime::trace_json(size_t skip) const {
   std::ostringstream o;
   std::vector<const Iteration*> its;
   for (size_t i = skip; i < iterations_.size(); i++) its.push_back(&iterations_[i]);
-  auto med = [&](auto get) {
+  // Per chain, only the iterations that ran it as it is cut now (rebalancing moves the cut); -1: all.
+  auto med_of = [&](int32_t chain, auto get) {
     std::vector<double> v;
     for (const Iteration* it : its) {
+      if (chain >= 0 && it->chain_variant[chain] != chains_[chain].cur) continue;
       double x = get(*it);
       if (!std::isnan(x)) v.push_back(x);
     }
     return median(v);
   };
+  std::vector<int32_t> chain_of(m_.num_ops, -1);
+  for (uint32_t k = 0; k < m_.num_chains; k++) {
+    for (int32_t i = 0; i < m_.chains[k].num_ops; i++) chain_of[m_.chains[k].first_op + i] = int32_t(k);
+  }
   o << "{\n  \"format\": \"codl-trace\",\n  \"version\": 1,\n";
   o << "  \"model\": \"" << json_escape(m_.name ? m_.name : "") << "\",\n";
   o << "  \"device\": \"" << json_escape(device_string_) << "\",\n";
@@ -929,11 +1077,9 @@ std::string Runtime::trace_json(size_t skip) const {
     << ", \"cpu_buffers\": " << cbufs << ", \"bytes\": " << bytes << "},\n";
   o << "  \"ops\": [\n";
   for (uint32_t i = 0; i < m_.num_ops; i++) {
-    const OpDesc& op = m_.ops[i];
-    const char* chain = "";
-    for (uint32_t k = 0; k < m_.num_chains; k++) {
-      if (int32_t(i) >= m_.chains[k].first_op && int32_t(i) < m_.chains[k].first_op + m_.chains[k].num_ops) chain = m_.chains[k].id;
-    }
+    const OpDesc& op = *op_[i];
+    const char* chain = chain_of[i] >= 0 ? m_.chains[chain_of[i]].id : "";
+    auto med = [&](auto get) { return med_of(chain_of[i], get); };
     o << "    {\"id\": \"" << json_escape(op.id) << "\", \"kind\": \"" << json_escape(op.kind ? op.kind : "") << "\", \"chain\": \""
       << json_escape(chain) << "\", \"placement\": \"" << placement_name(op.placement) << "\", \"dim\": \"" << dim_name(op.dim)
       << "\", \"gpu_out\": [" << op.gpu_out.begin << ", " << op.gpu_out.end << "], \"cpu_out\": [" << op.cpu_out.begin << ", "
@@ -957,21 +1103,24 @@ std::string Runtime::trace_json(size_t skip) const {
   o << "  ],\n  \"chains\": [\n";
   for (uint32_t k = 0; k < m_.num_chains; k++) {
     const ChainDesc& c = m_.chains[k];
+    const ChainState& st = chains_[k];
+    auto med = [&](auto get) { return med_of(int32_t(k), get); };
     o << "    {\"id\": \"" << json_escape(c.id) << "\", \"ops\": [";
     for (int32_t i = 0; i < c.num_ops; i++) o << (i ? ", " : "") << "\"" << json_escape(m_.ops[c.first_op + i].id) << "\"";
-    o << "], \"dim\": \"" << dim_name(c.dim) << "\", \"ratio\": " << num(c.ratio);
+    o << "], \"dim\": \"" << dim_name(c.dim) << "\", \"ratio\": " << num(st.first >= 0 ? m_.variants[st.first + st.cur].ratio : c.ratio);
+    if (st.first >= 0) o << ", \"compiled_ratio\": " << num(c.ratio) << ", \"variants\": " << st.count;
     o << ", \"transform_in_ms\": " << num(med([&](const Iteration& it) { return it.chain_transform_in_ms[k]; }));
     o << ", \"map_ms\": " << num(med([&](const Iteration& it) { return it.chain_map_ms[k]; }));
     o << ", \"transform_out_ms\": " << num(med([&](const Iteration& it) { return it.chain_transform_out_ms[k]; }));
     // What the chain's transforms move (static: the model's tables), for fitting the sharing model.
     o << ", \"transfers\": [";
-    for (uint32_t i = 0; i < c.num_in + c.num_out; i++) {
-      const TransformDesc& tr = i < c.num_in ? c.in[i] : c.out[i - c.num_in];
+    for (uint32_t i = 0; i < st.num_in + st.num_out; i++) {
+      const TransformDesc& tr = i < st.num_in ? st.in[i] : st.out[i - st.num_in];
       const TensorDesc& t = m_.tensors[tr.tensor];
       int64_t rows = t.h, channels = t.c;
       if (tr.dim == SplitDim::kH) rows = tr.range.end - tr.range.begin;
       if (tr.dim == SplitDim::kOC) channels = tr.range.end - tr.range.begin;
-      o << (i ? ", " : "") << "{\"when\": \"" << (i < c.num_in ? "in" : "out") << "\", \"storage\": \""
+      o << (i ? ", " : "") << "{\"when\": \"" << (i < st.num_in ? "in" : "out") << "\", \"storage\": \""
         << (t.gpu == GpuStorage::kImage ? "image" : "buffer") << "\", \"bytes\": " << int64_t(t.n) * rows * t.w * channels * 4 << "}";
     }
     o << "]";

@@ -45,6 +45,22 @@ class Runtime {
   struct Iteration;     // trace of one run
   struct CommandEvent;  // an OpenCL command whose profiling times the trace wants
 
+  // Per chain: its transforms as cut now and, for a chain with variants, rebalancing state.
+  struct ChainState {
+    int32_t first = -1;  // index in ModelDesc::variants of its first variant; -1: none
+    int32_t count = 0;
+    int32_t cur = 0;     // the variant it runs now, relative to first
+    const TransformDesc* in = nullptr;
+    uint32_t num_in = 0;
+    const TransformDesc* out = nullptr;
+    uint32_t num_out = 0;
+    double cpu_rate = 0, gpu_rate = 0;  // ms per output row of the last operator, smoothed over runs (0: none yet)
+    double cpu_ms = 0;                  // this run's CPU halves
+#ifndef CODL_CPU_ONLY
+    cl_event first_ev = nullptr, last_ev = nullptr;  // this run's first and last GPU kernel
+#endif
+  };
+
   void load_weights();
   void plan_memory();
   void setup_gpu();
@@ -53,6 +69,8 @@ class Runtime {
   void read_output(int32_t tensor, float* nchw);
   void run_chain(size_t chain, Iteration* it);
   void enqueue_transform(const TransformDesc& tr, size_t chain, const char* what, Iteration* it);
+  void set_variant(size_t chain, int32_t variant);
+  void rebalance();
   float* map_cpu(int32_t tensor, bool blocking);
   void unmap_cpu(int32_t tensor);
 
@@ -72,6 +90,10 @@ class Runtime {
   std::vector<float*> cpu_ptr_;  // per tensor: host pointer while mapped (always, in a CPU-only build)
 
   std::vector<xnn_operator*> xops_;  // per op; null when the CPU half is not XNNPACK
+  std::vector<const OpDesc*> op_;    // per op: its tables as cut now (a variant's, or the compiled ones)
+  std::vector<ChainState> chains_;
+  bool rebalance_ = false;           // time split chains and move their cut (options.rebalance, with variants)
+  size_t runs_ = 0;
 #ifndef CODL_CPU_ONLY
   ClEnv cl_;
   std::vector<cl_mem> gpu_weights_;              // per weights id

@@ -35,6 +35,8 @@ export interface CompileOptions extends LoadOptions {
   readonly gpuPrecision?: GpuPrecision;
   /** fp16 is refused (fp32 kept) where an output's estimated binary16 error exceeds this (default 1e-2). */
   readonly fp16Tolerance?: number;
+  /** Rebalancing variants: each H split may be moved at run time by up to this many ratio steps (default 0). */
+  readonly rebalanceSteps?: number;
 }
 
 export interface Compiled extends PlanResult {
@@ -69,6 +71,6 @@ export function compileModel(bytes: Uint8Array, profile: DeviceProfile, options:
   const code =
     options.runtime === undefined
       ? new Map<string, Uint8Array>()
-      : emitBundleFiles({ graph, plan: result.plan, profile, runtime: options.runtime, toolVersion: options.toolVersion, cpuOnly: options.cpuOnlyBuild ?? false });
+      : emitBundleFiles({ graph, plan: result.plan, profile, runtime: options.runtime, toolVersion: options.toolVersion, cpuOnly: options.cpuOnlyBuild ?? false, rebalanceSteps: options.rebalanceSteps ?? 0 });
   return { ...result, graph, bundle: buildBundle(result.plan, options.toolVersion, code) };
 }

@@ -44,6 +44,7 @@ export const compileOptionsSchema = z.object({
   forceChain: z.boolean().default(false),
   gpuPrecision: z.string().default("fp32"),
   fp16Tolerance: z.string().optional(),
+  rebalanceSteps: z.string().optional(),
   cpuOnlyBuild: z.boolean().default(false),
   planOnly: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -70,6 +71,14 @@ export function parseFp16Tolerance(value: string | undefined): number | undefine
   const tol = /^\s*[0-9.eE+-]+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!(tol > 0 && tol <= 1)) throw new CompilerError("CODL-E095", { value });
   return tol;
+}
+
+/** --rebalance-steps: how many ratio steps either way the runtime may move each H split (0: none). */
+export function parseRebalanceSteps(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const steps = /^\s*[0-9]+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(steps >= 0 && steps <= 20)) throw new CompilerError("CODL-E097", { value });
+  return steps;
 }
 
 export function parseGpuPrecision(value: string): GpuPrecision {
@@ -156,6 +165,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
   const gpuPrecision = parseGpuPrecision(options.gpuPrecision);
   const fp16Tolerance = parseFp16Tolerance(options.fp16Tolerance);
   const force = checkForceSplit(options.forceDim, options.forceRatio, options.forceChain);
+  const rebalanceSteps = parseRebalanceSteps(options.rebalanceSteps);
   checkOutDir(options.out);
   const profile = loadProfile(options.device);
   const bytes = readModelFile(model);
@@ -173,6 +183,7 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
     cpuOnlyBuild: options.cpuOnlyBuild,
     gpuPrecision,
     ...(fp16Tolerance === undefined ? {} : { fp16Tolerance }),
+    rebalanceSteps,
     ...(options.planOnly ? {} : { runtime: readRuntimeSources() }),
   });
   writeBundleAtomic(options.out, compiled.bundle);

@@ -122,6 +122,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--force-chain", "testing aid: with --force-dim H, chain consecutive chainable operators")
     .option("--gpu-precision <p>", "storage precision of GPU tensors and weights: fp32 or fp16 (the GPU computes in fp32)", "fp32")
     .option("--fp16-tolerance <e>", "fp16 is refused (fp32 kept) where an output's estimated binary16 error exceeds this share of its range (default 0.01)")
+    .option("--rebalance-steps <n>", "emit each H split also cut 1..n ratio steps either way; the runtime moves to the cut that balances the two sides, run by run (default 0)")
     .option("--cpu-only-build", "a bundle that builds without OpenCL (every operator on the CPU)")
     .option("--plan-only", "write plan.json and manifest.json only, no code")
     .option("--json", "print the summary as JSON")

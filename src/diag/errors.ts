@@ -83,6 +83,7 @@ export const CATALOGUE = {
   "CODL-E094": { exit: 2, template: "cannot write {path}: {cause}", hint: "check that the parent folder exists and is writable" },
   "CODL-E095": { exit: 2, template: "--fp16-tolerance {value} is not a number in (0, 1]", hint: "the largest estimated binary16 error, relative to an output's range, that --gpu-precision fp16 accepts (default 1e-2)" },
   "CODL-E096": { exit: 3, template: "graph {kind} '{name}' has rank {rank}", hint: "the runtime takes graph inputs and outputs of rank 1 to 4; reshape to 4-D or fewer before export (inner tensors may have any rank)" },
+  "CODL-E097": { exit: 2, template: "--rebalance-steps {value} is not an integer in [0, 20]", hint: "the runtime may move each H split up to this many ratio steps either way (default 0: the compiled cut only)" },
   // Internal
   "CODL-E100": { exit: 1, template: "internal error: {cause}", hint: "please report this with the model and --debug output" },
 } as const satisfies Record<string, Entry>;

@@ -10,6 +10,7 @@ import { CodeWriter, cString, commentText, floatLit } from "./c-text.js";
 import type { CpuHalfSpec, CpuViewSpec } from "./cpu.js";
 import type { GpuKernelSpec } from "./gpu.js";
 import type { EmitChain, EmitOp, EmitProgram, EmitTransform } from "./program.js";
+import type { ChainVariants } from "./variants.js";
 import type { WeightsEntry } from "./weights.js";
 
 export interface EmittedOp {
@@ -27,6 +28,8 @@ export interface ModelCcInput {
   readonly weightsBytes: number;
   readonly weightsCrc32: number;
   readonly defaultThreads: number;
+  /** Per chain: its rebalancing variants (empty: none). */
+  readonly variants?: ChainVariants;
 }
 
 const PROC = { cpu: "Proc::kCpu", gpu: "Proc::kGpu" } as const;
@@ -50,6 +53,50 @@ function transforms(w: CodeWriter, name: string, list: readonly EmitTransform[],
   for (const t of list) w.line(`    {${t.tensor}, ${PROC[t.to]}, ${DIM[t.dim]}, {${t.range[0]}, ${t.range[1]}}},  // ${commentText(program.tensors[t.tensor]?.name ?? "")}`);
   w.line("};");
   return name;
+}
+
+/** Emits one operator's kernels, arguments and CPU half; returns its kOps row. */
+function opRow(w: CodeWriter, e: EmittedOp, tag: string): string {
+  const op = e.op;
+  const gpuNames: string[] = [];
+  e.gpu.forEach((g, j) => {
+    const args = g.args.map((a) => (a.kind === "tensor" ? `{ArgKind::kTensor, ${a.tensor}, 0, 0.0f}` : a.kind === "weights" ? `{ArgKind::kWeights, ${a.id}, 0, 0.0f}` : `{ArgKind::kInt, 0, ${a.value}, 0.0f}`));
+    const argName = arrayOrNull(w, "KernelArg", `kArgs${tag}_${j}`, args);
+    gpuNames.push(`{${cString(g.file)}, ${cString(g.entry)}, "", 3, {${g.global.join(", ")}}, {${g.local.join(", ")}}, ${argName}, ${g.args.length}}`);
+  });
+  const gpuArr = gpuNames.length === 0 ? "nullptr" : `kGpu${tag}`;
+  if (gpuNames.length > 0) {
+    w.line(`const GpuKernelDesc kGpu${tag}[] = {`);
+    for (const g of gpuNames) w.line(`    ${g},`);
+    w.line("};");
+  }
+  let cpuExpr = "CpuOpDesc{}";
+  if (e.cpu !== null) {
+    const c = e.cpu;
+    const ins = arrayOrNull(w, "CpuView", `kCpuIn${tag}`, c.inputs.map(view));
+    w.block(`CpuOpDesc cpu${tag}()`, () => {
+      w.line("CpuOpDesc d{};");
+      w.line(`d.kind = CpuKind::${c.kind};`);
+      w.line(`d.inputs = ${ins};`);
+      w.line(`d.num_inputs = ${c.inputs.length};`);
+      w.line(`d.output = ${view(c.output)};`);
+      const fields: Record<string, number | string> = { weights: -1, bias: -1, out_min: "-INFINITY", out_max: "INFINITY", ...c.fields };
+      for (const [k2, v] of Object.entries(fields)) w.line(`d.${k2} = ${typeof v === "number" && !Number.isInteger(v) ? floatLit(v) : v};`);
+      if (c.custom !== undefined) w.line(`d.custom = ${c.custom.name};`);
+      w.line("return d;");
+    });
+    cpuExpr = `cpu${tag}()`;
+  }
+  const opIn = arrayOrNull(
+    w,
+    "int32_t",
+    `kOpIn${tag}`,
+    [...new Set(op.inputs.filter((t) => t !== undefined))].map(String),
+  );
+  w.line(`const int32_t kOpOut${tag}[] = {${op.output}};`);
+  const r = (x: readonly [number, number] | null) => (x === null ? "{0, 0}" : `{${x[0]}, ${x[1]}}`);
+  const nIn = new Set(op.inputs.filter((t) => t !== undefined)).size;
+  return `    {${cString(String(op.id))}, ${cString(op.node.op === "Unknown" ? op.node.onnxOp : op.node.op)}, ${PLACEMENT[op.placement]}, ${DIM[op.dim]}, ${r(op.gpu)}, ${r(op.cpu)}, ${r(op.gpuIn)}, ${r(op.cpuIn)}, ${opIn}, ${nIn}, kOpOut${tag}, 1, ${gpuArr}, ${e.gpu.length}, ${cpuExpr}},  // ${commentText(op.node.name)}`;
 }
 
 export function emitModelCc(m: ModelCcInput): string {
@@ -98,52 +145,7 @@ export function emitModelCc(m: ModelCcInput): string {
   }
 
   w.line("// ---- operators ----");
-  const opRows: string[] = [];
-  m.ops.forEach((e, k) => {
-    const op = e.op;
-    const tag = `${k}`;
-    const gpuNames: string[] = [];
-    e.gpu.forEach((g, j) => {
-      const args = g.args.map((a) => (a.kind === "tensor" ? `{ArgKind::kTensor, ${a.tensor}, 0, 0.0f}` : a.kind === "weights" ? `{ArgKind::kWeights, ${a.id}, 0, 0.0f}` : `{ArgKind::kInt, 0, ${a.value}, 0.0f}`));
-      const argName = arrayOrNull(w, "KernelArg", `kArgs${tag}_${j}`, args);
-      gpuNames.push(`{${cString(g.file)}, ${cString(g.entry)}, "", 3, {${g.global.join(", ")}}, {${g.local.join(", ")}}, ${argName}, ${g.args.length}}`);
-    });
-    const gpuArr = gpuNames.length === 0 ? "nullptr" : `kGpu${tag}`;
-    if (gpuNames.length > 0) {
-      w.line(`const GpuKernelDesc kGpu${tag}[] = {`);
-      for (const g of gpuNames) w.line(`    ${g},`);
-      w.line("};");
-    }
-    let cpuExpr = "CpuOpDesc{}";
-    if (e.cpu !== null) {
-      const c = e.cpu;
-      const ins = arrayOrNull(w, "CpuView", `kCpuIn${tag}`, c.inputs.map(view));
-      w.block(`CpuOpDesc cpu${tag}()`, () => {
-        w.line("CpuOpDesc d{};");
-        w.line(`d.kind = CpuKind::${c.kind};`);
-        w.line(`d.inputs = ${ins};`);
-        w.line(`d.num_inputs = ${c.inputs.length};`);
-        w.line(`d.output = ${view(c.output)};`);
-        const fields: Record<string, number | string> = { weights: -1, bias: -1, out_min: "-INFINITY", out_max: "INFINITY", ...c.fields };
-        for (const [k2, v] of Object.entries(fields)) w.line(`d.${k2} = ${typeof v === "number" && !Number.isInteger(v) ? floatLit(v) : v};`);
-        if (c.custom !== undefined) w.line(`d.custom = ${c.custom.name};`);
-        w.line("return d;");
-      });
-      cpuExpr = `cpu${tag}()`;
-    }
-    const opIn = arrayOrNull(
-      w,
-      "int32_t",
-      `kOpIn${tag}`,
-      [...new Set(op.inputs.filter((t) => t !== undefined))].map(String),
-    );
-    w.line(`const int32_t kOpOut${tag}[] = {${op.output}};`);
-    const r = (x: readonly [number, number] | null) => (x === null ? "{0, 0}" : `{${x[0]}, ${x[1]}}`);
-    const nIn = new Set(op.inputs.filter((t) => t !== undefined)).size;
-    opRows.push(
-      `    {${cString(String(op.id))}, ${cString(op.node.op === "Unknown" ? op.node.onnxOp : op.node.op)}, ${PLACEMENT[op.placement]}, ${DIM[op.dim]}, ${r(op.gpu)}, ${r(op.cpu)}, ${r(op.gpuIn)}, ${r(op.cpuIn)}, ${opIn}, ${nIn}, kOpOut${tag}, 1, ${gpuArr}, ${e.gpu.length}, ${cpuExpr}},  // ${commentText(op.node.name)}`,
-    );
-  });
+  const opRows = m.ops.map((e, k) => opRow(w, e, `${k}`));
   w.line().line("const OpDesc kOps[] = {");
   for (const row of opRows) w.line(row);
   w.line("};").line();
@@ -161,6 +163,39 @@ export function emitModelCc(m: ModelCcInput): string {
   for (const row of chainRows) w.line(row);
   w.line("};").line();
 
+  const variantRows: string[] = [];
+  const variants = m.variants ?? [];
+  if (variants.some((v) => v.length > 0)) w.line("// ---- rebalancing: each H chain cut at other ratios (src/emit/variants.ts) ----");
+  let firstOp = 0;
+  m.program.chains.forEach((c, k) => {
+    (variants[k] ?? []).forEach((v, j) => {
+      let opsRef = `&kOps[${firstOp}]`;
+      let ins = `kC${k}In`;
+      let outs = `kC${k}Out`;
+      if (!v.compiled) {
+        const rows = v.ops.map((e, i) => opRow(w, e, `${k}v${j}_${i}`));
+        w.line(`const OpDesc kC${k}V${j}Ops[] = {`);
+        for (const row of rows) w.line(row);
+        w.line("};");
+        opsRef = `kC${k}V${j}Ops`;
+        ins = transforms(w, `kC${k}V${j}In`, v.in, m.program);
+        outs = transforms(w, `kC${k}V${j}Out`, v.out, m.program);
+      } else {
+        if (c.in.length === 0) ins = "nullptr";
+        if (c.out.length === 0) outs = "nullptr";
+      }
+      variantRows.push(`    {${k}, ${floatLit(v.ratio)}, ${opsRef}, ${ins}, ${v.in.length}, ${outs}, ${v.out.length}},${v.compiled ? "  // compiled" : ""}`);
+    });
+    firstOp += c.ops.length;
+  });
+  let variantsRef = "nullptr";
+  if (variantRows.length > 0) {
+    variantsRef = "kVariants";
+    w.line("const ChainVariantDesc kVariants[] = {");
+    for (const row of variantRows) w.line(row);
+    w.line("};").line();
+  }
+
   w.line("const ModelDesc kModel = {");
   w.line("    kModelDescVersion,");
   w.line(`    ${cString(m.name)},`);
@@ -173,6 +208,7 @@ export function emitModelCc(m: ModelCcInput): string {
   w.line(`    kOps, ${m.ops.length},`);
   w.line(`    kChains, ${m.program.chains.length},`);
   w.line(`    ${m.defaultThreads},`);
+  w.line(`    ${variantsRef}, ${variantRows.length},`);
   w.line("};").line();
   w.line("}  // namespace").line();
   w.line("const ModelDesc& bundled_model() { return kModel; }").line();

@@ -149,6 +149,15 @@ function outRect(op: EmitOp, side: Side, d: Dims4): Rect | null {
 export interface BuildProgramOptions {
   /** Keep every tensor off the GPU (the CPU-only build). */
   readonly cpuOnly?: boolean;
+  /**
+   * Rebalancing (variants.ts): the runtime may cut any H chain elsewhere, so
+   * nothing after an H chain may rely on rows that depend on its cut. After
+   * such a chain, the rows its `in` transforms brought over are forgotten and
+   * the CPU's part of its output too (the GPU, its home, holds all of it).
+   * Later readers then fetch what they need from the home, as the planner's
+   * cost model prices it (plan/halo.ts: the CPU's whole input slab comes over).
+   */
+  readonly rebalancing?: boolean;
 }
 
 export function buildProgram(graph: Graph, plan: Plan, options: BuildProgramOptions = {}): EmitProgram {
@@ -288,6 +297,16 @@ export function buildProgram(graph: Graph, plan: Plan, options: BuildProgramOpti
     const inside = new Set(members.map((op) => op.output));
     const ins: EmitTransform[] = [];
     const outs: EmitTransform[] = [];
+    const cutFree = options.rebalancing === true && members[0]!.placement === "split" && members[0]!.dim === "H";
+    const before = new Map<number, { gpu: Rect[]; cpu: Rect[] }>();
+    if (cutFree) {
+      for (const op of members) {
+        for (const t of op.inputs) {
+          const st = t === undefined || inside.has(t) ? undefined : state.get(t);
+          if (st !== undefined && t !== undefined) before.set(t, { gpu: [...st.gpu], cpu: [...st.cpu] });
+        }
+      }
+    }
     for (const op of members) {
       for (const side of ["gpu", "cpu"] as const) {
         for (const { tensor, rect } of needs(op, side)) {
@@ -310,6 +329,10 @@ export function buildProgram(graph: Graph, plan: Plan, options: BuildProgramOpti
     if (last.placement === "split") {
       const st = state.get(last.output)!;
       for (const m of missing(full(last.output), st.gpu)) transform(last.output, "gpu", m, outs);
+    }
+    if (cutFree) {
+      for (const [t, st] of before) state.set(t, st);
+      state.get(last.output)!.cpu = [];
     }
     const first = members[0]!;
     const planChain = plan.operators[first.id]?.placement;

@@ -28,12 +28,20 @@ export class WeightsBuilder {
   readonly entries: WeightsEntry[] = [];
   private readonly seen = new Map<string, number>();
 
+  /**
+   * While frozen, `add` only looks weights up: values the blob does not hold
+   * already get id -1 instead of being appended (a rebalancing variant must
+   * read exactly the weights of the compiled plan).
+   */
+  frozen = false;
+
   /** Adds float32 (or binary16) values; returns the weights id. */
   add(values: Float32Array | Uint16Array, kind: WeightsKind, label: string, image?: { width: number; height: number }): number {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     const key = `${kind}:${image?.width ?? 0}x${image?.height ?? 0}:${createHash("sha256").update(bytes).digest("hex")}`;
     const known = this.seen.get(key);
     if (known !== undefined) return known;
+    if (this.frozen) return -1;
     const pad = (ALIGN - (this.size % ALIGN)) % ALIGN;
     if (pad > 0) {
       this.chunks.push(new Uint8Array(pad));

@@ -31,16 +31,24 @@
  * [0, b), the CPU [b, H), so every row has exactly one owner.
  */
 
-import { inputRange } from "../kernels/from-ir.js";
+import { type IrOp, inputRange } from "../kernels/from-ir.js";
 import type { CostModel, Sharing } from "./cost.js";
 import type { PlanOp } from "./ops.js";
 
-export interface ChainOpRows {
+/** What the row arithmetic needs of an operator (a PlanOp has it). */
+export interface RowOp {
+  readonly ir: IrOp;
+}
+
+export interface ChainRowSplit {
   /** The GPU computes output rows [0, gpuEnd), the CPU [cpuStart, H). */
   readonly gpuEnd: number;
   readonly cpuStart: number;
   /** Owned split: GPU owns [0, own), CPU [own, H). */
   readonly own: number;
+}
+
+export interface ChainOpRows extends ChainRowSplit {
   readonly cpuMs: number;
   readonly gpuMs: number;
 }
@@ -59,7 +67,7 @@ export interface ChainCost extends Sharing {
 }
 
 /** Rows the producer must compute, given its consumer computes GPU [0, gpuEnd) and CPU [cpuStart, H). */
-export function stepBack(consumer: PlanOp, gpuEnd: number, cpuStart: number): readonly [number, number] {
+export function stepBack(consumer: RowOp, gpuEnd: number, cpuStart: number): readonly [number, number] {
   const map = consumer.ir.rowMap;
   const g = gpuEnd > 0 ? inputRange(map, 0, gpuEnd)[1] : 0;
   const c = cpuStart < consumer.ir.outRows ? inputRange(map, cpuStart, consumer.ir.outRows)[0] : map.inRows;
@@ -71,7 +79,7 @@ export function stepBack(consumer: PlanOp, gpuEnd: number, cpuStart: number): re
  * other row): GPU [0, g) and CPU [c, H) with g < c. The gap goes to the side
  * the ratio's row puts it on, so both sides together still compute every row.
  */
-export function closeGap(op: PlanOp, ratio: number, gpuEnd: number, cpuStart: number): readonly [number, number] {
+export function closeGap(op: RowOp, ratio: number, gpuEnd: number, cpuStart: number): readonly [number, number] {
   const h = op.ir.outRows;
   const g = Math.min(gpuEnd, h);
   const c = Math.max(0, Math.min(cpuStart, h));
@@ -101,33 +109,41 @@ export function outSlabBytes(last: PlanOp, share: number): number {
 }
 
 /** Owned split of an operator inside a chain: the ratio's row, clamped into the overlap. */
-export function ownedSplit(op: PlanOp, ratio: number, gpuEnd: number, cpuStart: number): number {
+export function ownedSplit(op: RowOp, ratio: number, gpuEnd: number, cpuStart: number): number {
   const h = op.ir.outRows;
   const lo = Math.max(0, Math.min(cpuStart, h));
   const hi = Math.min(h, Math.max(gpuEnd, lo));
   return Math.min(hi, Math.max(lo, Math.round(ratio * h)));
 }
 
-/** The cost of running `ops` (a path segment) as one H chain whose last op's GPU share is `share` rows. */
-export function chainCost(model: CostModel, ops: readonly PlanOp[], ratio: number, share: number): ChainCost {
+/** Each operator's rows when the chain's last operator gives the GPU `share` rows (the walk described above). */
+export function chainRows(ops: readonly RowOp[], ratio: number, share: number): ChainRowSplit[] {
   const n = ops.length;
-  const rows: ChainOpRows[] = new Array(n);
+  const rows: ChainRowSplit[] = new Array(n);
   let gpuEnd = share;
   let cpuStart = share;
-  let cpuMs = 0;
-  let gpuMs = 0;
   for (let i = n - 1; i >= 0; i--) {
     const op = ops[i]!;
     [gpuEnd, cpuStart] = closeGap(op, ratio, gpuEnd, cpuStart);
-    const parts = rowPartsMs(model, op, gpuEnd, cpuStart);
     const own = i === n - 1 ? share : ownedSplit(op, ratio, gpuEnd, cpuStart);
-    rows[i] = { gpuEnd: Math.min(gpuEnd, op.ir.outRows), cpuStart: Math.max(0, Math.min(cpuStart, op.ir.outRows)), own, ...parts };
-    cpuMs += parts.cpuMs;
-    gpuMs += parts.gpuMs;
+    rows[i] = { gpuEnd: Math.min(gpuEnd, op.ir.outRows), cpuStart: Math.max(0, Math.min(cpuStart, op.ir.outRows)), own };
     if (i > 0) [gpuEnd, cpuStart] = stepBack(op, gpuEnd, cpuStart);
   }
+  return rows;
+}
+
+/** The cost of running `ops` (a path segment) as one H chain whose last op's GPU share is `share` rows. */
+export function chainCost(model: CostModel, ops: readonly PlanOp[], ratio: number, share: number): ChainCost {
+  let cpuMs = 0;
+  let gpuMs = 0;
+  const rows = chainRows(ops, ratio, share).map((r, i): ChainOpRows => {
+    const parts = rowPartsMs(model, ops[i]!, r.gpuEnd, r.cpuStart);
+    cpuMs += parts.cpuMs;
+    gpuMs += parts.gpuMs;
+    return { ...r, ...parts };
+  });
   const first = ops[0]!;
-  const last = ops[n - 1]!;
+  const last = ops[ops.length - 1]!;
   const inBytes = inSlabBytes(first, rows[0]!.cpuStart);
   const outBytes = outSlabBytes(last, share);
   const sh = model.sharing(inBytes, outBytes);

@@ -20,7 +20,7 @@ import { loadProfile } from "../../src/device/load-profile.js";
 import { nativeToolchainMissing } from "../native/bundle.js";
 import { buildCases, type CaseResult, type CaseSpec, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
 
-const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain", "gpu16", "codl16", "H50_16", "gpuSK", "OC50SK"] as const;
+const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain", "rebalance", "gpu16", "codl16", "H50_16", "gpuSK", "OC50SK"] as const;
 /** The fixtures with a fully connected layer: the split-K FC kernel (gpu.fcSplitK) runs on them, whole and OC-split. */
 const WITH_FC = new Set<string>(["vgg16", "resnet50", "mobilenetv2"]);
 type Variant = (typeof VARIANTS)[number];
@@ -45,6 +45,11 @@ function spec(f: FixtureName, v: Variant, model: Uint8Array): CaseSpec {
   if (v === "codl16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl" }, tolerance: halfTolerance };
   if (v === "H50_16") return { name: `${f}_${v}`, model, profile, options: { ...half, strategy: "codl", force: { dim: "H", ratio: 0.5 } }, tolerance: halfTolerance };
   if (v === "H50") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.5 } } };
+  if (v === "rebalance") {
+    // H chains with variants 4 steps of 0.05 either way: the outermost cuts, then the runtime moving the cut for 4 runs.
+    const runs = [["--variant-offset", "-4"], ["--variant-offset", "4"], ["--iterations", "4"]];
+    return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", ratioStep: 0.05, rebalanceSteps: 4, force: { dim: "H", ratio: 0.5, chain: true } }, runs };
+  }
   if (v === "chain") return { name: `${f}_${v}`, model, profile, options: { ...base, strategy: "codl", force: { dim: "H", ratio: 0.4, chain: true } } };
   if (v === "gpuSK" || v === "OC50SK") {
     const split = { ...profile, gpu: { ...profile.gpu, fcSplitK: 8 } };

@@ -31,6 +31,8 @@ export interface CaseSpec {
   readonly options: Omit<CompileOptions, "toolVersion" | "runtime">;
   /** Largest max|error| / max|reference| accepted (default 1e-4). */
   readonly tolerance?: number;
+  /** codl_run's extra arguments, one list per run, each run checked (default: one run with none). */
+  readonly runs?: ReadonlyArray<readonly string[]>;
 }
 
 export interface PreparedCase {
@@ -42,6 +44,7 @@ export interface PreparedCase {
   readonly tolerance?: number;
   /** The GPU storage precision the plan kept (fp16 may be refused: plan options.fp16Refused). */
   readonly gpuPrecision: string;
+  readonly runs?: ReadonlyArray<readonly string[]>;
 }
 
 /** Compiles a case and writes its bundle under build/e2e/<project>/cases/<name>. */
@@ -61,6 +64,7 @@ export function prepareCase(project: string, spec: CaseSpec): PreparedCase {
     outputs: [...plan.model.outputs],
     gpuPrecision: plan.options.gpuPrecision,
     ...(spec.tolerance === undefined ? {} : { tolerance: spec.tolerance }),
+    ...(spec.runs === undefined ? {} : { runs: spec.runs }),
   };
 }
 
@@ -143,13 +147,22 @@ function exec(file: string, args: readonly string[], env: Record<string, string>
   });
 }
 
-/** Runs a built case on seeded inputs and compares every output with ONNX Runtime. */
+/** Runs a built case on seeded inputs (once per `runs` entry) and compares every output with ONNX Runtime. */
 export async function runCase(project: string, c: PreparedCase, seed = 7, tolerance = 1e-4): Promise<CaseResult> {
+  const results: CaseResult[] = [];
+  for (const extra of c.runs ?? [[]]) results.push(await runCaseOnce(project, c, extra, seed, tolerance));
+  if (results.length === 1) return results[0]!;
+  const worst = results.reduce((a, b) => (b.relError > a.relError || !b.ok ? b : a));
+  const detail = results.map((r, i) => `[${(c.runs![i] ?? []).join(" ")}] ${r.detail}`).join(" | ");
+  return { name: c.name, ok: results.every((r) => r.ok), relError: worst.relError, detail };
+}
+
+async function runCaseOnce(project: string, c: PreparedCase, extra: readonly string[], seed: number, tolerance: number): Promise<CaseResult> {
   const root = path.join(e2eRoot, project);
   const work = path.join(root, "io", c.name);
   fs.mkdirSync(work, { recursive: true });
   const feeds: Record<string, { shape: number[]; data: Float32Array }> = {};
-  const args = ["--bundle", c.dir, "--threads", "1", "--warmup", "0", "--iterations", "1"];
+  const args = ["--bundle", c.dir, "--threads", "1", "--warmup", "0", "--iterations", "1", ...extra];
   c.inputs.forEach((input, i) => {
     const data = seededFloats(input.shape.reduce((p, d) => p * d, 1), seed + i);
     feeds[input.name] = { shape: input.shape, data };

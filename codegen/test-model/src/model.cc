@@ -255,6 +255,7 @@ const ModelDesc kModel = {
     kOps, sizeof kOps / sizeof kOps[0],
     kChains, sizeof kChains / sizeof kChains[0],
     2,
+    nullptr, 0,  // no rebalancing variants
 };
 
 }  // namespace
