@@ -56,7 +56,9 @@ export function closedLoopTable(dir: string): string {
   const cell = (r: CaseResult | undefined, pred: number | undefined): string =>
     r === undefined ? "–" : `${fmt(r.medianMs)} (±${(r.spreadPct / 2).toFixed(0)} %; pred. ${fmt(pred)})`;
   const old = sets[0]!;
-  const times = ["| model | plans | cpu | gpu | codl-greedy | codl |", "|---|---|---:|---:|---:|---:|"];
+  // Strategy codl-rebalanced (run-closed-loop.sh REBALANCE): codl's plan whose cut the runtime moves; a column and gains rows of its own.
+  const rebalanced = sets.some((set) => [...set.results.keys()].some((k) => k.endsWith("_codl_rebalanced")));
+  const times = [`| model | plans | cpu | gpu | codl-greedy | codl |${rebalanced ? " codl, rebalanced |" : ""}`, `|---|---|---:|---:|---:|---:|${rebalanced ? "---:|" : ""}`];
   const gains = [
     "| model | plans | ideal (traces) | ideal (scaled) | contended ideal (scaled) | codl vs best single | captured (traces) | captured (scaled) | of the contended ideal | codl vs codl-greedy |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -77,14 +79,16 @@ export function closedLoopTable(dir: string): string {
       const r = (s: string) => set.results.get(caseName(model, s));
       const first = set === old;
       times.push(
-        `| ${model} | ${set.label} | ${first ? cell(single("cpu"), predicted(oldMeta, model, "cpu")) : ""} | ${first ? cell(single("gpu"), predicted(oldMeta, model, "gpu")) : ""} | ${cell(r("codl-greedy"), predicted(set.meta, model, "codl-greedy"))} | ${cell(r("codl"), predicted(set.meta, model, "codl"))} |`,
+        `| ${model} | ${set.label} | ${first ? cell(single("cpu"), predicted(oldMeta, model, "cpu")) : ""} | ${first ? cell(single("gpu"), predicted(oldMeta, model, "gpu")) : ""} | ${cell(r("codl-greedy"), predicted(set.meta, model, "codl-greedy"))} | ${cell(r("codl"), predicted(set.meta, model, "codl"))} |${rebalanced ? ` ${cell(r("codl-rebalanced"), predicted(set.meta, model, "codl-rebalanced"))} |` : ""}`,
       );
-      const codl = r("codl")?.medianMs;
       const greedy = r("codl-greedy")?.medianMs;
-      if (codl === undefined) continue;
-      gains.push(
-        `| ${model} | ${set.label} | ${fmt(ideal)} | ${fmt(scaled)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(scaled, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
-      );
+      for (const [strategy, label] of [["codl", set.label], ["codl-rebalanced", `${set.label}, rebalanced`]] as const) {
+        const codl = r(strategy)?.medianMs;
+        if (codl === undefined) continue;
+        gains.push(
+          `| ${model} | ${label} | ${fmt(ideal)} | ${fmt(scaled)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(scaled, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
+        );
+      }
     }
   }
   const kLine = (k: (typeof sets)[number]["k"], what: string): string => (k === undefined ? `${what}: no codl traces` : `${what}: CPU part ×${k.cpu.toFixed(2)}, GPU part ×${k.gpu.toFixed(2)}`);

@@ -6,8 +6,11 @@
  *   node dist/bench/e2e.js --device <profile> [--size tiny|full] [--models a,b]
  *        [--strategies cpu,gpu,mulayer,codl-greedy,codl] [--out DIR]
  *        [--run] [--threads 1] [--pocl-threads 1] [--iterations 20] [--warmup 3] [--ort-threads 2]
- *        [--carry] [--gpu-precision fp32|fp16] [--ratio-step r]
+ *        [--carry] [--gpu-precision fp32|fp16] [--ratio-step r] [--rebalance-steps n]
  *
+ * Strategy "codl-rebalanced" is codl's plan compiled with rebalancing variants
+ * (--rebalance-steps, default 6): the same plan as "codl", whose cut the runtime
+ * moves run by run, timed beside it.
  * It writes a self-contained folder (OUT): cases/<model>_<strategy>/ (each a
  * bundle: model.cc, kernels, weights.bin), runtime/ (codegen/runtime), one
  * CMakeLists.txt building the runtime once and one codl_run_<case> per case,
@@ -35,6 +38,7 @@ import { compileModel } from "../src/bundle/compile.js";
 import { readRuntimeSources } from "../src/bundle/runtime-sources.js";
 import { loadProfile } from "../src/device/load-profile.js";
 import { CompilerError } from "../src/diag/errors.js";
+import { parseRebalanceSteps } from "../src/cli/compile.js";
 import { checkRatioStep } from "../src/plan/index.js";
 import { caseName, type E2eMeta } from "./e2e-table.js";
 import { npyBytes, writeIfChanged } from "./files.js";
@@ -60,9 +64,11 @@ const ortThreads = Number(opt("ort-threads", "2"));
 const carry = flag("carry");
 const gpuPrecision = opt("gpu-precision", "fp32") === "fp16" ? "fp16" : "fp32";
 const ratioStep = args.includes("--ratio-step") ? Number(opt("ratio-step", "")) : undefined;
+const rebalanceSteps = Number(opt("rebalance-steps", "6"));
 // Checked before anything is written: a bad step would otherwise fail at the first compile, mid-folder.
 try {
   if (ratioStep !== undefined) checkRatioStep(ratioStep);
+  parseRebalanceSteps(String(rebalanceSteps));
 } catch (e) {
   process.stderr.write(`e2e: ${e instanceof CompilerError ? `${e.code}: ${e.message}` : String(e)}\n`);
   process.exit(2);
@@ -117,7 +123,16 @@ for (const model of models) {
   inputsOf.set(model, inputs);
   for (const strategy of strategies) {
     const name = caseName(model, strategy);
-    const compiled = compileModel(fixture.bytes, profile, { strategy, inputShapes, toolVersion: "bench", runtime, gpuPrecision, ...(ratioStep === undefined ? {} : { ratioStep }) });
+    const rebalanced = strategy === "codl-rebalanced";
+    const compiled = compileModel(fixture.bytes, profile, {
+      strategy: rebalanced ? "codl" : strategy,
+      inputShapes,
+      toolVersion: "bench",
+      runtime,
+      gpuPrecision,
+      ...(ratioStep === undefined ? {} : { ratioStep }),
+      ...(rebalanced ? { rebalanceSteps } : {}),
+    });
     for (const [rel, bytes] of compiled.bundle.files) {
       if (rel.startsWith("src/runtime/") || (carry && rel === "weights.bin")) continue;
       writeIfChanged(path.join(out, "cases", name, rel), bytes);

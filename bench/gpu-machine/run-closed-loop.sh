@@ -27,7 +27,9 @@
 #   the profile calibrated again on every trace so far (the split operators' parts now measured
 #   where the last round put them: profile.calibration.parts), and planned again into
 #   new-<step>-r<round>; the timed passes then run every round's folders (TIMED=last: only the last
-#   round's, beside the committed cases).
+#   round's, beside the committed cases). REBALANCE=N: the new folders also hold codl-rebalanced,
+#   codl's plan compiled with --rebalance-steps N (the runtime moves each H chain's cut run by run),
+#   timed beside codl in the same passes.
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
@@ -94,7 +96,8 @@ replan() {
   for st in $STEPS; do
     n=/w/new-$st$2
     "$N" "$A/dist/bench/e2e.js" --device "$1" --size full --carry --models "$MODELS" \
-      --strategies codl,codl-greedy --ratio-step "$st" --out $n > $n.log 2>&1 || tail -5 $n.log
+      --strategies codl,codl-greedy${REBALANCE:+,codl-rebalanced} ${REBALANCE:+--rebalance-steps $REBALANCE} \
+      --ratio-step "$st" --out $n > $n.log 2>&1 || tail -5 $n.log
     cat $n.log >> /w/train.txt
     [ -f $n/run.sh ] || continue
     mkdir -p $n/passes $n/traces; NEW="$NEW $n"

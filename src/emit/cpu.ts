@@ -217,7 +217,6 @@ function pixelHalf(ctx: OpContext): CpuHalfSpec | undefined {
   const d = ctx.out.dims;
   const xd = x.dims;
   const range = ctx.op.cpu!;
-  const [y0, y1] = ctx.op.dim === "OC" ? [0, d.h] : range;
   const [c0, c1] = ctx.op.dim === "OC" ? range : [0, d.c];
   const act = (v: string) => activationExpr(ctx.node.activation, v);
   const copy = ctx.node.activation === undefined ? channelCopy(c0, c1) : `for (int c = ${I(c0)}; c < ${I(c1)}; c++) dst[c] = ${act("src[c]")};`;
@@ -237,13 +236,14 @@ function pixelHalf(ctx: OpContext): CpuHalfSpec | undefined {
         [`if (__builtin_expect(inRow && col[x] >= 0, 1)) {`, `  const float* src = row + col[x];`, `  ${copy}`, "} else {", `  ${fill}`, "}"];
   const name = `cpu_${ctx.label()}`;
   const code = [
-    `// ${ctx.label()}: ${ctx.node.op}; CPU ${ctx.op.dim === "OC" ? `channels [${c0}, ${c1})` : `rows [${y0}, ${y1})`}: one source pixel per output pixel, its channels in a row`,
+    `// ${ctx.label()}: ${ctx.node.op}; CPU ${cpuPart(ctx)}: one source pixel per output pixel, its channels in a row`,
     `void ${name}(const CpuCall& call) {`,
     "  const float* in = call.inputs[0];",
     "  float* out = call.output;",
+    ...rowBounds(ctx),
     ...columns,
     `  for (int n = 0; n < ${I(d.n)}; n++)`,
-    `    for (int y = ${I(y0)}; y < ${I(y1)}; y++) {`,
+    `    for (int y = y0; y < y1; y++) {`,
     ...src.y.stmts.map((l) => `      ${l}`),
     ...(src.fill === undefined ? [] : [`      const bool inRow = ${src.y.inside ?? "true"};`]),
     `      const float* row = in + (n * ${I(xd.h)} + ${src.y.source}${src.fill === undefined ? "" : ` * inRow`}) * ${I(xd.w * xd.c)};`,
@@ -257,10 +257,23 @@ function pixelHalf(ctx: OpContext): CpuHalfSpec | undefined {
   return { kind: "kCustom", inputs: [{ tensor: x.id, row0: 0, rows: 0, ch0: 0, chs: 0 }], output: cpuOutputView(ctx), fields: { weights: -1, bias: -1 }, custom: { name, code } };
 }
 
+/** What the CPU half computes, for a kernel's comment. */
+function cpuPart(ctx: OpContext): string {
+  const [a, b] = ctx.op.cpu!;
+  if (ctx.op.dim === "OC") return `channels [${a}, ${b})`;
+  return ctx.op.dim === "H" ? "rows: its output view's (a rebalancing variant moves them)" : `rows [${a}, ${b})`;
+}
+
+/** y0, y1: the output rows of a custom kernel; an H split's come from its view at run time, so every variant shares the code. */
+function rowBounds(ctx: OpContext): string[] {
+  if (ctx.op.dim === "H") return ["  const int y0 = call.op->cpu.output.row0, y1 = y0 + call.op->cpu.output.rows;"];
+  const [y0, y1] = ctx.op.dim === "OC" ? [0, ctx.out.dims.h] : ctx.op.cpu!;
+  return [`  const int y0 = ${I(y0)}, y1 = ${I(y1)};`];
+}
+
 export function customHalf(ctx: OpContext): CpuHalfSpec {
   const d = ctx.out.dims;
   const range = ctx.op.cpu!;
-  const [y0, y1] = ctx.op.dim === "OC" ? [0, d.h] : range;
   const [c0, c1] = ctx.op.dim === "OC" ? range : [0, d.c];
   const name = `cpu_${ctx.label()}`;
   const lines: string[] = [];
@@ -293,12 +306,13 @@ export function customHalf(ctx: OpContext): CpuHalfSpec {
   });
   const code = gen.generate();
   const text = [
-    `// ${ctx.label()}: ${ctx.node.op}; CPU ${ctx.op.dim === "OC" ? `channels [${c0}, ${c1})` : `rows [${y0}, ${y1})`}`,
+    `// ${ctx.label()}: ${ctx.node.op}; CPU ${cpuPart(ctx)}`,
     `void ${name}(const CpuCall& call) {`,
     ...lines,
     "  float* out = call.output;",
+    ...rowBounds(ctx),
     `  for (int n = 0; n < ${I(d.n)}; n++)`,
-    `    for (int y = ${I(y0)}; y < ${I(y1)}; y++)`,
+    `    for (int y = y0; y < y1; y++)`,
     `      for (int x = 0; x < ${I(d.w)}; x++)`,
     `        for (int c = ${I(c0)}; c < ${I(c1)}; c++) {`,
     `          [[maybe_unused]] const int of = ((n * ${I(d.c)} + c) * ${I(d.h)} + y) * ${I(d.w)} + x;`,
