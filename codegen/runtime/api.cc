@@ -140,6 +140,14 @@ codl_status codl_trace_json(codl_model* model, size_t skip, char** json, char** 
   });
 }
 
+codl_status codl_cuts(codl_model* model, char** text, char** err) {
+  if (err) *err = nullptr;
+  return guarded(err, [&] {
+    if (!model || !text) codl::fail(CODL_ERR_INVALID_ARGUMENT, "codl_cuts: NULL argument");
+    *text = dup(model->rt->cuts_text());
+  });
+}
+
 const char* codl_device_string(const codl_model* m) { return m ? m->rt->device_string().c_str() : ""; }
 
 void codl_free(void* p) { std::free(p); }

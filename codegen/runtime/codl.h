@@ -97,6 +97,11 @@ codl_status codl_run(codl_model* model, const codl_tensor* inputs, size_t num_in
  * `iterations_to_skip` leading runs left out (warm-up). Needs options.trace. */
 codl_status codl_trace_json(codl_model* model, size_t iterations_to_skip, char** json, char** err);
 
+/* Where the H chains that have rebalancing variants are cut now, one line:
+ * "c2 0.550->0.500 (3 moves), c3 0.475 (0 moves)" (GPU share, compiled -> now),
+ * or "" without variants. */
+codl_status codl_cuts(codl_model* model, char** text, char** err);
+
 /* One line describing the device(s) in use, e.g. "OpenCL: PoCL ... | XNNPACK, 2 threads". */
 const char* codl_device_string(const codl_model* model);
 

@@ -242,6 +242,9 @@ int main(int argc, char** argv) {
     }
     std::printf("device: %s\n", codl_device_string(model));
     std::printf("median latency: %.3f ms (%d iterations, %d warm-up)\n", med, iterations, warmup);
+    char* cuts = nullptr;
+    if (codl_cuts(model, &cuts, nullptr) == CODL_OK && cuts && *cuts) std::printf("cuts (GPU share, compiled->now): %s\n", cuts);
+    codl_free(cuts);
     std::printf("initialisation: %.3f ms (weights, XNNPACK operators, OpenCL programs, buffers)\n", init_ms);
     return 0;
   } catch (const codl::Error& e) {

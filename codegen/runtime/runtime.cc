@@ -937,9 +937,29 @@ void Runtime::rebalance() {
     auto predicted = [&](int32_t v) { return std::max(st.cpu_rate * rows(v, false), st.gpu_rate * rows(v, true)); };
     int32_t best = st.cur;
     for (int32_t v = 0; v < st.count; v++) if (predicted(v) < predicted(best)) best = v;
-    if (best != st.cur && predicted(best) < kHysteresis * predicted(st.cur)) set_variant(k, best);
+    if (best != st.cur && predicted(best) < kHysteresis * predicted(st.cur)) {
+      set_variant(k, best);
+      st.moves++;
+    }
   }
 #endif
+}
+
+std::string Runtime::cuts_text() const {
+  std::string s;
+  char buf[128];
+  for (size_t k = 0; k < chains_.size(); k++) {
+    const ChainState& st = chains_[k];
+    if (st.first < 0) continue;
+    const double now = m_.variants[st.first + st.cur].ratio, compiled = m_.chains[k].ratio;
+    if (now == compiled) {
+      std::snprintf(buf, sizeof buf, "%s %.3f (%d moves)", m_.chains[k].id, compiled, st.moves);
+    } else {
+      std::snprintf(buf, sizeof buf, "%s %.3f->%.3f (%d moves)", m_.chains[k].id, compiled, now, st.moves);
+    }
+    s += (s.empty() ? "" : ", ") + std::string(buf);
+  }
+  return s;
 }
 
 void Runtime::run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* outputs, size_t num_outputs) {

@@ -37,6 +37,7 @@ class Runtime {
 
   void run(const codl_tensor* inputs, size_t num_inputs, codl_tensor* outputs, size_t num_outputs);
   std::string trace_json(size_t skip) const;
+  std::string cuts_text() const;  // codl_cuts
   const std::string& device_string() const { return device_string_; }
   const ModelDesc& model() const { return m_; }
 
@@ -56,6 +57,7 @@ class Runtime {
     uint32_t num_out = 0;
     double cpu_rate = 0, gpu_rate = 0;  // ms per output row of the last operator, smoothed over runs (0: none yet)
     double cpu_ms = 0;                  // this run's CPU halves
+    int moves = 0;                      // rebalance()'s switches so far
 #ifndef CODL_CPU_ONLY
     cl_event first_ev = nullptr, last_ev = nullptr;  // this run's first and last GPU kernel
 #endif
