@@ -22,7 +22,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CaseResult, caseName, type E2eMeta, fmt, idealOf, readMeta, readPasses, runContention, tracedOpTimes } from "./e2e-table.js";
+import { type CaseResult, caseName, type E2eMeta, fmt, idealOf, linesOf, readMeta, readPasses, runContention, tracedOpTimes } from "./e2e-table.js";
 import { runScript } from "./files.js";
 
 /** "new-0.025" → "re-planned, ratio step 0.025"; "new-0.025-r2" → "re-planned, ratio step 0.025, round 2". */
@@ -30,6 +30,38 @@ export function replannedLabel(folder: string): string {
   const m = /^new-(.+?)(?:-r([0-9]+))?$/.exec(folder);
   if (m === null) return folder;
   return `re-planned, ratio step ${m[1]}${m[2] === undefined ? "" : `, round ${m[2]}`}`;
+}
+
+/** Per timed pass number: each case's median in it (passes/p<N>.txt and passes/p<N>-<what>.txt together). */
+export function passMedians(dir: string): Map<number, Map<string, number>> {
+  const out = new Map<number, Map<string, number>>();
+  const passDir = path.join(dir, "passes");
+  for (const f of fs.existsSync(passDir) ? fs.readdirSync(passDir).sort() : []) {
+    const m = /^p([0-9]+)(?:-[A-Za-z0-9_-]+)?\.txt$/.exec(f);
+    if (m === null) continue;
+    const pass = out.get(Number(m[1])) ?? new Map<string, number>();
+    for (const line of linesOf(path.join(passDir, f))) {
+      const r = /^RESULT (\S+) ([0-9.]+)$/.exec(line);
+      if (r) pass.set(r[1]!, Number(r[2]));
+    }
+    out.set(Number(m[1]), pass);
+  }
+  return out;
+}
+
+/** "yolov2 0.85, 0.91": a ÷ b per pass where both were timed (> 1: b faster). */
+function perPass(passes: Map<number, Map<string, number>>, models: readonly string[], a: string, b: string): string {
+  return models
+    .map((model) => {
+      const r = [...passes.entries()]
+        .sort(([x], [y]) => x - y)
+        .map(([, p]) => [p.get(caseName(model, a)), p.get(caseName(model, b))] as const)
+        .filter((x): x is readonly [number, number] => x[0] !== undefined && x[1] !== undefined)
+        .map(([x, y]) => (x / y).toFixed(2));
+      return r.length === 0 ? undefined : `${model} ${r.join(", ")}`;
+    })
+    .filter((x) => x !== undefined)
+    .join("; ");
 }
 
 export function closedLoopTable(dir: string): string {
@@ -56,9 +88,15 @@ export function closedLoopTable(dir: string): string {
   const cell = (r: CaseResult | undefined, pred: number | undefined): string =>
     r === undefined ? "–" : `${fmt(r.medianMs)} (±${(r.spreadPct / 2).toFixed(0)} %; pred. ${fmt(pred)})`;
   const old = sets[0]!;
-  // Strategy codl-rebalanced (run-closed-loop.sh REBALANCE): codl's plan whose cut the runtime moves; a column and gains rows of its own.
-  const rebalanced = sets.some((set) => [...set.results.keys()].some((k) => k.endsWith("_codl_rebalanced")));
-  const times = [`| model | plans | cpu | gpu | codl-greedy | codl |${rebalanced ? " codl, rebalanced |" : ""}`, `|---|---|---:|---:|---:|---:|${rebalanced ? "---:|" : ""}`];
+  // run-closed-loop.sh REBALANCE: codl's plan whose cuts the runtime moves (codl-rebalanced), and the same bundles
+  // with their compiled cuts (-static); a column and gains rows each, where timed.
+  const extra = (
+    [
+      ["codl-rebalanced", "rebalanced"],
+      ["codl-rebalanced-static", "rebalancing bundle, compiled cuts"],
+    ] as const
+  ).filter(([s]) => sets.some((set) => [...set.results.keys()].some((k) => k.endsWith(`_${s.replace(/-/g, "_")}`))));
+  const times = [`| model | plans | cpu | gpu | codl-greedy | codl |${extra.map(([, l]) => ` codl, ${l} |`).join("")}`, `|---|---|---:|---:|---:|---:|${extra.map(() => "---:|").join("")}`];
   const gains = [
     "| model | plans | ideal (traces) | ideal (scaled) | contended ideal (scaled) | codl vs best single | captured (traces) | captured (scaled) | of the contended ideal | codl vs codl-greedy |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -79,10 +117,10 @@ export function closedLoopTable(dir: string): string {
       const r = (s: string) => set.results.get(caseName(model, s));
       const first = set === old;
       times.push(
-        `| ${model} | ${set.label} | ${first ? cell(single("cpu"), predicted(oldMeta, model, "cpu")) : ""} | ${first ? cell(single("gpu"), predicted(oldMeta, model, "gpu")) : ""} | ${cell(r("codl-greedy"), predicted(set.meta, model, "codl-greedy"))} | ${cell(r("codl"), predicted(set.meta, model, "codl"))} |${rebalanced ? ` ${cell(r("codl-rebalanced"), predicted(set.meta, model, "codl-rebalanced"))} |` : ""}`,
+        `| ${model} | ${set.label} | ${first ? cell(single("cpu"), predicted(oldMeta, model, "cpu")) : ""} | ${first ? cell(single("gpu"), predicted(oldMeta, model, "gpu")) : ""} | ${cell(r("codl-greedy"), predicted(set.meta, model, "codl-greedy"))} | ${cell(r("codl"), predicted(set.meta, model, "codl"))} |${extra.map(([s]) => ` ${cell(r(s), predicted(set.meta, model, "codl-rebalanced"))} |`).join("")}`,
       );
       const greedy = r("codl-greedy")?.medianMs;
-      for (const [strategy, label] of [["codl", set.label], ["codl-rebalanced", `${set.label}, rebalanced`]] as const) {
+      for (const [strategy, label] of [["codl", set.label], ...extra.map(([s, l]) => [s, `${set.label}, ${l}`] as const)] as const) {
         const codl = r(strategy)?.medianMs;
         if (codl === undefined) continue;
         gains.push(
@@ -93,6 +131,16 @@ export function closedLoopTable(dir: string): string {
   }
   const kLine = (k: (typeof sets)[number]["k"], what: string): string => (k === undefined ? `${what}: no codl traces` : `${what}: CPU part ×${k.cpu.toFixed(2)}, GPU part ×${k.gpu.toFixed(2)}`);
   const passes = Math.max(0, ...[...old.results.values()].map((r) => r.passes));
+  const byPass = sets.slice(1).flatMap((set) => {
+    const p = passMedians(set.dir);
+    const lines = [
+      ["codl-rebalanced", "codl ÷ codl, rebalanced"],
+      ["codl-rebalanced-static", "codl ÷ the rebalancing bundle at its compiled cuts"],
+    ].filter(([s]) => extra.some(([e]) => e === s));
+    const rows = lines.map(([s, what]) => `- ${set.label}, ${what} (> 1: the latter faster): ${perPass(p, oldMeta.models, "codl", s!) || "–"}`);
+    if (extra.length === 2) rows.push(`- ${set.label}, compiled cuts ÷ rebalanced, same bundle: ${perPass(p, oldMeta.models, "codl-rebalanced-static", "codl-rebalanced") || "–"}`);
+    return rows;
+  });
   return [
     `Pair (a), planned for the machine that ran it (median of ${passes} pass medians, ms; ± is half the spread over passes; pred. = the plan's predicted total)`,
     "",
@@ -101,6 +149,7 @@ export function closedLoopTable(dir: string): string {
     ...gains,
     "",
     `Contention, each plan set's codl traces against the committed cpu and gpu traces: ${sets.map((s) => kLine(s.k, s.label)).join("; ")}.`,
+    ...(byPass.length === 0 ? [] : ["", "Side by side, pass by pass:", ...byPass]),
   ].join("\n");
 }
 

@@ -54,7 +54,7 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-function linesOf(file: string): string[] {
+export function linesOf(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n") : [];
 }
 

@@ -172,7 +172,7 @@ writeIfChanged(
   path.join(out, "run.sh"),
   `#!/bin/sh
 # run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N] [--jobs N] [--trace]
-#        [--match RE] [--cpu-cores LIST] [--gpu-cores LIST]
+#        [--match RE] [--cpu-cores LIST] [--gpu-cores LIST] [--static]
 # Prints "RESULT <case> <median ms>" per case (codl_run's median over the iterations).
 # --jobs N: first run every case once, N at a time, unmeasured, so OpenCL program
 #   builds (codl's program cache, the driver's kernel cache) happen in parallel.
@@ -181,9 +181,11 @@ writeIfChanged(
 #   adds events and waits, so its lines say TRACED, not RESULT.
 # --cpu-cores / --gpu-cores: pin XNNPACK's threads and the OpenCL driver's threads
 #   (PoCL's workers) to these cores (taskset syntax, e.g. 0 and 2-13); --jobs runs unpinned.
+# --static: bundles with rebalancing variants keep their compiled cuts (CODL_REBALANCE=0); the
+#   lines name the case <case>_static.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""
+BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""; SUFFIX=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
@@ -196,6 +198,7 @@ while [ $# -gt 0 ]; do
     --match) MATCH="$2"; shift 2 ;;
     --cpu-cores) CODL_CPU_CORES="$2"; export CODL_CPU_CORES; shift 2 ;;
     --gpu-cores) CODL_GPU_CORES="$2"; export CODL_GPU_CORES; shift 2 ;;
+    --static) CODL_REBALANCE=0; export CODL_REBALANCE; SUFFIX=_static; shift ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -215,7 +218,7 @@ while read -r name rest; do
   word=RESULT
   if [ "$TRACE" = 1 ]; then set -- "$@" --trace "traces/$name.json"; word=TRACED; fi
   if "$BIN/codl_run_$name" --bundle "cases/$name" "$@" --warmup "$WARMUP" --iterations "$ITER" --threads "$THREADS" > "logs/$name.txt" 2>&1; then
-    echo "$word $name $(sed -n 's/^median latency: \\([0-9.]*\\) ms.*/\\1/p' "logs/$name.txt")"
+    echo "$word $name$SUFFIX $(sed -n 's/^median latency: \\([0-9.]*\\) ms.*/\\1/p' "logs/$name.txt")"
   else
     echo "FAILED $name"; tail -3 "logs/$name.txt"
   fi

@@ -29,7 +29,8 @@
 #   new-<step>-r<round>; the timed passes then run every round's folders (TIMED=last: only the last
 #   round's, beside the committed cases). REBALANCE=N: the new folders also hold codl-rebalanced,
 #   codl's plan compiled with --rebalance-steps N (the runtime moves each H chain's cut run by run),
-#   timed beside codl in the same passes.
+#   timed beside codl in the same passes, then again with its compiled cuts (run.sh --static:
+#   codl-rebalanced-static), so that rebalancing itself and the transfers such bundles add are apart.
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
@@ -131,16 +132,18 @@ done
 [ "${TIMED:-all}" = last ] || NEW=$ALL
 
 # 4. Timed passes, old folder (cpu, gpu, codl-greedy, codl) then each new one (codl-greedy, codl).
-# run_pass DIR ARGS...: one timed pass in DIR, unless fewer than 50 s of the budget are left.
+# run_pass DIR NAME ARGS...: one timed pass in DIR into passes/NAME.txt, unless fewer than 50 s of the budget are left.
 run_pass() {
-  d=$1; shift
-  [ "$(left)" -gt 50 ] || { echo "skipped: budget spent" > "$d/passes/p$p.txt"; return; }
-  (cd "$d" && timeout $(( $(left) - 40 )) sh run.sh "$@" > passes/p$p.txt 2>&1)
+  d=$1; f=$2; shift 2
+  [ "$(left)" -gt 50 ] || { echo "skipped: budget spent" > "$d/passes/$f.txt"; return; }
+  (cd "$d" && timeout $(( $(left) - 40 )) sh run.sh "$@" > "passes/$f.txt" 2>&1)
 }
 for p in $(seq 1 "$PASSES"); do
-  run_pass /w/old $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}"; stamp "old p$p"
+  run_pass /w/old p$p $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}"; stamp "old p$p"
   for n in $NEW; do
-    run_pass $n $F $PIN --iterations "$ITER" --warmup 2; stamp "$(basename $n) p$p"
+    run_pass $n p$p $F $PIN --iterations "$ITER" --warmup 2; stamp "$(basename $n) p$p"
+    # The rebalanced bundles again with their compiled cuts: what rebalancing itself changes.
+    [ -z "${REBALANCE:-}" ] || { run_pass $n p$p-static $F $PIN --iterations "$ITER" --warmup 2 --match rebalanced --static; stamp "$(basename $n) p$p static"; }
   done
   save
 done

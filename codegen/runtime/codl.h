@@ -53,7 +53,7 @@ typedef struct codl_options {
   const char* gpu_cores;
   /* Bundles compiled with --rebalance-steps: non-zero (the default) times both
    * sides of every H-split chain on each run and moves its cut to the variant
-   * that balances them; 0 keeps the compiled cut. */
+   * that balances them; 0 (or $CODL_REBALANCE=0) keeps the compiled cut. */
   int rebalance;
   /* Testing aid, with rebalance 0: run every chain that has variants this many
    * variants away from its compiled cut (clamped to those it has). */

@@ -349,7 +349,9 @@ Runtime::Runtime(const ModelDesc& model, const std::string& bundle_dir, const co
     if (m_.variants[v].ops == m_.ops + m_.chains[m_.variants[v].chain].first_op) st.cur = st.count;
     st.count++;
   }
-  rebalance_ = options.rebalance != 0 && options.variant_offset == 0 && m_.num_variants > 0;
+  const char* no_rebalance = std::getenv("CODL_REBALANCE");
+  rebalance_ = options.rebalance != 0 && !(no_rebalance && std::strcmp(no_rebalance, "0") == 0) && options.variant_offset == 0 &&
+               m_.num_variants > 0;
   load_weights();
   plan_memory();
   setup_gpu();
@@ -1063,11 +1065,18 @@ std::string Runtime::trace_json(size_t skip) const {
   std::ostringstream o;
   std::vector<const Iteration*> its;
   for (size_t i = skip; i < iterations_.size(); i++) its.push_back(&iterations_[i]);
-  // Per chain, only the iterations that ran it as it is cut now (rebalancing moves the cut); -1: all.
+  // Rebalancing moves cuts: each chain is reported as the last traced run cut it, over the runs that cut it so.
+  std::vector<int32_t> cut(m_.num_chains);
+  for (uint32_t k = 0; k < m_.num_chains; k++) cut[k] = its.empty() ? chains_[k].cur : its.back()->chain_variant[k];
+  auto desc_of = [&](uint32_t o, int32_t k) -> const OpDesc& {
+    const ChainState& st = chains_[k];
+    return st.first < 0 ? m_.ops[o] : m_.variants[st.first + cut[k]].ops[o - m_.chains[k].first_op];
+  };
+  // -1: all runs.
   auto med_of = [&](int32_t chain, auto get) {
     std::vector<double> v;
     for (const Iteration* it : its) {
-      if (chain >= 0 && it->chain_variant[chain] != chains_[chain].cur) continue;
+      if (chain >= 0 && it->chain_variant[chain] != cut[chain]) continue;
       double x = get(*it);
       if (!std::isnan(x)) v.push_back(x);
     }
@@ -1097,7 +1106,7 @@ std::string Runtime::trace_json(size_t skip) const {
     << ", \"cpu_buffers\": " << cbufs << ", \"bytes\": " << bytes << "},\n";
   o << "  \"ops\": [\n";
   for (uint32_t i = 0; i < m_.num_ops; i++) {
-    const OpDesc& op = *op_[i];
+    const OpDesc& op = chain_of[i] >= 0 ? desc_of(i, chain_of[i]) : m_.ops[i];
     const char* chain = chain_of[i] >= 0 ? m_.chains[chain_of[i]].id : "";
     auto med = [&](auto get) { return med_of(chain_of[i], get); };
     o << "    {\"id\": \"" << json_escape(op.id) << "\", \"kind\": \"" << json_escape(op.kind ? op.kind : "") << "\", \"chain\": \""
@@ -1127,20 +1136,22 @@ std::string Runtime::trace_json(size_t skip) const {
     auto med = [&](auto get) { return med_of(int32_t(k), get); };
     o << "    {\"id\": \"" << json_escape(c.id) << "\", \"ops\": [";
     for (int32_t i = 0; i < c.num_ops; i++) o << (i ? ", " : "") << "\"" << json_escape(m_.ops[c.first_op + i].id) << "\"";
-    o << "], \"dim\": \"" << dim_name(c.dim) << "\", \"ratio\": " << num(st.first >= 0 ? m_.variants[st.first + st.cur].ratio : c.ratio);
+    const ChainVariantDesc* v = st.first >= 0 ? &m_.variants[st.first + cut[k]] : nullptr;
+    o << "], \"dim\": \"" << dim_name(c.dim) << "\", \"ratio\": " << num(v ? v->ratio : c.ratio);
     if (st.first >= 0) o << ", \"compiled_ratio\": " << num(c.ratio) << ", \"variants\": " << st.count;
     o << ", \"transform_in_ms\": " << num(med([&](const Iteration& it) { return it.chain_transform_in_ms[k]; }));
     o << ", \"map_ms\": " << num(med([&](const Iteration& it) { return it.chain_map_ms[k]; }));
     o << ", \"transform_out_ms\": " << num(med([&](const Iteration& it) { return it.chain_transform_out_ms[k]; }));
     // What the chain's transforms move (static: the model's tables), for fitting the sharing model.
     o << ", \"transfers\": [";
-    for (uint32_t i = 0; i < st.num_in + st.num_out; i++) {
-      const TransformDesc& tr = i < st.num_in ? st.in[i] : st.out[i - st.num_in];
+    const uint32_t num_in = v ? v->num_in : c.num_in, num_out = v ? v->num_out : c.num_out;
+    for (uint32_t i = 0; i < num_in + num_out; i++) {
+      const TransformDesc& tr = i < num_in ? (v ? v->in : c.in)[i] : (v ? v->out : c.out)[i - num_in];
       const TensorDesc& t = m_.tensors[tr.tensor];
       int64_t rows = t.h, channels = t.c;
       if (tr.dim == SplitDim::kH) rows = tr.range.end - tr.range.begin;
       if (tr.dim == SplitDim::kOC) channels = tr.range.end - tr.range.begin;
-      o << (i ? ", " : "") << "{\"when\": \"" << (i < st.num_in ? "in" : "out") << "\", \"storage\": \""
+      o << (i ? ", " : "") << "{\"when\": \"" << (i < num_in ? "in" : "out") << "\", \"storage\": \""
         << (t.gpu == GpuStorage::kImage ? "image" : "buffer") << "\", \"bytes\": " << int64_t(t.n) * rows * t.w * channels * 4 << "}";
     }
     o << "]";

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { closedLoopTable, replannedLabel } from "../../bench/closed-loop-table.js";
+import { closedLoopTable, passMedians, replannedLabel } from "../../bench/closed-loop-table.js";
 import { measuredIdeal } from "../../bench/e2e-table.js";
 import type { Trace } from "../../src/profile/trace.js";
 import { traceOf, traceOp as op } from "../helpers/trace.js";
@@ -51,6 +51,30 @@ describe("bench/closed-loop-table: one call's committed and re-planned plans", (
     expect(measuredIdeal(old, "m", new Set(["0"]), undefined, passes, { cpu: 8, gpu: 5 })).toBeCloseTo((48 / 7) * 3 / (48 / 7 + 3) + 8 / 7, 9);
     expect(table).toContain("| m | re-planned, ratio step 0.025 | 3.00 | 3.23 | – | 1.25× | 50 % | 56 % | – | 1.00× |");
     expect(() => closedLoopTable(path.join(dir, "absent"))).toThrow(/meta\.json is missing/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("adds the rebalanced cases (REBALANCE) as columns and gains rows, and compares them with codl pass by pass", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-closed-loop-"));
+    const meta = (cases: object[]) => JSON.stringify({ profile: "p", size: "full", strategies: ["cpu", "gpu", "codl"], models: ["m"], cases, splittable: { m: [] } });
+    const old = path.join(dir, "old");
+    fs.mkdirSync(path.join(old, "passes"), { recursive: true });
+    fs.writeFileSync(path.join(old, "passes", "p1.txt"), "RESULT m_cpu 10\nRESULT m_gpu 8\n");
+    fs.writeFileSync(path.join(old, "meta.json"), meta([]));
+    const next = path.join(dir, "new-0.025");
+    fs.mkdirSync(path.join(next, "passes"), { recursive: true });
+    fs.writeFileSync(path.join(next, "passes", "p1.txt"), "RESULT m_codl 5\nRESULT m_codl_greedy 5\nRESULT m_codl_rebalanced 4\n");
+    fs.writeFileSync(path.join(next, "passes", "p1-static.txt"), "RESULT m_codl_rebalanced_static 5.5\n");
+    fs.writeFileSync(path.join(next, "passes", "p2.txt"), "RESULT m_codl 6\nRESULT m_codl_greedy 6\nRESULT m_codl_rebalanced 6\n");
+    fs.writeFileSync(path.join(next, "meta.json"), meta([{ name: "m_codl_rebalanced", model: "m", strategy: "codl-rebalanced", predictedMs: 4.5 }]));
+    expect(passMedians(next).get(1)).toEqual(new Map([["m_codl", 5], ["m_codl_greedy", 5], ["m_codl_rebalanced", 4], ["m_codl_rebalanced_static", 5.5]]));
+    const table = closedLoopTable(dir);
+    expect(table).toContain("| model | plans | cpu | gpu | codl-greedy | codl | codl, rebalanced | codl, rebalancing bundle, compiled cuts |");
+    expect(table).toContain("| 5.50 (±9 %; pred. –) | 5.00 (±20 %; pred. 4.50) | 5.50 (±0 %; pred. 4.50) |");
+    expect(table).toContain("| m | re-planned, ratio step 0.025, rebalanced |");
+    expect(table).toContain("codl ÷ codl, rebalanced (> 1: the latter faster): m 1.25, 1.00");
+    expect(table).toContain("codl ÷ the rebalancing bundle at its compiled cuts (> 1: the latter faster): m 0.91");
+    expect(table).toContain("compiled cuts ÷ rebalanced, same bundle: m 1.38");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
