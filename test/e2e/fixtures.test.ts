@@ -14,11 +14,14 @@
  * CODL_E2E_ONLY=fixture:variant,… narrows the matrix while iterating.
  */
 
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildFixture, FIXTURES, type FixtureName, fixtureInputShapes } from "../../fixtures/index.js";
 import { loadProfile } from "../../src/device/load-profile.js";
 import { nativeToolchainMissing } from "../native/bundle.js";
-import { buildCases, type CaseResult, type CaseSpec, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
+import { buildCases, type CaseResult, type CaseSpec, caches, e2eRoot, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
 
 const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain", "rebalance", "gpu16", "codl16", "H50_16", "gpuSK", "OC50SK"] as const;
 /** The fixtures with a fully connected layer: the split-K FC kernel (gpu.fcSplitK) runs on them, whole and OC-split. */
@@ -82,6 +85,40 @@ describe.skipIf(missing !== undefined)("tiny fixtures against ONNX Runtime", () 
     const half = [...results.values()].filter((r) => /16$/.test(r.name)).map((r) => `${r.name} ${r.relError.toExponential(2)}`);
     if (half.length > 0) console.log(`e2e fixtures, fp16 max|err|/max|ref|: ${half.join(", ")}`);
   }, 3_600_000);
+
+  it.skipIf(!selected("resnet50", "rebalance"))("rebalance: codl_run reports each chain's cut, moves it only when rebalancing, and the trace says which cut ran", () => {
+    const c = prepared.get("resnet50_rebalance")!;
+    const root = path.join(e2eRoot, PROJECT);
+    const work = path.join(root, "io", c.name);
+    const run = (...extra: string[]) => {
+      const trace = path.join(work, "trace.json");
+      const r = spawnSync(path.join(root, "build", `codl_run_${c.name}`), ["--bundle", c.dir, "--threads", "1", "--input", path.join(work, "in0.npy"), "--trace", trace, ...extra], {
+        encoding: "utf8",
+        env: { ...process.env, ...caches(root) },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const cuts = /^cuts \(GPU share, compiled->now\): (.*)$/m.exec(r.stdout)?.[1] ?? "";
+      const chains = JSON.parse(fs.readFileSync(trace, "utf8")).chains.filter((ch: { variants?: number }) => ch.variants !== undefined);
+      return { cuts: cuts.split(", "), chains: chains as Array<{ id: string; ratio: number; compiled_ratio: number; variants: number; wall_ms: number | null }> };
+    };
+    const fixed = run("--no-rebalance", "--warmup", "0", "--iterations", "3");
+    expect(fixed.chains.length).toBeGreaterThan(3);
+    expect(fixed.cuts).toHaveLength(fixed.chains.length);
+    for (const cut of fixed.cuts) expect(cut).toMatch(/^c\d+ 0\.\d{3} \(0 moves\)$/);
+    for (const ch of fixed.chains) {
+      expect(ch.ratio).toBe(ch.compiled_ratio);
+      expect(ch.variants).toBeGreaterThanOrEqual(2);
+      expect(ch.wall_ms).not.toBeNull();
+    }
+    const lower = run("--variant-offset", "-1", "--warmup", "0", "--iterations", "1");
+    for (const ch of lower.chains) expect(ch.ratio).toBeLessThanOrEqual(ch.compiled_ratio);
+    expect(lower.chains.some((ch) => ch.ratio < ch.compiled_ratio)).toBe(true);
+    for (const cut of lower.cuts) expect(cut).toMatch(/^c\d+ 0\.\d{3}(->0\.\d{3})? \(0 moves\)$/);
+    const moving = run("--warmup", "1", "--iterations", "5");
+    for (const cut of moving.cuts) expect(cut).toMatch(/^c\d+ 0\.\d{3}(->0\.\d{3})? \(\d+ moves\)$/);
+    // Each chain is reported at the cut its last traced run used, with that run's times.
+    for (const ch of moving.chains) expect(ch.wall_ms, ch.id).not.toBeNull();
+  });
 
   for (const { f, v } of matrix) {
     it(`${f} ${v}`, () => {

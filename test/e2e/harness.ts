@@ -109,7 +109,7 @@ export interface CaseResult {
   readonly detail: string;
 }
 
-const caches = (root: string) => {
+export const caches = (root: string) => {
   const codl = path.join(root, "cl-cache");
   const pocl = path.join(root, "pocl-cache");
   fs.mkdirSync(codl, { recursive: true });
