@@ -14,7 +14,8 @@
 #                          --models yolov2,vgg16,fst --strategies cpu,gpu,codl-greedy,codl --out build/e2e-bal
 #                        tar cJf D/e2e-bal.tar.xz -C build/e2e-bal CMakeLists.txt cases cases.txt inputs meta.json models ort_bench.py run.sh runtime
 # Run:  D=.devcarry sh bench/gpu-machine/run-closed-loop.sh
-#   MODELS (default yolov2,vgg16,fst: those of e2e-bal), PASSES (2), ITER (8 timed iterations a
+#   MODELS (default yolov2,vgg16,fst: those of e2e-bal), PASSES (2; OLD_PASSES of them, default all,
+#   also time the committed cases), ITER (8 timed iterations a
 #   case and pass), PIN (run.sh pinning, default "--cpu-cores 15 --gpu-cores 1-12"; "" = none),
 #   BUDGET (seconds, 575), STEPS (the planner's ratio steps to re-plan with, default "0.1": one
 #   folder new-<step> each, codl and codl-greedy), OLD_MATCH (the committed cases timed in each
@@ -29,8 +30,9 @@
 #   new-<step>-r<round>; the timed passes then run every round's folders (TIMED=last: only the last
 #   round's, beside the committed cases). REBALANCE=N: the new folders also hold codl-rebalanced,
 #   codl's plan compiled with --rebalance-steps N (the runtime moves each H chain's cut run by run),
-#   timed beside codl in the same passes, then again with its compiled cuts (run.sh --static:
-#   codl-rebalanced-static), so that rebalancing itself and the transfers such bundles add are apart.
+#   timed beside codl in the same passes, and again with its compiled cuts (run.sh --static:
+#   codl-rebalanced-static; before the pass in odd passes, after it in even ones), so that
+#   rebalancing itself and the transfers such bundles add are apart.
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
@@ -138,12 +140,17 @@ run_pass() {
   [ "$(left)" -gt 50 ] || { echo "skipped: budget spent" > "$d/passes/$f.txt"; return; }
   (cd "$d" && timeout $(( $(left) - 40 )) sh run.sh "$@" > "passes/$f.txt" 2>&1)
 }
+# static DIR: the rebalanced bundles again with their compiled cuts (what rebalancing itself changes).
+static() {
+  [ -z "${REBALANCE:-}" ] || { run_pass $1 p$p-static $F $PIN --iterations "$ITER" --warmup 2 --match rebalanced --static; stamp "$(basename $1) p$p static"; }
+}
 for p in $(seq 1 "$PASSES"); do
-  run_pass /w/old p$p $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}"; stamp "old p$p"
+  [ "$p" -gt "${OLD_PASSES:-$PASSES}" ] || { run_pass /w/old p$p $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}"; stamp "old p$p"; }
   for n in $NEW; do
+    # Odd passes time the compiled cuts first, even ones last: neither order is favoured.
+    [ $((p % 2)) -eq 0 ] || static $n
     run_pass $n p$p $F $PIN --iterations "$ITER" --warmup 2; stamp "$(basename $n) p$p"
-    # The rebalanced bundles again with their compiled cuts: what rebalancing itself changes.
-    [ -z "${REBALANCE:-}" ] || { run_pass $n p$p-static $F $PIN --iterations "$ITER" --warmup 2 --match rebalanced --static; stamp "$(basename $n) p$p static"; }
+    [ $((p % 2)) -eq 1 ] || static $n
   done
   save
 done

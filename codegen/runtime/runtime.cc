@@ -908,14 +908,11 @@ void Runtime::set_variant(size_t k, int32_t variant) {
   }
 }
 
-// After each run: the GPU side's time of every chain with variants (its
-// kernels' span, from profiling) against the CPU side's (its halves, on the
-// host clock), each per output row of the chain's last operator and smoothed
-// over runs; then the variant with the least predicted max(CPU, GPU), if it is
-// at least 3 % better than the current one. The first run only warms up.
+// After each run: every chain with variants, its GPU side's time (its
+// kernels' span, from profiling) and its CPU side's (its halves, on the host
+// clock) to rebalance.h's next_cut. The first run only warms up.
 void Runtime::rebalance() {
 #ifndef CODL_CPU_ONLY
-  constexpr double kSmoothing = 0.5, kHysteresis = 0.97;
   for (size_t k = 0; k < chains_.size(); k++) {
     ChainState& st = chains_[k];
     if (!st.first_ev) continue;
@@ -926,21 +923,11 @@ void Runtime::rebalance() {
     clReleaseEvent(st.first_ev);
     st.first_ev = st.last_ev = nullptr;
     const double gpu_ms = end > start ? (end - start) * 1e-6 : 0;
-    const ChainDesc& c = m_.chains[k];
-    auto rows = [&](int32_t variant, bool gpu) {
-      const OpDesc& last = m_.variants[st.first + variant].ops[c.num_ops - 1];
-      const Range r = gpu ? last.gpu_out : last.cpu_out;
-      return double(r.end - r.begin);
-    };
-    if (runs_ < 2 || gpu_ms <= 0 || st.cpu_ms <= 0 || rows(st.cur, true) <= 0 || rows(st.cur, false) <= 0) continue;
-    const double rc = st.cpu_ms / rows(st.cur, false), rg = gpu_ms / rows(st.cur, true);
-    st.cpu_rate = st.cpu_rate > 0 ? kSmoothing * st.cpu_rate + (1 - kSmoothing) * rc : rc;
-    st.gpu_rate = st.gpu_rate > 0 ? kSmoothing * st.gpu_rate + (1 - kSmoothing) * rg : rg;
-    auto predicted = [&](int32_t v) { return std::max(st.cpu_rate * rows(v, false), st.gpu_rate * rows(v, true)); };
-    int32_t best = st.cur;
-    for (int32_t v = 0; v < st.count; v++) if (predicted(v) < predicted(best)) best = v;
-    if (best != st.cur && predicted(best) < kHysteresis * predicted(st.cur)) {
-      set_variant(k, best);
+    if (runs_ < 2 || gpu_ms <= 0 || st.cpu_ms <= 0) continue;
+    if (st.cut_times.empty()) st.cut_times.resize(size_t(st.count));
+    const int32_t next = next_cut(st.cut_times, st.cur, st.cpu_ms, gpu_ms, runs_);
+    if (next != st.cur) {
+      set_variant(k, next);
       st.moves++;
     }
   }

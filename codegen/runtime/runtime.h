@@ -14,6 +14,7 @@
 #include "codl.h"
 #include "cl_env.h"
 #include "model_desc.h"
+#include "rebalance.h"
 
 struct pthreadpool;
 struct xnn_operator;
@@ -55,7 +56,7 @@ class Runtime {
     uint32_t num_in = 0;
     const TransformDesc* out = nullptr;
     uint32_t num_out = 0;
-    double cpu_rate = 0, gpu_rate = 0;  // ms per output row of the last operator, smoothed over runs (0: none yet)
+    std::vector<CutTimes> cut_times;    // per variant: its measured sides (rebalance.h)
     double cpu_ms = 0;                  // this run's CPU halves
     int moves = 0;                      // rebalance()'s switches so far
 #ifndef CODL_CPU_ONLY
