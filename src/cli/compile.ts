@@ -25,6 +25,7 @@ import { checkForceSplit } from "../bundle/forced.js";
 import { readRuntimeSources } from "../bundle/runtime-sources.js";
 import { loadProfile } from "../device/load-profile.js";
 import { CompilerError } from "../diag/errors.js";
+import type { RebalancingReport } from "../emit/variants.js";
 import { formatCompileSummary } from "../explain/text.js";
 import { checkRatioStep, checkStrategy, DEFAULT_RATIO_STEP, type Plan } from "../plan/index.js";
 import { type GpuPrecision, gpuPrecisionSchema } from "../plan/schema.js";
@@ -154,6 +155,8 @@ export interface CompileReport {
   readonly chains: Plan["totals"]["chains"];
   readonly gpuPrecision: Plan["options"]["gpuPrecision"];
   readonly fp16Refused?: Plan["options"]["fp16Refused"];
+  /** --rebalance-steps: H chains that can move their cut at run time, of all H chains, and their other cuts. */
+  readonly rebalancing?: { readonly chains: number; readonly of: number; readonly cuts: number };
 }
 
 export async function runCompile(model: string, rawOptions: unknown): Promise<CommandResult & { plan: Plan; report: CompileReport }> {
@@ -189,6 +192,8 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
   writeBundleAtomic(options.out, compiled.bundle);
   const plan = compiled.plan;
   const files = [...compiled.bundle.files.keys()];
+  const rbBytes = compiled.bundle.files.get("rebalancing.json");
+  const rebalancing = rbBytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(rbBytes)) as RebalancingReport);
   const report: CompileReport = {
     model: plan.model.name,
     device: plan.profile.id,
@@ -202,7 +207,10 @@ export async function runCompile(model: string, rawOptions: unknown): Promise<Co
     chains: plan.totals.chains,
     gpuPrecision: plan.options.gpuPrecision,
     ...(plan.options.fp16Refused === undefined ? {} : { fp16Refused: plan.options.fp16Refused }),
+    ...(rebalancing === undefined
+      ? {}
+      : { rebalancing: { chains: rebalancing.chains.length, of: rebalancing.chains.length + rebalancing.fixed.length, cuts: rebalancing.chains.reduce((n, c) => n + c.cuts.length - 1, 0) } }),
   };
-  const stdout = options.json ? `${JSON.stringify(report, null, 2)}\n` : formatCompileSummary(plan, path.basename(model), options.out, files);
+  const stdout = options.json ? `${JSON.stringify(report, null, 2)}\n` : formatCompileSummary(plan, path.basename(model), options.out, files, rebalancing);
   return { exitCode: 0, stdout, plan, report };
 }

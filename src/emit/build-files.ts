@@ -15,6 +15,8 @@ export interface BuildFilesInput {
   readonly strategy: string;
   readonly toolVersion: string;
   readonly cpuOnly: boolean;
+  /** Compiled with --rebalance-steps and some H chain has other cuts (rebalancing.json). */
+  readonly rebalancing?: boolean;
   readonly inputs: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[] }>;
   readonly outputs: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[] }>;
 }
@@ -102,6 +104,14 @@ export function bundleReadme(b: BuildFilesInput): string {
     "CPU and GPU times keyed by the plan's operator ids (`codl explain` reads it). `CODL_CL_PLATFORM` / `CODL_CL_DEVICE`",
     "pick the OpenCL device; `CODL_CACHE_DIR` keeps compiled kernel binaries between runs.",
     ...(b.cpuOnly ? ["", "This bundle was compiled with `--cpu-only-build`: it builds without OpenCL and runs every operator on XNNPACK."] : []),
+    ...(b.rebalancing
+      ? [
+          "",
+          "This bundle was compiled with `--rebalance-steps`: the runtime times both sides of every H chain listed in",
+          "`rebalancing.json` on each run and moves its cut towards balance; `codl_run` prints the cuts it ended at.",
+          "`--no-rebalance` (or `CODL_REBALANCE=0`) keeps the compiled cuts.",
+        ]
+      : []),
     "",
     "## Android (arm64-v8a)",
     "",

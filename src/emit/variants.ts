@@ -56,7 +56,7 @@ export function shiftedPlan(graph: Graph, plan: Plan, shift: number): Plan {
     if (s.ops.some((i) => plan.operators[i]?.placement.dim !== "H" || plan.operators[i]?.placement.processor !== "both")) continue;
     const rowOps = s.ops.map((i) => ({ ir: irOpOf(graph, graph.nodes[i]!) }));
     const h = rowOps[rowOps.length - 1]!.ir.outRows;
-    const ratio = s.ratio + shift;
+    const ratio = Math.round((s.ratio + shift) * 1e6) / 1e6;
     const share = Math.round(ratio * h);
     if (share < 1 || share > h - 1) continue;
     const rows = chainRows(rowOps, ratio, share);
@@ -111,6 +111,52 @@ function sameButRows(base: EmitChain, baseOps: readonly EmittedOp[], v: EmitChai
   });
 }
 
+/** Chains with an inner tensor (not the last operator's output) that something after them reads: their cut cannot move, since those readers' transforms are fixed. */
+export function escapingChains(program: EmitProgram): Set<number> {
+  const chainOf = new Map<number, number>();
+  program.chains.forEach((c, k) => {
+    for (const op of c.ops) chainOf.set(op.output, k);
+  });
+  const escapes = new Set<number>();
+  const read = (t: number | undefined, by: number) => {
+    const from = t === undefined ? undefined : chainOf.get(t);
+    if (from !== undefined && from !== by && program.chains[from]!.ops.at(-1)!.output !== t) escapes.add(from);
+  };
+  program.chains.forEach((c, k) => {
+    for (const op of c.ops) for (const t of op.inputs) read(t, k);
+  });
+  for (const t of program.outputs) read(t, -1);
+  return escapes;
+}
+
+/** rebalancing.json: which H chains can move their cut, to which GPU shares, and why the others cannot. */
+export interface RebalancingReport {
+  readonly steps: number;
+  readonly ratioStep: number;
+  readonly chains: ReadonlyArray<{ readonly chain: string; readonly operators: readonly number[]; readonly compiled: number; readonly cuts: readonly number[] }>;
+  readonly fixed: ReadonlyArray<{ readonly chain: string; readonly operators: readonly number[]; readonly compiled: number; readonly reason: string }>;
+}
+
+export function rebalancingReport(program: EmitProgram, variants: ChainVariants, steps: number, ratioStep: number): RebalancingReport {
+  const escapes = escapingChains(program);
+  const chains: RebalancingReport["chains"][number][] = [];
+  const fixed: RebalancingReport["fixed"][number][] = [];
+  program.chains.forEach((c, k) => {
+    if (c.dim !== "H") return;
+    const base = { chain: c.id, operators: c.ops.map((op) => op.id), compiled: c.ratio };
+    const list = variants[k] ?? [];
+    if (list.length > 0) chains.push({ ...base, cuts: list.map((v) => v.ratio) });
+    else
+      fixed.push({
+        ...base,
+        reason: escapes.has(k)
+          ? "a tensor inside the chain is read after it"
+          : `no other cut within ${steps} steps of ${ratioStep} differs from the compiled one in rows alone (padding, a side's kernels, a constant operand or the transforms would change)`,
+      });
+  });
+  return { steps, ratioStep, chains, fixed };
+}
+
 const tensorTable = (p: EmitProgram) => p.tensors.map((t) => [t.gpu, t.gpuHalf, t.cpu, t.home]);
 
 /**
@@ -132,24 +178,7 @@ export function chainVariants(
     firstOp.push(at);
     at += c.ops.length;
   }
-  // A chain whose inner tensors are read after it cannot move its cut: those readers' transforms are fixed.
-  const chainOf = new Map<number, number>();
-  program.chains.forEach((c, k) => {
-    for (const op of c.ops) chainOf.set(op.output, k);
-  });
-  const escapes = new Set<number>();
-  program.chains.forEach((c, k) => {
-    for (const op of c.ops) {
-      for (const t of op.inputs) {
-        const from = t === undefined ? undefined : chainOf.get(t);
-        if (from !== undefined && from !== k && program.chains[from]!.ops.at(-1)!.output !== t) escapes.add(from);
-      }
-    }
-  });
-  for (const t of program.outputs) {
-    const from = chainOf.get(t);
-    if (from !== undefined && program.chains[from]!.ops.at(-1)!.output !== t) escapes.add(from);
-  }
+  const escapes = escapingChains(program);
   const found: ChainVariant[][] = program.chains.map(() => []);
   const seen = program.chains.map((c, k) => new Set([JSON.stringify(ops.slice(firstOp[k]!, firstOp[k]! + c.ops.length).map((e) => [e.op.gpu, e.op.cpu]))]));
   weights.frozen = true;

@@ -4,6 +4,7 @@
  * byte-identical for the same plan.
  */
 
+import type { RebalancingReport } from "../emit/variants.js";
 import type { Plan } from "../plan/schema.js";
 import { type ExplainReport, REASON_TEXT } from "./report.js";
 
@@ -124,7 +125,7 @@ export function formatFp16Refused(r: Plan["options"]["fp16Refused"]): string[] {
   ];
 }
 
-export function formatCompileSummary(plan: Plan, model: string, out: string, files: readonly string[]): string {
+export function formatCompileSummary(plan: Plan, model: string, out: string, files: readonly string[], rebalancing?: RebalancingReport): string {
   const t = plan.totals;
   const lines = [
     `compiled ${model} for ${plan.profile.id} (${plan.profile.name}), strategy ${plan.strategy}${plan.keptFrom === null ? "" : ` (kept the ${plan.keptFrom} plan: it predicts faster)`}`,
@@ -133,9 +134,20 @@ export function formatCompileSummary(plan: Plan, model: string, out: string, fil
     `splits: H ${t.splits.H}, OC ${t.splits.OC}, CPU-only ${t.splits.cpu}, GPU-only ${t.splits.gpu} (of ${plan.operators.length} operators)`,
     `chains: ${formatChainLengths(t.chains.lengths)}`,
     ...formatFp16Refused(plan.options.fp16Refused),
+    ...(rebalancing === undefined ? [] : formatRebalancing(rebalancing)),
     formatWrote(out, files),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** --rebalance-steps: how many H chains can move their cut at run time (rebalancing.json has each chain's cuts). */
+export function formatRebalancing(r: RebalancingReport): string[] {
+  const total = r.chains.length + r.fixed.length;
+  const cuts = r.chains.reduce((n, c) => n + c.cuts.length - 1, 0);
+  return [
+    `rebalancing: ${r.chains.length} of ${total} H chain${total === 1 ? "" : "s"} can move their cut at run time (${cuts} other cuts within ±${r.steps} steps of ${r.ratioStep}; rebalancing.json)`,
+    ...r.fixed.map((f) => `  ${f.chain} (operators ${f.operators.join(", ")}) keeps its cut: ${f.reason}`),
+  ];
 }
 
 /** One line for the bundle's files: the folder, the count, the kinds (manifest.json lists every file). */

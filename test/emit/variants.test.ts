@@ -124,6 +124,39 @@ describe("rebalancing variants", () => {
     expect(Buffer.from(a.get("weights.bin")!).equals(Buffer.from(forcedChain("fst", { runtime }).bundle.files.get("weights.bin")!))).toBe(true);
   });
 
+  it("writes rebalancing.json and a summary line: the chains that can move, their cuts, and why the others keep theirs", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-rb-"));
+    const file = path.join(dir, "m.onnx");
+    fs.writeFileSync(file, buildFixture("yolov2", "tiny").bytes);
+    const out = path.join(dir, "b");
+    const r = await runCompile(file, { device: "sd888", out, forceDim: "H", forceRatio: "0.5", forceChain: true, ratioStep: "0.05", rebalanceSteps: "4" });
+    const report = JSON.parse(fs.readFileSync(path.join(out, "rebalancing.json"), "utf8"));
+    expect(report.steps).toBe(4);
+    expect(report.ratioStep).toBe(0.05);
+    expect(report.chains.length).toBeGreaterThan(0);
+    for (const c of report.chains) {
+      expect(c.cuts).toContain(c.compiled);
+      expect(c.cuts.length).toBeGreaterThan(1);
+      for (const x of c.cuts) expect(Math.round(x * 1e6) / 1e6).toBe(x);
+    }
+    // Tiny YOLOv2's later chains end in 2 rows or fewer: no other cut there.
+    expect(report.fixed.length).toBeGreaterThan(0);
+    for (const f of report.fixed) expect(f.reason).toMatch(/^(no other cut within 4 steps of 0.05|a tensor inside the chain is read after it)/);
+    const total = report.chains.length + report.fixed.length;
+    expect(r.stdout).toContain(`rebalancing: ${report.chains.length} of ${total} H chains can move their cut at run time`);
+    expect(r.stdout).toContain(`  ${report.fixed[0].chain} (operators ${report.fixed[0].operators.join(", ")}) keeps its cut: `);
+    expect(r.report.rebalancing).toEqual({ chains: report.chains.length, of: total, cuts: report.chains.reduce((n: number, c: { cuts: number[] }) => n + c.cuts.length - 1, 0) });
+    expect(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).files.map((f: { path: string }) => f.path)).toContain("rebalancing.json");
+    expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toContain("`--no-rebalance` (or `CODL_REBALANCE=0`) keeps the compiled cuts.");
+    // Without the option: no file, no line, no key.
+    const plain = await runCompile(file, { device: "sd888", out: path.join(dir, "c"), forceDim: "H", forceRatio: "0.5", forceChain: true });
+    expect(fs.existsSync(path.join(dir, "c", "rebalancing.json"))).toBe(false);
+    expect(plain.stdout).not.toContain("rebalancing");
+    expect(plain.report.rebalancing).toBeUndefined();
+    expect(fs.readFileSync(path.join(dir, "c", "README.md"), "utf8")).not.toContain("rebalance");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("takes --rebalance-steps as an integer in [0, 20], else CODL-E097 (exit 2)", async () => {
     expect(parseRebalanceSteps(undefined)).toBe(0);
     expect(parseRebalanceSteps("6")).toBe(6);
