@@ -138,6 +138,10 @@ for (const model of models) {
       writeIfChanged(path.join(out, "cases", name, rel), bytes);
     }
     cases.push({ name, model, strategy, inputs: inputs.map((inp, i) => `${inp.name}=inputs/${model}_${i}.npy`) });
+    if (rebalanced) {
+      // The same bundle at its compiled cuts, timed right after it in every pass (run.sh: <case>_static).
+      (meta.cases as E2eMeta["cases"][number][]).push({ name: `${name}_static`, model, strategy: "codl-rebalanced-static", predictedMs: compiled.plan.totals.predictedMs });
+    }
     const keptFrom = compiled.plan.keptFrom;
     (meta.cases as E2eMeta["cases"][number][]).push({ name, model, strategy, predictedMs: compiled.plan.totals.predictedMs, ...(keptFrom === "cpu" || keptFrom === "gpu" ? { keptFrom } : {}) });
     if (strategy === "codl") {
@@ -167,12 +171,14 @@ writeIfChanged(
     "",
   ].join("\n"),
 );
-writeIfChanged(path.join(out, "cases.txt"), `${cases.map((c) => [c.name, ...c.inputs].join(" ")).join("\n")}\n`);
+// cases.txt: one line per case run; a codl-rebalanced case is followed by its <case>_static alias.
+const runLines = cases.flatMap((c) => [[c.name, ...c.inputs], ...(c.strategy === "codl-rebalanced" ? [[`${c.name}_static`, ...c.inputs]] : [])]);
+writeIfChanged(path.join(out, "cases.txt"), `${runLines.map((l) => l.join(" ")).join("\n")}\n`);
 writeIfChanged(
   path.join(out, "run.sh"),
   `#!/bin/sh
 # run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N] [--jobs N] [--trace]
-#        [--match RE] [--cpu-cores LIST] [--gpu-cores LIST] [--static]
+#        [--match RE] [--cpu-cores LIST] [--gpu-cores LIST]
 # Prints "RESULT <case> <median ms>" per case (codl_run's median over the iterations).
 # --jobs N: first run every case once, N at a time, unmeasured, so OpenCL program
 #   builds (codl's program cache, the driver's kernel cache) happen in parallel.
@@ -181,11 +187,11 @@ writeIfChanged(
 #   adds events and waits, so its lines say TRACED, not RESULT.
 # --cpu-cores / --gpu-cores: pin XNNPACK's threads and the OpenCL driver's threads
 #   (PoCL's workers) to these cores (taskset syntax, e.g. 0 and 2-13); --jobs runs unpinned.
-# --static: bundles with rebalancing variants keep their compiled cuts (CODL_REBALANCE=0); the
-#   lines name the case <case>_static.
+# A case <case>_static (after each codl-rebalanced case) runs <case>'s bundle at its compiled cuts
+#   (CODL_REBALANCE=0), so that the two are timed side by side.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""; SUFFIX=""
+BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
@@ -198,7 +204,6 @@ while [ $# -gt 0 ]; do
     --match) MATCH="$2"; shift 2 ;;
     --cpu-cores) CODL_CPU_CORES="$2"; export CODL_CPU_CORES; shift 2 ;;
     --gpu-cores) CODL_GPU_CORES="$2"; export CODL_GPU_CORES; shift 2 ;;
-    --static) CODL_REBALANCE=0; export CODL_REBALANCE; SUFFIX=_static; shift ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -208,7 +213,7 @@ CODL_CACHE_DIR="$PWD/cl-cache"; export CODL_CACHE_DIR
 CODL_SYNTHETIC_WEIGHTS=1; export CODL_SYNTHETIC_WEIGHTS
 mkdir -p cl-cache logs traces
 if [ "$JOBS" -gt 1 ]; then
-  BIN="$BIN" POCL_MAX_PTHREAD_COUNT=1 CODL_CPU_CORES= CODL_GPU_CORES= xargs -P "$JOBS" -L 1 sh -c 'n=$1; shift; for i in "$@"; do set -- "$@" --input "$i"; shift; done
+  BIN="$BIN" POCL_MAX_PTHREAD_COUNT=1 CODL_CPU_CORES= CODL_GPU_CORES= xargs -P "$JOBS" -L 1 sh -c 'n=\${1%_static}; shift; for i in "$@"; do set -- "$@" --input "$i"; shift; done
     "$BIN/codl_run_$n" --bundle "cases/$n" "$@" --warmup 0 --iterations 1 --threads 1 > /dev/null 2>&1' sh < cases.txt
 fi
 while read -r name rest; do
@@ -217,8 +222,9 @@ while read -r name rest; do
   for i in $rest; do set -- "$@" --input "$i"; done
   word=RESULT
   if [ "$TRACE" = 1 ]; then set -- "$@" --trace "traces/$name.json"; word=TRACED; fi
-  if "$BIN/codl_run_$name" --bundle "cases/$name" "$@" --warmup "$WARMUP" --iterations "$ITER" --threads "$THREADS" > "logs/$name.txt" 2>&1; then
-    echo "$word $name$SUFFIX $(sed -n 's/^median latency: \\([0-9.]*\\) ms.*/\\1/p' "logs/$name.txt")"
+  bin=\${name%_static}; rb=""; [ "$bin" = "$name" ] || rb=0
+  if CODL_REBALANCE=$rb "$BIN/codl_run_$bin" --bundle "cases/$bin" "$@" --warmup "$WARMUP" --iterations "$ITER" --threads "$THREADS" > "logs/$name.txt" 2>&1; then
+    echo "$word $name $(sed -n 's/^median latency: \\([0-9.]*\\) ms.*/\\1/p' "logs/$name.txt")"
   else
     echo "FAILED $name"; tail -3 "logs/$name.txt"
   fi

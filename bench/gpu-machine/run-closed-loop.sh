@@ -30,9 +30,10 @@
 #   new-<step>-r<round>; the timed passes then run every round's folders (TIMED=last: only the last
 #   round's, beside the committed cases). REBALANCE=N: the new folders also hold codl-rebalanced,
 #   codl's plan compiled with --rebalance-steps N (the runtime moves each H chain's cut run by run),
-#   timed beside codl in the same passes, and again with its compiled cuts (run.sh --static:
-#   codl-rebalanced-static; before the pass in odd passes, after it in even ones), so that
-#   rebalancing itself and the transfers such bundles add are apart.
+#   timed beside codl in the same passes, and right after it the same bundle at its compiled cuts
+#   (case <case>_static, strategy codl-rebalanced-static), so that rebalancing itself and what such
+#   bundles add (transfers, profiling) are apart. (Runs 8 and 9 timed the compiled cuts in a pass of
+#   their own, after or before the others; the position in the call moved them by 11-39 %.)
 # Back here: tar xzf $OUT/closed-loop.tgz -C build/closed-loop, then
 #   node dist/bench/closed-loop-table.js build/closed-loop
 set -u
@@ -140,17 +141,10 @@ run_pass() {
   [ "$(left)" -gt 50 ] || { echo "skipped: budget spent" > "$d/passes/$f.txt"; return; }
   (cd "$d" && timeout $(( $(left) - 40 )) sh run.sh "$@" > "passes/$f.txt" 2>&1)
 }
-# static DIR: the rebalanced bundles again with their compiled cuts (what rebalancing itself changes).
-static() {
-  [ -z "${REBALANCE:-}" ] || { run_pass $1 p$p-static $F $PIN --iterations "$ITER" --warmup 2 --match rebalanced --static; stamp "$(basename $1) p$p static"; }
-}
 for p in $(seq 1 "$PASSES"); do
   [ "$p" -gt "${OLD_PASSES:-$PASSES}" ] || { run_pass /w/old p$p $F $PIN --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}"; stamp "old p$p"; }
   for n in $NEW; do
-    # Odd passes time the compiled cuts first, even ones last: neither order is favoured.
-    [ $((p % 2)) -eq 0 ] || static $n
     run_pass $n p$p $F $PIN --iterations "$ITER" --warmup 2; stamp "$(basename $n) p$p"
-    [ $((p % 2)) -eq 1 ] || static $n
   done
   save
 done
