@@ -43,6 +43,8 @@ export interface ChainBalance {
   readonly operators: number;
   readonly dim: string;
   readonly ratio: number;
+  /** A rebalancing bundle's compiled cut, where the traced run used another one. */
+  readonly compiledRatio?: number;
   readonly cpuMs: number;
   readonly gpuMs: number;
   readonly wallMs: number | null;
@@ -102,6 +104,7 @@ export function chainBalance(trace: Trace): ChainBalance[] {
       operators: c.ops.length,
       dim: c.dim,
       ratio,
+      ...(c.compiled_ratio === undefined || c.compiled_ratio === ratio ? {} : { compiledRatio: c.compiled_ratio }),
       cpuMs,
       gpuMs,
       wallMs: c.wall_ms,
@@ -199,10 +202,14 @@ function formatBalance(balance: readonly ChainBalance[]): string[] {
   ];
   for (const b of balance) {
     const ops = b.operators === 1 ? b.first : `${b.first}–${b.last}`;
-    lines.push([pad(b.chain, 6), pad(ops, 11), pad(b.dim, 4), lpad(b.ratio.toFixed(3), 6), lpad(f3(b.cpuMs), 9), lpad(f3(b.gpuMs), 9), lpad(f3(b.wallMs), 9), lpad(f3(b.idleMs), 9), lpad(b.balanceRatio === null ? "-" : b.balanceRatio.toFixed(3), 8)].join(" "));
+    // A rebalanced chain's ratio is starred; the star takes the space between it and the next column, so the columns stay put.
+    const star = b.compiledRatio === undefined ? "" : "*";
+    lines.push([pad(b.chain, 6), pad(ops, 11), pad(b.dim, 4), lpad(b.ratio.toFixed(3), 6) + (star || " ") + lpad(f3(b.cpuMs), 9), lpad(f3(b.gpuMs), 9), lpad(f3(b.wallMs), 9), lpad(f3(b.idleMs), 9), lpad(b.balanceRatio === null ? "-" : b.balanceRatio.toFixed(3), 8)].join(" "));
   }
   const idle = balance.reduce((s, b) => s + b.idleMs, 0);
   const off = balance.filter((b) => b.balanceRatio !== null && Math.abs(b.balanceRatio - b.ratio) > 0.05).length;
   lines.push(`idle: ${f3(idle)} ms over ${balance.length} split chain${balance.length === 1 ? "" : "s"}; ${off} of them balance more than 0.05 away from their ratio`);
+  const moved = balance.filter((b) => b.compiledRatio !== undefined);
+  if (moved.length > 0) lines.push(`* rebalanced at run time: the traced run cut ${moved.map((b) => `${b.chain} at ${b.ratio.toFixed(3)} (compiled ${b.compiledRatio!.toFixed(3)})`).join(", ")}`);
   return lines;
 }

@@ -30,6 +30,9 @@ export const traceChainSchema = z.object({
   map_ms: msOrNull,
   transform_out_ms: msOrNull,
   wall_ms: msOrNull,
+  /** Bundles with rebalancing variants: the cut the plan compiled (`ratio` is the cut the last traced run used), and how many cuts the chain has. */
+  compiled_ratio: z.number().optional(),
+  variants: z.number().optional(),
   /** What the chain's transforms move (traces since 2026-11-27c; older ones lack it). */
   transfers: z.array(z.object({ when: z.enum(["in", "out"]), storage: z.enum(["image", "buffer"]), bytes: z.number() })).optional(),
 });

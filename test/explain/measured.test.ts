@@ -78,6 +78,24 @@ describe("measured report: split chains", () => {
     const text = formatMeasuredText({ ...buildMeasuredReportStub(), balance: b });
     expect(text).toContain("c0     0–1         H     0.500     6.000     3.000     6.500     3.000    0.667");
     expect(text).toContain("idle: 5.000 ms over 2 split chains; 2 of them balance more than 0.05 away from their ratio");
+    expect(text).not.toContain("rebalanced at run time");
+  });
+
+  it("marks the chains a rebalancing bundle ran at another cut than it compiled", () => {
+    const trace = traceOf(
+      [op("0", "split", 4, 2, 5), op("1", "split", 3, 1, 5)],
+      [
+        { id: "c0", ops: ["0"], dim: "H", ratio: 0.45, compiled_ratio: 0.5, variants: 5, transform_in_ms: 0, map_ms: 0, transform_out_ms: 0, wall_ms: 4.1 },
+        { id: "c1", ops: ["1"], dim: "H", ratio: 0.5, compiled_ratio: 0.5, variants: 3, transform_in_ms: 0, map_ms: 0, transform_out_ms: 0, wall_ms: 3.1 },
+      ],
+      8,
+    );
+    const b = chainBalance(trace);
+    expect(b[0]!.compiledRatio).toBe(0.5);
+    expect(b[1]!.compiledRatio).toBeUndefined();
+    const text = formatMeasuredText({ ...buildMeasuredReportStub(), balance: b });
+    expect(text).toContain("c0     0           H     0.450*    4.000     2.000     4.100     2.000    0.621");
+    expect(text).toContain("* rebalanced at run time: the traced run cut c0 at 0.450 (compiled 0.500)");
   });
 });
 
