@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildFixture, FIXTURES, type FixtureName, fixtureInputShapes } from "../../fixtures/index.js";
 import { loadProfile } from "../../src/device/load-profile.js";
-import { nativeToolchainMissing } from "../native/bundle.js";
+import { nativeToolchainMissing, writeIfChanged } from "../native/bundle.js";
 import { buildCases, type CaseResult, type CaseSpec, caches, e2eRoot, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
 
 const VARIANTS = ["cpu", "gpu", "mulayer", "codl-greedy", "codl", "H50", "OC50", "chain", "rebalance", "gpu16", "codl16", "H50_16", "gpuSK", "OC50SK"] as const;
@@ -37,6 +37,19 @@ const results = new Map<string, CaseResult>();
 const prepared = new Map<string, PreparedCase>();
 let buildSeconds = 0;
 let runSeconds = 0;
+
+/** A copy of a rebalancing case whose first variant's first operator claims an OC split (cases/<name>_bad). */
+function corruptVariant(c: PreparedCase): PreparedCase {
+  const dir = path.join(e2eRoot, PROJECT, "cases", `${c.name}_bad`);
+  fs.cpSync(c.dir, dir, { recursive: true });
+  const file = path.join(dir, "src", "model.cc");
+  const cc = fs.readFileSync(file, "utf8");
+  const at = cc.search(/^const OpDesc kC\d+V\d+Ops\[\] = \{\n/m);
+  if (at < 0) throw new Error(`${c.name}: no variant tables to corrupt`);
+  const row = cc.indexOf("SplitDim::kH", at);
+  writeIfChanged(file, `${cc.slice(0, row)}SplitDim::kOC${cc.slice(row + "SplitDim::kH".length)}`);
+  return { ...c, name: `${c.name}_bad`, dir };
+}
 
 function spec(f: FixtureName, v: Variant, model: Uint8Array): CaseSpec {
   const profile = loadProfile("sd888");
@@ -77,7 +90,11 @@ describe.skipIf(missing !== undefined)("tiny fixtures against ONNX Runtime", () 
       prepared.set(c.name, c);
       cases.push(c);
     }
-    buildSeconds = buildCases(PROJECT, cases);
+    // A rebalancing bundle whose first variant changes more than rows (its first operator's split dimension):
+    // built, never run against ONNX Runtime; the runtime must refuse its tables.
+    const good = prepared.get("resnet50_rebalance");
+    const bad = good === undefined ? [] : [corruptVariant(good)];
+    buildSeconds = buildCases(PROJECT, [...cases, ...bad]);
     const t0 = Date.now();
     for (const r of await runAllCases(PROJECT, cases)) results.set(r.name, r);
     runSeconds = (Date.now() - t0) / 1000;
@@ -85,6 +102,17 @@ describe.skipIf(missing !== undefined)("tiny fixtures against ONNX Runtime", () 
     const half = [...results.values()].filter((r) => /16$/.test(r.name)).map((r) => `${r.name} ${r.relError.toExponential(2)}`);
     if (half.length > 0) console.log(`e2e fixtures, fp16 max|err|/max|ref|: ${half.join(", ")}`);
   }, 3_600_000);
+
+  it.skipIf(!selected("resnet50", "rebalance"))("rebalance: refuses a variant that differs from its compiled chain in more than rows (CODL-R002, exit 2)", () => {
+    const root = path.join(e2eRoot, PROJECT);
+    const c = prepared.get("resnet50_rebalance")!;
+    const r = spawnSync(path.join(root, "build", "codl_run_resnet50_rebalance_bad"), ["--bundle", path.join(root, "cases", "resnet50_rebalance_bad"), "--input", path.join(root, "io", c.name, "in0.npy")], {
+      encoding: "utf8",
+      env: { ...process.env, ...caches(root) },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^codl_run: error: CODL-R002: model table of '[^']+': variant \d+ of chain 'c\d+': operator '\d+' differs from the compiled one in more than rows\n$/);
+  });
 
   it.skipIf(!selected("resnet50", "rebalance"))("rebalance: codl_run reports each chain's cut, moves it only when rebalancing, and the trace says which cut ran", () => {
     const c = prepared.get("resnet50_rebalance")!;
