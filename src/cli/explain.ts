@@ -20,7 +20,8 @@ import { CompilerError } from "../diag/errors.js";
 import { formatExplainHtml } from "../explain/html.js";
 import { buildExplainReport, type ExplainReport } from "../explain/report.js";
 import { buildMeasuredReport, formatMeasuredText, type MeasuredReport, traceMismatch } from "../explain/measured.js";
-import { formatExplainText } from "../explain/text.js";
+import type { RebalancingReport } from "../emit/variants.js";
+import { formatExplainText, formatRebalancing } from "../explain/text.js";
 import { parseTrace } from "../profile/trace.js";
 import { checkStrategy, type Plan } from "../plan/index.js";
 import { parseMinGain, parseRatioStep } from "./compile.js";
@@ -56,7 +57,25 @@ function readTrace(file: string): ReturnType<typeof parseTrace> {
 /** Reads and checks a bundle folder. */
 export function readBundle(dir: string): Plan {
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE)) && !fs.existsSync(path.join(dir, PLAN_FILE))) throw new CompilerError("CODL-E085", { path: dir });
-  return parseBundle(dir, (rel) => {
+  return parseBundle(dir, bundleReader(dir)).plan;
+}
+
+/** A checked bundle's rebalancing.json (compiled with --rebalance-steps), else undefined. */
+export function readRebalancing(dir: string): RebalancingReport | undefined {
+  const bytes = bundleReader(dir)("rebalancing.json");
+  if (bytes === undefined) return undefined;
+  try {
+    const r = JSON.parse(new TextDecoder().decode(bytes)) as RebalancingReport;
+    if (!Array.isArray(r.chains) || !Array.isArray(r.fixed) || typeof r.steps !== "number" || typeof r.ratioStep !== "number") throw new Error("no steps, ratioStep, chains or fixed");
+    return r;
+  } catch (e) {
+    throw new CompilerError("CODL-E086", { path: dir, cause: `rebalancing.json is not codl's (${e instanceof Error ? e.message : String(e)})` });
+  }
+}
+
+/** Reads a file of a bundle folder by its relative path; undefined if it is missing or outside the folder. */
+function bundleReader(dir: string): (rel: string) => Uint8Array | undefined {
+  return (rel) => {
     const file = path.join(dir, ...rel.split("/"));
     const real = path.resolve(file);
     if (!real.startsWith(path.resolve(dir) + path.sep)) return undefined;
@@ -65,7 +84,7 @@ export function readBundle(dir: string): Plan {
     } catch {
       return undefined;
     }
-  }).plan;
+  };
 }
 
 function isDirectory(p: string): boolean {
@@ -82,8 +101,10 @@ export async function runExplain(target: string, rawOptions: unknown): Promise<C
   const ratioStep = parseRatioStep(options.ratioStep);
   const minGain = parseMinGain(options.minGain);
   let plan: Plan;
+  let rebalancing: RebalancingReport | undefined;
   if (isDirectory(target)) {
     plan = readBundle(target);
+    rebalancing = readRebalancing(target);
   } else {
     const inputShapes = parseInputShapes(options.inputShape);
     if (options.device === undefined) throw new CompilerError("CODL-E088", {});
@@ -109,7 +130,13 @@ export async function runExplain(target: string, rawOptions: unknown): Promise<C
     const stdout = options.format === "json" ? `${JSON.stringify(measured, null, 2)}\n` : formatMeasuredText(measured);
     return { exitCode: 0, stdout, report, plan, measured };
   }
+  // A bundle compiled with --rebalance-steps: which chains the runtime may cut elsewhere (text and JSON).
+  const rb = rebalancing === undefined || options.op !== undefined ? undefined : rebalancing;
   const stdout =
-    options.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : options.format === "html" ? formatExplainHtml(report, plan) : formatExplainText(report);
+    options.format === "json"
+      ? `${JSON.stringify(rb === undefined ? report : { ...report, rebalancing: rb }, null, 2)}\n`
+      : options.format === "html"
+        ? formatExplainHtml(report, plan)
+        : `${formatExplainText(report)}${rb === undefined ? "" : `${formatRebalancing(rb).join("\n")}\n`}`;
   return { exitCode: 0, stdout, report, plan };
 }

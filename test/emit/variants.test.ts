@@ -15,6 +15,7 @@ import { buildFixture, type FixtureName, fixtureInputShapes } from "../../fixtur
 import { compileModel } from "../../src/bundle/compile.js";
 import { readRuntimeSources } from "../../src/bundle/runtime-sources.js";
 import { parseRebalanceSteps, runCompile } from "../../src/cli/compile.js";
+import { runExplain } from "../../src/cli/explain.js";
 import { loadProfile } from "../../src/device/load-profile.js";
 import { emitOp } from "../../src/emit/emit-op.js";
 import { buildProgram } from "../../src/emit/program.js";
@@ -148,11 +149,18 @@ describe("rebalancing variants", () => {
     expect(r.report.rebalancing).toEqual({ chains: report.chains.length, of: total, cuts: report.chains.reduce((n: number, c: { cuts: number[] }) => n + c.cuts.length - 1, 0) });
     expect(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).files.map((f: { path: string }) => f.path)).toContain("rebalancing.json");
     expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toContain("`--no-rebalance` (or `CODL_REBALANCE=0`) keeps the compiled cuts.");
+    // codl explain on the bundle says it too (text and JSON), and a changed file is refused.
+    const explained = await runExplain(out, {});
+    expect(explained.stdout).toContain(`rebalancing: ${report.chains.length} of ${total} H chains can move their cut at run time`);
+    expect(JSON.parse((await runExplain(out, { format: "json" })).stdout).rebalancing).toEqual(report);
+    fs.writeFileSync(path.join(out, "rebalancing.json"), "{}\n");
+    await expect(runExplain(out, {})).rejects.toMatchObject({ code: "CODL-E086" });
     // Without the option: no file, no line, no key.
     const plain = await runCompile(file, { device: "sd888", out: path.join(dir, "c"), forceDim: "H", forceRatio: "0.5", forceChain: true });
     expect(fs.existsSync(path.join(dir, "c", "rebalancing.json"))).toBe(false);
     expect(plain.stdout).not.toContain("rebalancing");
     expect(plain.report.rebalancing).toBeUndefined();
+    expect((await runExplain(path.join(dir, "c"), {})).stdout).not.toContain("rebalancing");
     expect(fs.readFileSync(path.join(dir, "c", "README.md"), "utf8")).not.toContain("rebalance");
     fs.rmSync(dir, { recursive: true, force: true });
   });
