@@ -77,8 +77,8 @@ struct Binding {
 int parse_count(const char* flag, const char* v, int min) {
   char* end = nullptr;
   long x = v ? std::strtol(v, &end, 10) : 0;
-  if (!v || *end || x < min || x > 1000000) {
-    throw codl::Error(CODL_ERR_INVALID_ARGUMENT, std::string(flag) + " needs an integer ≥ " + std::to_string(min));
+  if (!v || !*v || *end || x < min || x > 1000000) {
+    throw codl::Error(CODL_ERR_INVALID_ARGUMENT, std::string(flag) + " needs an integer" + (min > -1000000 ? " ≥ " + std::to_string(min) : std::string()));
   }
   return int(x);
 }
@@ -109,9 +109,7 @@ int main(int argc, char** argv) {
       else if (a == "--gpu-cores") gpu_cores = need();
       else if (a == "--no-rebalance") rebalance = 0;
       else if (a == "--variant-offset") {
-        std::string n = need();
-        const bool negative = !n.empty() && n[0] == '-';
-        variant_offset = parse_count("--variant-offset", n.c_str() + (negative ? 1 : 0), 0) * (negative ? -1 : 1);
+        variant_offset = parse_count("--variant-offset", need().c_str(), -1000000);
         rebalance = 0;
       }
       else if (a == "--help" || a == "-h") {

@@ -17,8 +17,8 @@
 
 import type { DeviceProfile } from "../device/profile-schema.js";
 import type { Graph } from "../ir/graph.js";
-import { inputRange, irOpOf } from "../kernels/from-ir.js";
-import { chainRows } from "../plan/halo.js";
+import { irOpOf } from "../kernels/from-ir.js";
+import { chainRows, type Rows, sideRows } from "../plan/halo.js";
 import type { Plan, PlanOperator } from "../plan/schema.js";
 import type { CpuHalfSpec } from "./cpu.js";
 import { emitOp } from "./emit-op.js";
@@ -62,12 +62,10 @@ export function shiftedPlan(graph: Graph, plan: Plan, shift: number): Plan {
     const rows = chainRows(rowOps, ratio, share);
     s.ops.forEach((i, k) => {
       const r = rows[k]!;
-      const ir = rowOps[k]!.ir;
-      const gpu: [number, number] | null = r.gpuEnd > 0 ? [0, r.gpuEnd] : null;
-      const cpu: [number, number] | null = r.cpuStart < ir.outRows ? [r.cpuStart, ir.outRows] : null;
-      const halo = (x: [number, number] | null): [number, number] | null => (x === null ? null : [...inputRange(ir.rowMap, x[0], x[1])]);
+      const x = sideRows(rowOps[k]!, r);
+      const copy = (v: Rows | null): [number, number] | null => (v === null ? null : [v[0], v[1]]);
       const p = operators[i]!;
-      operators[i] = { ...p, placement: { ...p.placement, ratio, gpu, cpu, split: r.own, inputHalo: { gpu: halo(gpu), cpu: halo(cpu) } } };
+      operators[i] = { ...p, placement: { ...p.placement, ratio, gpu: copy(x.gpu), cpu: copy(x.cpu), split: r.own, inputHalo: { gpu: copy(x.gpuIn), cpu: copy(x.cpuIn) } } };
     });
     if (s.chain !== null) chains[s.chain] = { ...chains[s.chain]!, ratio };
   }

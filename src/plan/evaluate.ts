@@ -12,10 +12,9 @@
  * includes its dispatch on each processor that works on it.
  */
 
-import { inputRange } from "../kernels/from-ir.js";
 import { assertInternal } from "../diag/errors.js";
 import type { CostModel, Home, Side } from "./cost.js";
-import { chainCost } from "./halo.js";
+import { chainCost, type Rows, sideRows } from "./halo.js";
 import type { PlanGraph, PlanOp, SplitDim } from "./ops.js";
 
 export type Segment =
@@ -23,7 +22,7 @@ export type Segment =
   | { readonly kind: "oc"; readonly op: number; readonly ratio: number; readonly share: number }
   | { readonly kind: "chain"; readonly ops: readonly number[]; readonly ratio: number; readonly share: number };
 
-export type Range = readonly [number, number];
+export type Range = Rows;
 
 export interface OpPlacement {
   readonly op: number;
@@ -150,10 +149,7 @@ function evaluateSegment(model: CostModel, graph: PlanGraph, segment: Segment, s
   const n = ops.length;
   ops.forEach((op, k) => {
     const r = c.rows[k]!;
-    const h = op.ir.outRows;
-    const gpuRange: Range | null = r.gpuEnd > 0 ? [0, r.gpuEnd] : null;
-    const cpuRange: Range | null = r.cpuStart < h ? [r.cpuStart, h] : null;
-    const map = op.ir.rowMap;
+    const sides = sideRows(op, r);
     const sharingIn = k === 0 ? c.inMs : 0;
     const sharingOut = k === n - 1 ? c.outMs + c.syncMs : 0;
     // Chain sharing is listed on its ends: the input slab on the first operator, the output slab and sync on the last.
@@ -165,13 +161,10 @@ function evaluateSegment(model: CostModel, graph: PlanGraph, segment: Segment, s
       processor: "both",
       dim: "H",
       ratio: segment.ratio,
-      gpuRange,
-      cpuRange,
+      gpuRange: sides.gpu,
+      cpuRange: sides.cpu,
       owned: r.own,
-      inputHalo: {
-        gpu: gpuRange === null ? null : inputRange(map, gpuRange[0], gpuRange[1]),
-        cpu: cpuRange === null ? null : inputRange(map, cpuRange[0], cpuRange[1]),
-      },
+      inputHalo: { gpu: sides.gpuIn, cpu: sides.cpuIn },
       cpuMs: r.cpuMs,
       gpuMs: r.gpuMs,
       transformMs: (sIn?.transformMs ?? 0) + (sOut?.transformMs ?? 0),

@@ -35,6 +35,9 @@ import { type IrOp, inputRange } from "../kernels/from-ir.js";
 import type { CostModel, Sharing } from "./cost.js";
 import type { PlanOp } from "./ops.js";
 
+/** Output or input rows [begin, end). */
+export type Rows = readonly [number, number];
+
 /** What the row arithmetic needs of an operator (a PlanOp has it). */
 export interface RowOp {
   readonly ir: IrOp;
@@ -130,6 +133,19 @@ export function chainRows(ops: readonly RowOp[], ratio: number, share: number): 
     if (i > 0) [gpuEnd, cpuStart] = stepBack(op, gpuEnd, cpuStart);
   }
   return rows;
+}
+
+/** What one operator of a chain computes and reads on each side, from its row split (null: that side does nothing). */
+export function sideRows(op: RowOp, r: ChainRowSplit): { gpu: Rows | null; cpu: Rows | null; gpuIn: Rows | null; cpuIn: Rows | null } {
+  const h = op.ir.outRows;
+  const gpu: Rows | null = r.gpuEnd > 0 ? [0, r.gpuEnd] : null;
+  const cpu: Rows | null = r.cpuStart < h ? [r.cpuStart, h] : null;
+  return {
+    gpu,
+    cpu,
+    gpuIn: gpu === null ? null : inputRange(op.ir.rowMap, gpu[0], gpu[1]),
+    cpuIn: cpu === null ? null : inputRange(op.ir.rowMap, cpu[0], cpu[1]),
+  };
 }
 
 /** The cost of running `ops` (a path segment) as one H chain whose last op's GPU share is `share` rows. */
