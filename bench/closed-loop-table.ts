@@ -96,10 +96,15 @@ export function closedLoopTable(dir: string): string {
       ["codl-rebalanced-static", "rebalancing bundle, compiled cuts"],
     ] as const
   ).filter(([s]) => sets.some((set) => [...set.results.keys()].some((k) => k.endsWith(`_${s.replace(/-/g, "_")}`))));
-  const times = [`| model | plans | cpu | gpu | codl-greedy | codl |${extra.map(([, l]) => ` codl, ${l} |`).join("")}`, `|---|---|---:|---:|---:|---:|${extra.map(() => "---:|").join("")}`];
+  // Committed mulayer cases (E2E with mulayer, OLD_MATCH selecting them): a column, and codl against them.
+  const mulayer = [...old.results.keys()].some((k) => k.endsWith("_mulayer"));
+  const times = [
+    `| model | plans | cpu | gpu |${mulayer ? " mulayer |" : ""} codl-greedy | codl |${extra.map(([, l]) => ` codl, ${l} |`).join("")}`,
+    `|---|---|---:|---:|${mulayer ? "---:|" : ""}---:|---:|${extra.map(() => "---:|").join("")}`,
+  ];
   const gains = [
-    "| model | plans | ideal (traces) | ideal (scaled) | contended ideal (scaled) | codl vs best single | captured (traces) | captured (scaled) | of the contended ideal | codl vs codl-greedy |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| model | plans | ideal (traces) | ideal (scaled) | contended ideal (scaled) | codl vs best single | captured (traces) | captured (scaled) | of the contended ideal | codl vs codl-greedy |${mulayer ? " codl vs mulayer |" : ""}`,
+    `|---|---|---:|---:|---:|---:|---:|---:|---:|---:|${mulayer ? "---:|" : ""}`,
   ];
   for (const model of oldMeta.models) {
     const splittable = new Set(oldMeta.splittable[model] ?? []);
@@ -117,14 +122,15 @@ export function closedLoopTable(dir: string): string {
       const r = (s: string) => set.results.get(caseName(model, s));
       const first = set === old;
       times.push(
-        `| ${model} | ${set.label} | ${first ? cell(single("cpu"), predicted(oldMeta, model, "cpu")) : ""} | ${first ? cell(single("gpu"), predicted(oldMeta, model, "gpu")) : ""} | ${cell(r("codl-greedy"), predicted(set.meta, model, "codl-greedy"))} | ${cell(r("codl"), predicted(set.meta, model, "codl"))} |${extra.map(([s]) => ` ${cell(r(s), predicted(set.meta, model, "codl-rebalanced"))} |`).join("")}`,
+        `| ${model} | ${set.label} | ${first ? cell(single("cpu"), predicted(oldMeta, model, "cpu")) : ""} | ${first ? cell(single("gpu"), predicted(oldMeta, model, "gpu")) : ""} |${mulayer ? ` ${first ? cell(single("mulayer"), predicted(oldMeta, model, "mulayer")) : ""} |` : ""} ${cell(r("codl-greedy"), predicted(set.meta, model, "codl-greedy"))} | ${cell(r("codl"), predicted(set.meta, model, "codl"))} |${extra.map(([s]) => ` ${cell(r(s), predicted(set.meta, model, "codl-rebalanced"))} |`).join("")}`,
       );
       const greedy = r("codl-greedy")?.medianMs;
+      const ml = single("mulayer")?.medianMs;
       for (const [strategy, label] of [["codl", set.label], ...extra.map(([s, l]) => [s, `${set.label}, ${l}`] as const)] as const) {
         const codl = r(strategy)?.medianMs;
         if (codl === undefined) continue;
         gains.push(
-          `| ${model} | ${label} | ${fmt(ideal)} | ${fmt(scaled)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(scaled, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |`,
+          `| ${model} | ${label} | ${fmt(ideal)} | ${fmt(scaled)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(scaled, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |${mulayer ? ` ${ml === undefined ? "–" : `${(ml / codl).toFixed(2)}×`} |` : ""}`,
         );
       }
     }

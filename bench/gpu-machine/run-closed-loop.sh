@@ -14,6 +14,8 @@
 #                          --models yolov2,vgg16,fst --strategies cpu,gpu,codl-greedy,codl --out build/e2e-bal
 #                        tar cJf D/e2e-bal.tar.xz -C build/e2e-bal CMakeLists.txt cases cases.txt inputs meta.json models ort_bench.py run.sh runtime
 # Run:  D=.devcarry sh bench/gpu-machine/run-closed-loop.sh
+#   E2E (default e2e-bal: D/$E2E.tar.xz holds the committed cases; its models must be MODELS, and
+#   it may hold mulayer cases, timed when OLD_MATCH selects them),
 #   MODELS (default yolov2,vgg16,fst: those of e2e-bal), PASSES (2; OLD_PASSES of them, default all,
 #   also time the committed cases), ITER (8 timed iterations a
 #   case and pass), PIN (run.sh pinning, default "--cpu-cores 15 --gpu-cores 1-12"; "" = none),
@@ -23,7 +25,8 @@
 #   TRACE_ITER (3): passes over every committed case with --trace, and timed iterations in each
 #   (after TRACE_WARMUP warm-ups, default 2 as in the timed passes: until the twelfth session 1, and
 #   the traced cpu programs then ran 1.12-1.40x slower than the timed ones in three calls of four);
-#   codl train calibrates on all of them (each operator's median). ROUNDS (1): with 2 or more, each
+#   codl train calibrates on all of them (each operator's median). TRACE_MATCH (default all): the
+#   committed cases traced, an extended regular expression. ROUNDS (1): with 2 or more, each
 #   round's new plans are traced (ROUND_TRACE_PASSES passes, default 2, of TRACE_ITER iterations),
 #   the profile calibrated again on every trace so far (the split operators' parts now measured
 #   where the last round put them: profile.calibration.parts), and planned again into
@@ -53,7 +56,7 @@ save() {
 gm_icd
 gm_machine
 mkdir -p /w/old/passes /w/old/traces /w/node; : > /w/stamps.txt
-tar xf "$D/e2e-bal.tar.xz" -C /w/old
+tar xf "$D/${E2E:-e2e-bal}.tar.xz" -C /w/old
 tar xJf "$D/node-app.tar.xz" -C /w/node &
 gm_build /w/old 16
 wait; stamp built
@@ -67,7 +70,7 @@ prepare /w/old 150; stamp prepared
 #    in traces-<i>/ and the last one also stays in traces/.
 cd /w/old
 for tp in $(seq 1 "$TRACE_PASSES"); do
-  timeout $(( 150 / TRACE_PASSES + 20 )) sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup "$TRACE_WARMUP" --trace > passes/trace-$tp.log 2>&1
+  timeout $(( 150 / TRACE_PASSES + 20 )) sh run.sh $F $PIN --iterations "$TRACE_ITER" --warmup "$TRACE_WARMUP" --trace --match "${TRACE_MATCH:-.}" > passes/trace-$tp.log 2>&1
   mkdir -p traces-$tp && cp traces/*.json traces-$tp/
 done
 stamp traced

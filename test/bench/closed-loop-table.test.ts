@@ -78,6 +78,29 @@ describe("bench/closed-loop-table: one call's committed and re-planned plans", (
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("adds the committed mulayer cases, where timed, as a column and compares codl with them", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-closed-loop-"));
+    const meta = (cases: object[]) => JSON.stringify({ profile: "p", size: "full", strategies: ["cpu", "gpu", "mulayer", "codl"], models: ["m"], cases, splittable: { m: [] } });
+    const old = path.join(dir, "old");
+    fs.mkdirSync(path.join(old, "passes"), { recursive: true });
+    fs.writeFileSync(path.join(old, "passes", "p1.txt"), "RESULT m_cpu 10\nRESULT m_gpu 8\nRESULT m_mulayer 7\nRESULT m_codl 6\n");
+    fs.writeFileSync(path.join(old, "passes", "p2.txt"), "RESULT m_cpu 10\nRESULT m_gpu 8\nRESULT m_mulayer 9\nRESULT m_codl 6\n");
+    fs.writeFileSync(path.join(old, "meta.json"), meta([{ name: "m_mulayer", model: "m", strategy: "mulayer", predictedMs: 7.5 }]));
+    const next = path.join(dir, "new-0.025");
+    fs.mkdirSync(path.join(next, "passes"), { recursive: true });
+    fs.writeFileSync(path.join(next, "passes", "p1.txt"), "RESULT m_codl 5\nRESULT m_codl_greedy 5\n");
+    fs.writeFileSync(path.join(next, "meta.json"), meta([]));
+    const table = closedLoopTable(dir);
+    expect(table).toContain("| model | plans | cpu | gpu | mulayer | codl-greedy | codl |");
+    // mulayer: passes 7 and 9 → median 8; only the committed row has it.
+    expect(table).toContain("| m | committed | 10.00 (±0 %; pred. –) | 8.00 (±0 %; pred. –) | 8.00 (±13 %; pred. 7.50) | – | 6.00 (±0 %; pred. –) |");
+    expect(table).toContain("| m | re-planned, ratio step 0.025 |  |  |  | 5.00 (±0 %; pred. –) | 5.00 (±0 %; pred. –) |");
+    // codl vs mulayer 8 / 6 and 8 / 5, the last column of the gains table.
+    expect(table).toMatch(/\| m \| committed \|.* \| 1\.33× \|\n/);
+    expect(table).toMatch(/\| m \| re-planned, ratio step 0\.025 \|.* \| 1\.00× \| 1\.60× \|\n/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("names each re-planned folder by its ratio step and round", () => {
     expect(replannedLabel("new-0.025")).toBe("re-planned, ratio step 0.025");
     expect(replannedLabel("new-0.1-r2")).toBe("re-planned, ratio step 0.1, round 2");
