@@ -22,7 +22,8 @@
 #  per pass on bal (default 20); TRACE_RE: the cases traced (default '_(cpu|gpu)$').
 #  PIN_bal: run.sh pinning flags, e.g. "--cpu-cores 15 --gpu-cores 1-12"; then every bal pass
 #  and the traces run twice, unpinned into passes/ and traces/, pinned into pinned/passes/ and
-#  pinned/traces/. PROBE=1: bench/gpu-machine/probe-contention.sh after the preparation.)
+#  pinned/traces/. ALWAYS_PIN_bal: pinning flags for every bal run instead (passes, mulayer and
+#  traces all pinned, into passes/ and traces/), as run-closed-loop.sh runs them. PROBE=1: bench/gpu-machine/probe-contention.sh after the preparation.)
 set -u
 D=$(cd "${D:-.devcarry}" && pwd); S=$D/sdk; T0=$(date +%s); BUDGET=${BUDGET:-585}; H=${H:-nv nv16 bal}
 PASSES=${PASSES:-1}; ITER_bal=${ITER_bal:-20}; TRACE_RE=${TRACE_RE:-'_(cpu|gpu)$'}
@@ -32,7 +33,7 @@ save() { for h in $H; do [ -d /w/$h/passes ] && tar czf "$OUT/e2e-$h-results.tgz
 PIN_bal=${PIN_bal:-}; HERE=$(cd "$(dirname "$0")" && pwd)
 # platform and thread flags of a folder
 plat() { case $1 in bal*) echo Portable ;; *) echo NVIDIA ;; esac; }
-flags() { case $1 in bal*) echo "--threads 1 --pocl-threads 12" ;; *) echo "--threads 8" ;; esac; }
+flags() { case $1 in bal*) echo "--threads 1 --pocl-threads 12 ${ALWAYS_PIN_bal:-}" ;; *) echo "--threads 8" ;; esac; }
 SIDE_bal=${SIDE_bal:-}
 . "$HERE/common.sh"
 gm_icd
