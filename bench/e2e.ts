@@ -274,8 +274,13 @@ if (flag("run")) {
   // Interleave: every case once per pass, three passes, median of the per-pass medians.
   const passes = Number(opt("passes", "3"));
   const perCase = new Map<string, number[]>();
+  // Each pass's output is kept in passes/p<n>.txt and ORT's medians in ort.txt, as run-e2e.sh keeps them
+  // on the GPU machine, so that e2e-table.js and targets.js read this folder too.
+  fs.rmSync(path.join(out, "passes"), { recursive: true, force: true });
+  fs.mkdirSync(path.join(out, "passes"), { recursive: true });
   for (let p = 0; p < passes; p++) {
     const r = spawnSync("sh", [path.join(out, "run.sh"), "--pocl-threads", poclThreads], { encoding: "utf8", maxBuffer: 16 << 20 });
+    fs.writeFileSync(path.join(out, "passes", `p${p + 1}.txt`), r.stdout);
     for (const line of r.stdout.split("\n")) {
       const m = /^RESULT (\S+) ([0-9.]+)$/.exec(line);
       if (m) perCase.set(m[1] as string, [...(perCase.get(m[1] as string) ?? []), Number(m[2])]);
@@ -303,6 +308,7 @@ if (flag("run")) {
     ortMs.set(model, median(t));
     await session.release();
   }
+  fs.writeFileSync(path.join(out, "ort.txt"), models.map((m) => `ORT ${m} ${ortMs.get(m)?.toFixed(3)}\n`).join(""));
   console.log(`profile ${profile.id}, ${size} models; codl_run: ${threads} XNNPACK thread(s), POCL_MAX_PTHREAD_COUNT=${poclThreads}, ${warmup} warm-up + ${iterations} iterations, median of ${passes} interleaved passes; ORT: onnxruntime-node CPU, ${ortThreads} threads`);
   console.log(`| model | ${strategies.join(" | ")} | ORT (${ortThreads} threads) |`);
   console.log(`|---|${strategies.map(() => "---:").join("|")}|---:|`);

@@ -3,13 +3,14 @@
  * runs brought back (bench/e2e.ts folders, run here or by run-e2e.sh, and
  * run-closed-loop.sh folders):
  *
- *   node dist/bench/targets.js --pair a=DIR [--pair a=DIR2] --pair b=DIR --pair c=DIR
+ *   node dist/bench/targets.js --pair a=DIR [--pair a=DIR2] --pair b=DIR --pair c=DIR[+DIR2]
  *        [--captured a:yolov2,vgg16,fst]
  *
  * A closed-loop folder (DIR/old/meta.json) takes the single processors and
  * mulayer from its committed cases (old/) and codl and codl-greedy from its
  * last timed re-planned folder (new-*), the plans made for the machine that
- * ran them. Any other DIR is one bench/e2e.ts folder. Per model it prints the
+ * ran them. Any other DIR is one bench/e2e.ts folder; DIR+DIR2 joins folders
+ * that timed different strategies of the same models. Per model it prints the
  * best single processor, codl against it, against codl-greedy (with the
  * pass-to-pass noise of the two) and against mulayer, and the share of the
  * ideal gain codl captured (the ideal scaled to the timed cpu and gpu medians,
@@ -63,9 +64,30 @@ function sourceOf(dir: string): Source {
   return { singles: { dir, meta, results, traceDirs: ["traces"] }, codl: { meta, results } };
 }
 
-/** The rows of one pair's folder. */
+/**
+ * Several e2e folders of one pair (DIR+DIR2…, e.g. the slow strategies timed with fewer iterations in a run of
+ * their own): one source, each case from the first folder that timed it, the traces from the first folder.
+ */
+function mergedSource(dirs: readonly string[]): Source {
+  const parts = dirs.map(sourceOf);
+  if (parts.length === 1) return parts[0]!;
+  const models = [...new Set(parts.flatMap((p) => p.singles.meta.models))];
+  const meta: E2eMeta = {
+    ...parts[0]!.singles.meta,
+    models,
+    strategies: [...new Set(parts.flatMap((p) => p.singles.meta.strategies))],
+    cases: parts.flatMap((p) => p.codl.meta.cases),
+    splittable: Object.assign({}, ...parts.map((p) => p.singles.meta.splittable).reverse()),
+  };
+  const results = new Map<string, CaseResult>();
+  for (const p of parts) for (const [k, v] of p.codl.results) if (!results.has(k)) results.set(k, v);
+  for (const p of parts) for (const [k, v] of p.singles.results) if (!results.has(k)) results.set(k, v);
+  return { singles: { ...parts[0]!.singles, meta, results }, codl: { meta, results } };
+}
+
+/** The rows of one pair's folder (or folders, joined by "+"). */
 export function targetRows(pair: string, dir: string): TargetRow[] {
-  const { singles, codl } = sourceOf(dir);
+  const { singles, codl } = mergedSource(dir.split("+"));
   return singles.meta.models.map((model) => {
     const one = (s: string) => singles.results.get(caseName(model, s));
     const cpu = one("cpu");

@@ -66,8 +66,11 @@ describe("bench/targets: issue 7's targets over every pair", () => {
 
   it("reports a split plan slower than the best single processor, or than codl-greedy beyond noise, as missed", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "codl-targets-"));
-    const dir = folder(root, "c", ["RESULT m_cpu 10\nRESULT m_gpu 20\nRESULT m_mulayer 9\nRESULT m_codl 11\nRESULT m_codl_greedy 9\n"], meta(["m"], []));
-    const report = targetsReport(targetRows("c", dir), new Map());
+    // The slow strategies timed in a folder of their own (fewer iterations), joined by "+".
+    const fast = folder(root, "c", ["RESULT m_cpu 10\nRESULT m_codl 11\nRESULT m_codl_greedy 9\n"], meta(["m"], []));
+    const slow = folder(root, "c-slow", ["RESULT m_gpu 20\nRESULT m_mulayer 9\nRESULT m_cpu 99\n"], meta(["m"], []));
+    const report = targetsReport(targetRows("c", `${fast}+${slow}`), new Map());
+    expect(report).toContain("| c | m | 10.00 | 20.00 | 9.00 | 9.00 | 11.00 |");
     expect(report).toContain("| codl ≥ 1.0× best single | c | **missed** | 0 of 1; slower: m 0.91×; geometric mean 0.91× |");
     expect(report).toContain("| codl no slower than codl-greedy (within noise) | c | **missed** | geometric mean 0.82×; slower beyond noise: m 0.82× (±0 %) |");
     expect(report).toContain("| codl faster than mulayer | c | **missed** | 0 of 1, geometric mean 0.82×; not faster: m 0.82× |");
