@@ -178,7 +178,7 @@ writeIfChanged(
   path.join(out, "run.sh"),
   `#!/bin/sh
 # run.sh [--bin DIR] [--threads N] [--iterations N] [--warmup N] [--pocl-threads N] [--jobs N] [--trace]
-#        [--match RE] [--cpu-cores LIST] [--gpu-cores LIST]
+#        [--match RE] [--cpu-cores LIST] [--gpu-cores LIST] [--reverse]
 # Prints "RESULT <case> <median ms>" per case (codl_run's median over the iterations).
 # --jobs N: first run every case once, N at a time, unmeasured, so OpenCL program
 #   builds (codl's program cache, the driver's kernel cache) happen in parallel.
@@ -187,11 +187,13 @@ writeIfChanged(
 #   adds events and waits, so its lines say TRACED, not RESULT.
 # --cpu-cores / --gpu-cores: pin XNNPACK's threads and the OpenCL driver's threads
 #   (PoCL's workers) to these cores (taskset syntax, e.g. 0 and 2-13); --jobs runs unpinned.
+# --reverse: the cases in the opposite order. Where a case sits in a pass moved identical programs by up to
+#   1.4x on the GPU machine, so the passes there alternate the order (run-e2e.sh, run-closed-loop.sh).
 # A case <case>_static (after each codl-rebalanced case) runs <case>'s bundle at its compiled cuts
 #   (CODL_REBALANCE=0), so that the two are timed side by side.
 set -u
 cd "$(dirname "$0")"
-BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""
+BIN=build; THREADS=${threads}; ITER=${iterations}; WARMUP=${warmup}; JOBS=1; TRACE=0; MATCH=""; ORDER=cat
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
@@ -204,6 +206,7 @@ while [ $# -gt 0 ]; do
     --match) MATCH="$2"; shift 2 ;;
     --cpu-cores) CODL_CPU_CORES="$2"; export CODL_CPU_CORES; shift 2 ;;
     --gpu-cores) CODL_GPU_CORES="$2"; export CODL_GPU_CORES; shift 2 ;;
+    --reverse) ORDER=tac; shift ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -228,7 +231,9 @@ while read -r name rest; do
   else
     echo "FAILED $name"; tail -3 "logs/$name.txt"
   fi
-done < cases.txt
+done <<EOF
+$($ORDER cases.txt)
+EOF
 `,
 );
 writeIfChanged(
