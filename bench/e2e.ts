@@ -276,7 +276,7 @@ if (flag("run")) {
   cmake(["-S", out, "-B", path.join(out, "build"), "-DCMAKE_BUILD_TYPE=Release", `-DCMAKE_PREFIX_PATH=${prefix}`]);
   cmake(["--build", path.join(out, "build"), "-j2"]);
   const codl = new Map<string, number>();
-  // Interleave: every case once per pass, three passes, median of the per-pass medians.
+  // Interleave: every case once per pass, three passes (the second reversed), median of the per-pass medians.
   const passes = Number(opt("passes", "3"));
   const perCase = new Map<string, number[]>();
   // Each pass's output is kept in passes/p<n>.txt and ORT's medians in ort.txt, as run-e2e.sh keeps them
@@ -284,7 +284,8 @@ if (flag("run")) {
   fs.rmSync(path.join(out, "passes"), { recursive: true, force: true });
   fs.mkdirSync(path.join(out, "passes"), { recursive: true });
   for (let p = 0; p < passes; p++) {
-    const r = spawnSync("sh", [path.join(out, "run.sh"), "--pocl-threads", poclThreads], { encoding: "utf8", maxBuffer: 16 << 20 });
+    // Every second pass in the opposite order (run.sh --reverse): a case's place in the pass is not to favour it.
+    const r = spawnSync("sh", [path.join(out, "run.sh"), "--pocl-threads", poclThreads, ...(p % 2 === 1 ? ["--reverse"] : [])], { encoding: "utf8", maxBuffer: 16 << 20 });
     fs.writeFileSync(path.join(out, "passes", `p${p + 1}.txt`), r.stdout);
     for (const line of r.stdout.split("\n")) {
       const m = /^RESULT (\S+) ([0-9.]+)$/.exec(line);
