@@ -22,7 +22,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CaseResult, caseName, type E2eMeta, fmt, idealOf, linesOf, readMeta, readPasses, runContention, tracedOpTimes } from "./e2e-table.js";
+import { type CaseResult, caseName, caseTrace, type E2eMeta, fmt, idealOf, linesOf, readMeta, readPasses, runContention, scaledContention, tracedOpTimes } from "./e2e-table.js";
 import { runScript } from "./files.js";
 
 /** "new-0.025" → "re-planned, ratio step 0.025"; "new-0.025-r2" → "re-planned, ratio step 0.025, round 2". */
@@ -79,7 +79,6 @@ export function closedLoopTable(dir: string): string {
     .map((set) => ({ ...set, results: readPasses(set.dir), k: runContention(oldDir, oldMeta.models, set.dir) }))
     // A round that was only traced (run-closed-loop.sh TIMED=last) has no timed passes: no rows.
     .filter((set, i) => i === 0 || set.results.size > 0);
-  const kOld = sets[0]?.k;
   // run-closed-loop.sh with TRACE_PASSES > 1 keeps each trace pass in traces-<i>/: the ideal takes each operator's median over them.
   const passDirs = fs.readdirSync(oldDir).filter((f) => /^traces-[0-9]+$/.test(f)).sort();
   const traceDirs = passDirs.length > 0 ? passDirs : ["traces"];
@@ -116,7 +115,6 @@ export function closedLoopTable(dir: string): string {
     const ops = tracedOpTimes(oldDir, model, traceDirs);
     const ideal = ops === undefined ? undefined : idealOf(ops, splittable);
     const scaled = ops === undefined || timed === undefined ? undefined : idealOf(ops, splittable, undefined, timed);
-    const contended = ops === undefined || kOld === undefined || timed === undefined ? undefined : idealOf(ops, splittable, kOld, timed);
     const captured = (bound: number | undefined, c: number): string => (best === undefined || bound === undefined || best <= bound ? "–" : `${((100 * (best - c)) / (best - bound)).toFixed(0)} %`);
     for (const set of sets) {
       const r = (s: string) => set.results.get(caseName(model, s));
@@ -129,8 +127,12 @@ export function closedLoopTable(dir: string): string {
       for (const [strategy, label] of [["codl", set.label], ...extra.map(([s, l]) => [s, `${set.label}, ${l}`] as const)] as const) {
         const codl = r(strategy)?.medianMs;
         if (codl === undefined) continue;
+        // This plan set's own contention on the timed passes' clock (e2e-table.ts scaledContention), from its trace of this case.
+        const trace = caseTrace(set.dir, model, strategy);
+        const k = ops === undefined || timed === undefined || trace === undefined ? undefined : scaledContention(ops, timed, { trace, timedMs: codl });
+        const contended = ops === undefined || k === undefined || timed === undefined ? undefined : idealOf(ops, splittable, k, timed);
         gains.push(
-          `| ${model} | ${label} | ${fmt(ideal)} | ${fmt(scaled)} | ${fmt(contended)} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(scaled, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |${mulayer ? ` ${ml === undefined ? "–" : `${(ml / codl).toFixed(2)}×`} |` : ""}`,
+          `| ${model} | ${label} | ${fmt(ideal)} | ${fmt(scaled)} | ${fmt(contended)}${k === undefined ? "" : ` (CPU ×${k.cpu.toFixed(2)}, GPU ×${k.gpu.toFixed(2)})`} | ${best === undefined ? "–" : `${(best / codl).toFixed(2)}×`} | ${captured(ideal, codl)} | ${captured(scaled, codl)} | ${captured(contended, codl)} | ${greedy === undefined ? "–" : `${(greedy / codl).toFixed(2)}×`} |${mulayer ? ` ${ml === undefined ? "–" : `${(ml / codl).toFixed(2)}×`} |` : ""}`,
         );
       }
     }
@@ -154,7 +156,7 @@ export function closedLoopTable(dir: string): string {
     "",
     ...gains,
     "",
-    `Contention, each plan set's codl traces against the committed cpu and gpu traces: ${sets.map((s) => kLine(s.k, s.label)).join("; ")}.`,
+    `Contention, each plan set's codl traces against the committed cpu and gpu traces, raw: ${sets.map((s) => kLine(s.k, s.label)).join("; ")}. The contended ideal uses each row's own factors (in brackets): its case's trace and the committed cpu and gpu operator times, all scaled to their cases' timed medians.`,
     ...(byPass.length === 0 ? [] : ["", "Side by side, pass by pass:", ...byPass]),
   ].join("\n");
 }

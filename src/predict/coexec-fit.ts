@@ -48,7 +48,8 @@ export interface ContentionFit {
   readonly models: readonly string[];
 }
 
-function partFraction(op: TraceOp, side: "cpu" | "gpu"): number {
+/** The share of a split operator's output rows (or channels) that one side computed. */
+export function partFraction(op: TraceOp, side: "cpu" | "gpu"): number {
   const [a, b] = side === "cpu" ? op.cpu_out : op.gpu_out;
   const total = op.cpu_out[1] - op.cpu_out[0] + (op.gpu_out[1] - op.gpu_out[0]);
   return total > 0 ? (b - a) / total : 0;

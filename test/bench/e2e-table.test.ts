@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { e2eTable, measuredIdeal, runContention } from "../../bench/e2e-table.js";
+import { e2eTable, measuredIdeal, runContention, scaledContention } from "../../bench/e2e-table.js";
 import type { Trace } from "../../src/profile/trace.js";
 import { traceOf, traceOp as op } from "../helpers/trace.js";
 
@@ -29,8 +29,21 @@ describe("bench/e2e-table: measured bounds", () => {
     const table = e2eTable(dir, "t");
     expect(table).toContain("ideal with contention");
     // The traced operators sum to the timed medians (7 and 5): the scaled ideal is the same 3.00.
-    expect(table).toContain("| m | 7.00 | 5.00 | 4.60 | 3.00 | 3.00 | 3.25 |");
+    expect(table).toContain("| m | 7.00 | 5.00 | 4.60 | 3.00 | 3.00 | 3.25 (CPU ×1.50, GPU ×1.00) |");
     expect(table).toMatch(/CPU part ×1\.50, GPU part ×1\.00/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("measures contention on the timed passes' clock: a trace pass that ran the cpu program slow does not hide it", () => {
+    // Operator 0 (splittable) traced alone at 6 ms on the CPU and 3 on the GPU, operator 1 at 1 and 2; the timed
+    // cpu program ran in 3.5 ms (its trace pass was 2× slow), the gpu program in 5 as traced.
+    const times = { cpu: new Map([["0", 6], ["1", 1]]), gpu: new Map([["0", 3], ["1", 2]]) };
+    // codl: 4 of 10 rows on the CPU in 3.6 ms, 6 on the GPU in 1.8; traced total 4.6 ms, timed 4.6 / 1.15 = 4.
+    const codl = traceOf([op("0", "split", 3.6, 1.8, 6), op("1", "cpu", 1, null)], [], 4.6);
+    const k = scaledContention(times, { cpu: 3.5, gpu: 5 }, { trace: codl, timedMs: 4 })!;
+    // CPU: 3.6 / 1.15 against 6 · (3.5 / 7) · 0.4 = 1.2 → ×2.61 (the raw traces said ×1.5); GPU: 1.8 / 1.15 against 1.8 → ×1 (at least 1).
+    expect(k.cpu).toBeCloseTo(3.6 / 1.15 / 1.2, 9);
+    expect(k.gpu).toBe(1);
+    expect(scaledContention(times, { cpu: 3.5, gpu: 5 }, { trace: traceOf([op("1", "cpu", 1, null)], [], 1), timedMs: 1 })).toBeUndefined();
   });
 });
