@@ -72,7 +72,7 @@ for h in $H; do
       for p in $(seq 1 "$PASSES"); do
         timeout $(( $(left) - 60 )) sh run.sh $F $(order $p) --iterations "$ITER_bal" --warmup 2 --match '_(cpu|gpu|codl|codl_greedy)$' > passes/p$p.txt 2>&1; stamp "$h p$p"
         for sd in $SIDE_bal; do
-          (cd /w/$sd && timeout $(( $(left) - 60 )) sh run.sh $F --iterations "$ITER_bal" --warmup 2 > passes/p$p.txt 2>&1); stamp "$sd p$p"
+          (cd /w/$sd && timeout $(( $(left) - 60 )) sh run.sh $F $(order $p) --iterations "$ITER_bal" --warmup 2 > passes/p$p.txt 2>&1); stamp "$sd p$p"
         done
         if [ -n "$PIN_bal" ]; then
           mkdir -p pinned/passes pinned/traces
