@@ -187,8 +187,9 @@ writeIfChanged(
 #   adds events and waits, so its lines say TRACED, not RESULT.
 # --cpu-cores / --gpu-cores: pin XNNPACK's threads and the OpenCL driver's threads
 #   (PoCL's workers) to these cores (taskset syntax, e.g. 0 and 2-13); --jobs runs unpinned.
-# --reverse: the cases in the opposite order. Where a case sits in a pass moved identical programs by up to
-#   1.4x on the GPU machine, so the passes there alternate the order (run-e2e.sh, run-closed-loop.sh).
+# --reverse: the cases in the opposite order. On the GPU machine one program's median moved 1.6x within two
+#   minutes, whatever ran before it (probe-order.sh), so passes alternate the order: a slow minute then does
+#   not always land on the same strategy (run-e2e.sh, run-closed-loop.sh).
 # A case <case>_static (after each codl-rebalanced case) runs <case>'s bundle at its compiled cuts
 #   (CODL_REBALANCE=0), so that the two are timed side by side.
 set -u

@@ -3,14 +3,15 @@
  * runs brought back (bench/e2e.ts folders, run here or by run-e2e.sh, and
  * run-closed-loop.sh folders):
  *
- *   node dist/bench/targets.js --pair a=DIR [--pair a=DIR2] --pair b=DIR --pair c=DIR[+DIR2]
+ *   node dist/bench/targets.js --pair a=DIR [--pair a=DIR2@model,model] --pair b=DIR --pair c=DIR[+DIR2]
  *        [--captured a:yolov2,vgg16,fst]
  *
  * A closed-loop folder (DIR/old/meta.json) takes the single processors and
  * mulayer from its committed cases (old/) and codl and codl-greedy from its
  * last timed re-planned folder (new-*), the plans made for the machine that
  * ran them. Any other DIR is one bench/e2e.ts folder; DIR+DIR2 joins folders
- * that timed different strategies of the same models. Per model it prints the
+ * that timed different strategies of the same models, and @model,model keeps
+ * those models alone. Per model it prints the
  * best single processor, codl against it, against codl-greedy (with the
  * pass-to-pass noise of the two) and against mulayer, and the share of the
  * ideal gain codl captured (the ideal scaled to the timed cpu and gpu medians,
@@ -85,10 +86,14 @@ function mergedSource(dirs: readonly string[]): Source {
   return { singles: { ...parts[0]!.singles, meta, results }, codl: { meta, results } };
 }
 
-/** The rows of one pair's folder (or folders, joined by "+"). */
-export function targetRows(pair: string, dir: string): TargetRow[] {
+/** The rows of one pair's folder (or folders, joined by "+"), all its models or those listed after "@". */
+export function targetRows(pair: string, spec: string): TargetRow[] {
+  const [dir, only] = spec.split("@") as [string, string | undefined];
   const { singles, codl } = mergedSource(dir.split("+"));
-  return singles.meta.models.map((model) => {
+  const models = only === undefined ? singles.meta.models : only.split(",");
+  const missing = models.filter((m) => !singles.meta.models.includes(m));
+  if (missing.length > 0) throw new Error(`${dir}: no model ${missing.join(", ")} (it has ${singles.meta.models.join(", ")})`);
+  return models.map((model) => {
     const one = (s: string) => singles.results.get(caseName(model, s));
     const cpu = one("cpu");
     const gpu = one("gpu");
@@ -191,11 +196,11 @@ function main(): void {
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const m = value === undefined ? null : flag === "--pair" ? /^([^=]+)=(.+)$/.exec(value) : flag === "--captured" ? /^([^:]+):(.+)$/.exec(value) : null;
-    if (m === null) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR [--pair NAME=DIR …] [--captured NAME:model,model]");
+    if (m === null) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR[+DIR…][@model,…] [--pair …] [--captured NAME:model,model]");
     if (flag === "--pair") pairs.push([m[1]!, m[2]!]);
     else captured.set(m[1]!, m[2]!.split(","));
   }
-  if (pairs.length === 0) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR [--pair NAME=DIR …] [--captured NAME:model,model]");
+  if (pairs.length === 0) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR[+DIR…][@model,…] [--pair …] [--captured NAME:model,model]");
   console.log(targetsReport(pairs.flatMap(([p, dir]) => targetRows(p, dir)), captured));
 }
 

@@ -1,9 +1,11 @@
 #!/bin/sh
 # On the GPU machine (device lease): does a case run slower right after a PoCL-heavy case, and for how long?
 # In the final-nv call (BENCHMARKS.md, issue 7, fourteenth session) ResNet-50's cpu program, one XNNPACK
-# thread on core 15, ran 95 ms first in a pass and 133 ms right after the gpu and codl-greedy cases. This
+# thread on core 15, ran 95 ms first in a pass and 133 ms last, right after the gpu and codl-greedy cases. This
 # times the cpu case alone, then right after the gpu case (PoCL on cores 1-12), then after the gpu case and
 # a pause of 5 and 20 s, ROUNDS times over (default 3). Lines "PROBE <what> <median ms>" in $OUT/probe.txt.
+# Its answer there (bench/results/gpu-machine-2026-11-28-probe-order): no; the cpu case ran 92-145 ms
+# whatever came before it, twice in a row alone included.
 # Carry a folder D with D/sdk and D/e2e-bal.tar.xz (a bench/e2e.ts x86-balanced folder holding CPU and GPU
 # cases of one model, named by CPU and GPU below); run:
 #   D=.devcarry CPU=resnet50_cpu GPU=resnet50_gpu sh bench/gpu-machine/probe-order.sh

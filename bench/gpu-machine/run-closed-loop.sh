@@ -145,7 +145,8 @@ run_pass() {
   (cd "$d" && timeout $(( $(left) - 40 )) sh run.sh "$@" > "passes/$f.txt" 2>&1)
 }
 # Even passes run everything in the opposite order (run.sh --reverse, the new folders before the old):
-# where a case sat in a pass moved identical programs by up to 1.4x.
+# one program's median moved 1.6x within two minutes on the GPU machine (probe-order.sh), and a slow minute
+# should not always land on the same plans.
 for p in $(seq 1 "$PASSES"); do
   R=""; [ $(( p % 2 )) = 1 ] || R=--reverse
   old_pass() { [ "$p" -gt "${OLD_PASSES:-$PASSES}" ] || { run_pass /w/old p$p $F $PIN $R --iterations "$ITER" --warmup 2 --match "${OLD_MATCH:-.}"; stamp "old p$p"; }; }

@@ -35,8 +35,9 @@ PIN_bal=${PIN_bal:-}; HERE=$(cd "$(dirname "$0")" && pwd)
 plat() { case $1 in bal*) echo Portable ;; *) echo NVIDIA ;; esac; }
 flags() { case $1 in bal*) echo "--threads 1 --pocl-threads 12 ${ALWAYS_PIN_bal:-}" ;; *) echo "--threads 8" ;; esac; }
 SIDE_bal=${SIDE_bal:-}
-# Even passes run the cases in the opposite order (run.sh --reverse): where a case sat in a pass moved
-# identical programs by up to 1.4x (final-bal4 run: ResNet-50's cpu and codl cases, one program, 92 and 133 ms).
+# Even passes run the cases in the opposite order (run.sh --reverse): one program's median moved 1.6x within
+# two minutes, whatever ran before it (probe-order.sh: ResNet-50's cpu program 92-145 ms), so that a slow
+# minute does not always land on the same strategy.
 order() { [ $(( $1 % 2 )) = 0 ] && echo --reverse; }
 . "$HERE/common.sh"
 gm_icd

@@ -76,6 +76,8 @@ describe("bench/targets: issue 7's targets over every pair", () => {
     expect(report).toContain("| codl faster than mulayer | c | **missed** | 0 of 1, geometric mean 0.82×; not faster: m 0.82× |");
     expect(report).not.toContain("90 %");
     expect(() => targetRows("x", path.join(root, "absent"))).toThrow(/meta\.json is missing/);
+    expect(targetRows("c", `${fast}@m`).map((r) => r.model)).toEqual(["m"]);
+    expect(() => targetRows("c", `${fast}@m,n`)).toThrow(/no model n \(it has m\)/);
     fs.rmSync(root, { recursive: true, force: true });
   });
 });
