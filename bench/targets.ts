@@ -4,7 +4,7 @@
  * run-closed-loop.sh folders):
  *
  *   node dist/bench/targets.js --pair a=DIR [--pair a=DIR2@model,model] --pair b=DIR --pair c=DIR[+DIR2]
- *        [--captured a:yolov2,vgg16,fst]
+ *        [--captured a:yolov2,vgg16,fst] [--mulayer a,b]
  *
  * A closed-loop folder (DIR/old/meta.json) takes the single processors and
  * mulayer from its committed cases (old/) and codl and codl-greedy from its
@@ -136,8 +136,11 @@ export function capturedOf(r: TargetRow): number | undefined {
   return (b.ms - r.codl.medianMs) / (b.ms - r.ideal);
 }
 
-/** The table and the targets' verdicts. `captured`: per pair, the models the ≥ 90 % target applies to. */
-export function targetsReport(rows: readonly TargetRow[], captured: ReadonlyMap<string, readonly string[]>): string {
+/**
+ * The table and the targets' verdicts. `captured`: per pair, the models the ≥ 90 % target applies to;
+ * `mulayerPairs`: the pairs the "faster than mulayer" target applies to (issue 7: (a) and (b)).
+ */
+export function targetsReport(rows: readonly TargetRow[], captured: ReadonlyMap<string, readonly string[]>, mulayerPairs: ReadonlySet<string> = new Set(["a", "b"])): string {
   const lines = [
     "| pair | model | cpu | gpu | mulayer | codl-greedy | codl | codl vs best single | codl vs codl-greedy (noise) | codl vs mulayer | ideal gain captured (scaled) |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -179,7 +182,7 @@ export function targetsReport(rows: readonly TargetRow[], captured: ReadonlyMap<
       );
     }
     const ml = rs.map((r) => ({ model: r.model, s: against(r, r.mulayer)?.speedup })).filter((m) => m.s !== undefined);
-    if (ml.length > 0) {
+    if (ml.length > 0 && mulayerPairs.has(p)) {
       const not = ml.filter((m) => m.s! <= 1);
       out.push(
         `| codl faster than mulayer | ${p} | ${verdict(not.length === 0)} | ${ml.length - not.length} of ${ml.length}, geometric mean ${x(geomean(ml.map((m) => m.s!)))}${not.length > 0 ? `; not faster: ${not.map((m) => `${m.model} ${x(m.s)}`).join(", ")}` : ""} |`,
@@ -193,15 +196,20 @@ function main(): void {
   const argv = process.argv.slice(2);
   const pairs: Array<[string, string]> = [];
   const captured = new Map<string, string[]>([["a", ["yolov2", "vgg16", "fst"]]]);
+  let mulayerPairs = new Set(["a", "b"]);
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--mulayer" && value !== undefined) {
+      mulayerPairs = new Set(value.split(","));
+      continue;
+    }
     const m = value === undefined ? null : flag === "--pair" ? /^([^=]+)=(.+)$/.exec(value) : flag === "--captured" ? /^([^:]+):(.+)$/.exec(value) : null;
-    if (m === null) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR[+DIR…][@model,…] [--pair …] [--captured NAME:model,model]");
+    if (m === null) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR[+DIR…][@model,…] [--pair …] [--captured NAME:model,model] [--mulayer NAME,NAME]");
     if (flag === "--pair") pairs.push([m[1]!, m[2]!]);
     else captured.set(m[1]!, m[2]!.split(","));
   }
-  if (pairs.length === 0) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR[+DIR…][@model,…] [--pair …] [--captured NAME:model,model]");
-  console.log(targetsReport(pairs.flatMap(([p, dir]) => targetRows(p, dir)), captured));
+  if (pairs.length === 0) throw new Error("usage: node dist/bench/targets.js --pair NAME=DIR[+DIR…][@model,…] [--pair …] [--captured NAME:model,model] [--mulayer NAME,NAME]");
+  console.log(targetsReport(pairs.flatMap(([p, dir]) => targetRows(p, dir)), captured, mulayerPairs));
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) runScript("targets", main);
