@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { closedLoopTable, passMedians, replannedLabel } from "../../bench/closed-loop-table.js";
 import { measuredIdeal } from "../../bench/e2e-table.js";
 import type { Trace } from "../../src/profile/trace.js";
+import { benchFolder } from "../helpers/bench-folder.js";
 import { traceOf, traceOp as op } from "../helpers/trace.js";
 
 describe("bench/closed-loop-table: one call's committed and re-planned plans", () => {
@@ -81,15 +82,13 @@ describe("bench/closed-loop-table: one call's committed and re-planned plans", (
   it("adds the committed mulayer cases, where timed, as a column and compares codl with them", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codl-closed-loop-"));
     const meta = (cases: object[]) => JSON.stringify({ profile: "p", size: "full", strategies: ["cpu", "gpu", "mulayer", "codl"], models: ["m"], cases, splittable: { m: [] } });
-    const old = path.join(dir, "old");
-    fs.mkdirSync(path.join(old, "passes"), { recursive: true });
-    fs.writeFileSync(path.join(old, "passes", "p1.txt"), "RESULT m_cpu 10\nRESULT m_gpu 8\nRESULT m_mulayer 7\nRESULT m_codl 6\n");
-    fs.writeFileSync(path.join(old, "passes", "p2.txt"), "RESULT m_cpu 10\nRESULT m_gpu 8\nRESULT m_mulayer 9\nRESULT m_codl 6\n");
-    fs.writeFileSync(path.join(old, "meta.json"), meta([{ name: "m_mulayer", model: "m", strategy: "mulayer", predictedMs: 7.5 }]));
-    const next = path.join(dir, "new-0.025");
-    fs.mkdirSync(path.join(next, "passes"), { recursive: true });
-    fs.writeFileSync(path.join(next, "passes", "p1.txt"), "RESULT m_codl 5\nRESULT m_codl_greedy 5\n");
-    fs.writeFileSync(path.join(next, "meta.json"), meta([]));
+    benchFolder(
+      dir,
+      "old",
+      ["RESULT m_cpu 10\nRESULT m_gpu 8\nRESULT m_mulayer 7\nRESULT m_codl 6\n", "RESULT m_cpu 10\nRESULT m_gpu 8\nRESULT m_mulayer 9\nRESULT m_codl 6\n"],
+      meta([{ name: "m_mulayer", model: "m", strategy: "mulayer", predictedMs: 7.5 }]),
+    );
+    benchFolder(dir, "new-0.025", ["RESULT m_codl 5\nRESULT m_codl_greedy 5\n"], meta([]));
     const table = closedLoopTable(dir);
     expect(table).toContain("| model | plans | cpu | gpu | mulayer | codl-greedy | codl |");
     // mulayer: passes 7 and 9 → median 8; only the committed row has it.

@@ -4,20 +4,11 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { capturedOf, targetRows, targetsReport } from "../../bench/targets.js";
 import type { Trace } from "../../src/profile/trace.js";
+import { benchFolder } from "../helpers/bench-folder.js";
 import { traceOf, traceOp as op } from "../helpers/trace.js";
 
 const meta = (models: string[], cases: object[], splittable: Record<string, string[]> = {}) =>
   JSON.stringify({ profile: "p", size: "full", strategies: ["cpu", "gpu", "mulayer", "codl-greedy", "codl"], models, cases, splittable });
-
-function folder(root: string, sub: string, passes: string[], metaJson: string): string {
-  const dir = path.join(root, sub);
-  fs.mkdirSync(path.join(dir, "passes"), { recursive: true });
-  passes.forEach((p, i) => {
-    fs.writeFileSync(path.join(dir, "passes", `p${i + 1}.txt`), p);
-  });
-  fs.writeFileSync(path.join(dir, "meta.json"), metaJson);
-  return dir;
-}
 
 function trace(dir: string, name: string, t: Trace): void {
   fs.mkdirSync(path.join(dir, "traces"), { recursive: true });
@@ -28,14 +19,14 @@ describe("bench/targets: issue 7's targets over every pair", () => {
   it("takes the singles and mulayer of a closed-loop folder from its committed cases and codl from its last timed round", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "codl-targets-"));
     const cl = path.join(root, "cl");
-    const old = folder(cl, "old", ["RESULT m_cpu 10\nRESULT m_gpu 12\nRESULT m_mulayer 9\nRESULT m_codl 8\n"], meta(["m"], [], { m: ["0"] }));
+    const old = benchFolder(cl, "old", ["RESULT m_cpu 10\nRESULT m_gpu 12\nRESULT m_mulayer 9\nRESULT m_codl 8\n"], meta(["m"], [], { m: ["0"] }));
     // One splittable operator: 10 ms on the CPU, 12 on the GPU → ideal 120/22 = 5.45 ms.
     trace(old, "m_cpu", traceOf([op("0", "cpu", 10, null)], [], 10));
     trace(old, "m_gpu", traceOf([op("0", "gpu", null, 12)], [], 12));
-    folder(cl, "new-0.025", ["RESULT m_codl 7\nRESULT m_codl_greedy 7\n"], meta(["m"], []));
-    folder(cl, "new-0.025-r2", ["RESULT m_codl 6\nRESULT m_codl_greedy 7\n", "RESULT m_codl 6\nRESULT m_codl_greedy 8\n"], meta(["m"], []));
+    benchFolder(cl, "new-0.025", ["RESULT m_codl 7\nRESULT m_codl_greedy 7\n"], meta(["m"], []));
+    benchFolder(cl, "new-0.025-r2", ["RESULT m_codl 6\nRESULT m_codl_greedy 7\n", "RESULT m_codl 6\nRESULT m_codl_greedy 8\n"], meta(["m"], []));
     // Only traced (TIMED=last would leave such a round): ignored.
-    folder(cl, "new-0.025-r3", [], meta(["m"], []));
+    benchFolder(cl, "new-0.025-r3", [], meta(["m"], []));
     const [r] = targetRows("a", cl);
     expect(r!.cpu?.medianMs).toBe(10);
     expect(r!.mulayer?.medianMs).toBe(9);
@@ -45,7 +36,7 @@ describe("bench/targets: issue 7's targets over every pair", () => {
     expect(capturedOf(r!)).toBeCloseTo((10 - 6) / (10 - 120 / 22), 9);
 
     // An e2e folder on pair b where codl kept the gpu plan and ran 3 % slower than it: met, as the same program.
-    const e2e = folder(
+    const e2e = benchFolder(
       root,
       "b",
       ["RESULT m_cpu 50\nRESULT m_gpu 10\nRESULT m_mulayer 20\nRESULT m_codl 10.3\nRESULT m_codl_greedy 10.2\n", "RESULT m_cpu 50\nRESULT m_gpu 10\nRESULT m_mulayer 20\nRESULT m_codl 10.3\nRESULT m_codl_greedy 10.4\n"],
@@ -67,8 +58,8 @@ describe("bench/targets: issue 7's targets over every pair", () => {
   it("reports a split plan slower than the best single processor, or than codl-greedy beyond noise, as missed", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "codl-targets-"));
     // The slow strategies timed in a folder of their own (fewer iterations), joined by "+".
-    const fast = folder(root, "c", ["RESULT m_cpu 10\nRESULT m_codl 11\nRESULT m_codl_greedy 9\n"], meta(["m"], []));
-    const slow = folder(root, "c-slow", ["RESULT m_gpu 20\nRESULT m_mulayer 9\nRESULT m_cpu 99\n"], meta(["m"], []));
+    const fast = benchFolder(root, "c", ["RESULT m_cpu 10\nRESULT m_codl 11\nRESULT m_codl_greedy 9\n"], meta(["m"], []));
+    const slow = benchFolder(root, "c-slow", ["RESULT m_gpu 20\nRESULT m_mulayer 9\nRESULT m_cpu 99\n"], meta(["m"], []));
     const report = targetsReport(targetRows("c", `${fast}+${slow}`), new Map());
     expect(report).toContain("| c | m | 10.00 | 20.00 | 9.00 | 9.00 | 11.00 |");
     expect(report).toContain("| codl ≥ 1.0× best single | c | **missed** | 0 of 1; slower: m 0.91×; geometric mean 0.91× |");
