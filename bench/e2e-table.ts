@@ -20,7 +20,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type ContentionFit, fitContention, MIN_PART_MS, partFraction } from "../src/predict/coexec-fit.js";
+import { addPartSums, type ContentionFit, contentionOf, emptyPartSums, fitContention } from "../src/predict/coexec-fit.js";
 import { parseTrace, type Trace } from "../src/profile/trace.js";
 
 export interface E2eMeta {
@@ -104,6 +104,13 @@ export function tracedOpTimes(dir: string, model: string, traceDirs: readonly st
   return cpu === undefined || gpu === undefined ? undefined : { cpu, gpu };
 }
 
+/** Per side, the factor that makes the traced operator times sum to the timed median (1 where nothing was traced). */
+function timedScale(times: OpTimes, timed: { readonly cpu: number; readonly gpu: number }): { readonly cpu: number; readonly gpu: number } {
+  const total = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const f = (m: ReadonlyMap<string, number>, ms: number) => (total(m) > 0 ? ms / total(m) : 1);
+  return { cpu: f(times.cpu, timed.cpu), gpu: f(times.gpu, timed.gpu) };
+}
+
 /**
  * The measured ideal bound from operator times. With `k`, each side of a split runs k times
  * slower than alone (the run's contention): the best split is then c·kc·g·kg / (c·kc + g·kg).
@@ -120,9 +127,7 @@ export function idealOf(
   timed?: { readonly cpu: number; readonly gpu: number },
 ): number {
   const { cpu, gpu } = times;
-  const total = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  const sc = timed === undefined || !(total(cpu) > 0) ? 1 : timed.cpu / total(cpu);
-  const sg = timed === undefined || !(total(gpu) > 0) ? 1 : timed.gpu / total(gpu);
+  const { cpu: sc, gpu: sg } = timed === undefined ? { cpu: 1, gpu: 1 } : timedScale(times, timed);
   let sum = 0;
   for (const id of new Set([...cpu.keys(), ...gpu.keys()])) {
     const c = cpu.has(id) ? cpu.get(id)! * sc : undefined;
@@ -173,24 +178,13 @@ export function scaledContention(
   timed: { readonly cpu: number; readonly gpu: number },
   coexec: { readonly trace: Trace; readonly timedMs: number },
 ): { readonly cpu: number; readonly gpu: number } | undefined {
-  const total = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  const scale = { cpu: timed.cpu / total(times.cpu), gpu: timed.gpu / total(times.gpu) };
+  const scale = timedScale(times, timed);
   const traced = coexec.trace.latency_ms.median ?? 0;
-  if (!(traced > 0) || !Number.isFinite(scale.cpu) || !Number.isFinite(scale.gpu)) return undefined;
-  const s = coexec.timedMs / traced;
-  const sums = { cpu: { part: 0, alone: 0 }, gpu: { part: 0, alone: 0 } };
-  for (const op of coexec.trace.ops) {
-    if (op.placement !== "split") continue;
-    for (const side of ["cpu", "gpu"] as const) {
-      const part = side === "cpu" ? op.cpu_ms : op.gpu_ms;
-      const whole = times[side].get(op.id);
-      if (part === null || whole === undefined || part < MIN_PART_MS) continue;
-      sums[side].part += part * s;
-      sums[side].alone += whole * scale[side] * partFraction(op, side);
-    }
-  }
-  if (!(sums.cpu.alone > 0) || !(sums.gpu.alone > 0)) return undefined;
-  return { cpu: Math.max(1, sums.cpu.part / sums.cpu.alone), gpu: Math.max(1, sums.gpu.part / sums.gpu.alone) };
+  if (!(traced > 0)) return undefined;
+  const scaled = (m: ReadonlyMap<string, number>, f: number) => new Map([...m].map(([id, ms]) => [id, ms * f]));
+  const sums = emptyPartSums();
+  addPartSums(sums, coexec.trace, { cpu: scaled(times.cpu, scale.cpu), gpu: scaled(times.gpu, scale.gpu) }, coexec.timedMs / traced);
+  return contentionOf(sums);
 }
 
 /** A case's trace in DIR/traces, if there is one. */

@@ -48,8 +48,7 @@ export interface ContentionFit {
   readonly models: readonly string[];
 }
 
-/** The share of a split operator's output rows (or channels) that one side computed. */
-export function partFraction(op: TraceOp, side: "cpu" | "gpu"): number {
+function partFraction(op: TraceOp, side: "cpu" | "gpu"): number {
   const [a, b] = side === "cpu" ? op.cpu_out : op.gpu_out;
   const total = op.cpu_out[1] - op.cpu_out[0] + (op.gpu_out[1] - op.gpu_out[0]);
   return total > 0 ? (b - a) / total : 0;
@@ -58,9 +57,45 @@ export function partFraction(op: TraceOp, side: "cpu" | "gpu"): number {
 /** Parts shorter than this (ms) are left out: dispatch noise, not contention. */
 export const MIN_PART_MS = 0.05;
 
+/** Per side: the split parts counted, their time beside the other side, and what the same rows cost alone. */
+export type PartSums = Record<"cpu" | "gpu", { ops: number; partMs: number; aloneMs: number }>;
+
+export const emptyPartSums = (): PartSums => ({ cpu: { ops: 0, partMs: 0, aloneMs: 0 }, gpu: { ops: 0, partMs: 0, aloneMs: 0 } });
+
+/**
+ * Adds one co-execution trace's split parts to `sums`: each part's time (× `partScale`) against its
+ * operator's time alone on that side (`alone`, by operator id) × the part's share of the output.
+ * Returns whether any part counted.
+ */
+export function addPartSums(sums: PartSums, coexec: Trace, alone: Record<"cpu" | "gpu", ReadonlyMap<string, number | null>>, partScale = 1): boolean {
+  let used = false;
+  for (const op of coexec.ops) {
+    if (op.placement !== "split") continue;
+    for (const side of ["cpu", "gpu"] as const) {
+      const part = side === "cpu" ? op.cpu_ms : op.gpu_ms;
+      const whole = alone[side].get(op.id);
+      if (part === null || whole === undefined || whole === null || part < MIN_PART_MS) continue;
+      const expected = whole * partFraction(op, side);
+      if (expected < MIN_PART_MS) continue;
+      sums[side].ops++;
+      sums[side].partMs += part * partScale;
+      sums[side].aloneMs += expected;
+      used = true;
+    }
+  }
+  return used;
+}
+
+/** Each side's factor (at least 1), or undefined when a side has no part. */
+export function contentionOf(sums: PartSums): { readonly cpu: number; readonly gpu: number } | undefined {
+  if (sums.cpu.ops === 0 || sums.gpu.ops === 0) return undefined;
+  const factor = (s: { partMs: number; aloneMs: number }): number => Math.max(1, s.partMs / s.aloneMs);
+  return { cpu: factor(sums.cpu), gpu: factor(sums.gpu) };
+}
+
 /** The contention factors, or undefined when no model has a co-execution trace beside its cpu and gpu traces. */
 export function fitContention(groups: readonly ModelTraces[]): ContentionFit | undefined {
-  const sums = { cpu: { ops: 0, partMs: 0, aloneMs: 0 }, gpu: { ops: 0, partMs: 0, aloneMs: 0 } };
+  const sums = emptyPartSums();
   const models: string[] = [];
   for (const g of groups) {
     if (g.cpu === undefined || g.gpu === undefined || g.coexec.length === 0) continue;
@@ -69,32 +104,11 @@ export function fitContention(groups: readonly ModelTraces[]): ContentionFit | u
       gpu: new Map(g.gpu.ops.map((o) => [o.id, o.gpu_ms])),
     };
     let used = false;
-    for (const t of g.coexec) {
-      for (const op of t.ops) {
-        if (op.placement !== "split") continue;
-        for (const side of ["cpu", "gpu"] as const) {
-          const part = side === "cpu" ? op.cpu_ms : op.gpu_ms;
-          const whole = alone[side].get(op.id);
-          if (part === null || whole === undefined || whole === null || part < MIN_PART_MS) continue;
-          const expected = whole * partFraction(op, side);
-          if (expected < MIN_PART_MS) continue;
-          sums[side].ops++;
-          sums[side].partMs += part;
-          sums[side].aloneMs += expected;
-          used = true;
-        }
-      }
-    }
+    for (const t of g.coexec) used = addPartSums(sums, t, alone) || used;
     if (used && !models.includes(g.model)) models.push(g.model);
   }
-  if (sums.cpu.ops === 0 || sums.gpu.ops === 0) return undefined;
-  const factor = (s: { partMs: number; aloneMs: number }): number => Math.max(1, s.partMs / s.aloneMs);
-  return {
-    cpu: factor(sums.cpu),
-    gpu: factor(sums.gpu),
-    rows: (["cpu", "gpu"] as const).map((side) => ({ side, ...sums[side] })),
-    models,
-  };
+  const k = contentionOf(sums);
+  return k === undefined ? undefined : { ...k, rows: (["cpu", "gpu"] as const).map((side) => ({ side, ...sums[side] })), models };
 }
 
 export interface CopyRow {
