@@ -64,24 +64,38 @@ function perPass(passes: Map<number, Map<string, number>>, models: readonly stri
     .join("; ");
 }
 
-export function closedLoopTable(dir: string): string {
+/**
+ * A run-closed-loop.sh folder: the committed cases (old/), the trace folders its ideal takes (each trace
+ * pass's traces-<i>/, else traces/), and the re-planned folders (new-<step>[-r<round>]) by round, then step.
+ */
+export function closedLoopFolders(dir: string): {
+  readonly oldDir: string;
+  readonly oldMeta: E2eMeta;
+  readonly traceDirs: readonly string[];
+  readonly replanned: ReadonlyArray<{ readonly name: string; readonly dir: string; readonly meta: E2eMeta }>;
+} {
   const oldDir = path.join(dir, "old");
   const oldMeta = readMeta(oldDir);
   if (oldMeta === undefined) throw new Error(`${oldDir}/meta.json is missing`);
+  const passDirs = fs.readdirSync(oldDir).filter((f) => /^traces-[0-9]+$/.test(f)).sort();
+  const round = (f: string) => Number(/-r([0-9]+)$/.exec(f)?.[1] ?? 1);
+  const replanned = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith("new-") && fs.existsSync(path.join(dir, f, "meta.json")))
+    .sort((a, b) => round(a) - round(b) || a.localeCompare(b))
+    .map((f) => ({ name: f, dir: path.join(dir, f), meta: readMeta(path.join(dir, f))! }));
+  return { oldDir, oldMeta, traceDirs: passDirs.length > 0 ? passDirs : ["traces"], replanned };
+}
+
+export function closedLoopTable(dir: string): string {
+  const { oldDir, oldMeta, traceDirs, replanned } = closedLoopFolders(dir);
   const sets = [
-    { label: "committed", dir: oldDir, meta: oldMeta },
-    ...fs
-      .readdirSync(dir)
-      .filter((f) => f.startsWith("new-") && fs.existsSync(path.join(dir, f, "meta.json")))
-      .sort()
-      .map((f) => ({ label: replannedLabel(f), dir: path.join(dir, f), meta: readMeta(path.join(dir, f)) })),
+    { label: "committed", dir: oldDir, meta: oldMeta as E2eMeta | undefined },
+    ...replanned.map((f) => ({ label: replannedLabel(f.name), dir: f.dir, meta: f.meta as E2eMeta | undefined })),
   ]
     .map((set) => ({ ...set, results: readPasses(set.dir), k: runContention(oldDir, oldMeta.models, set.dir) }))
     // A round that was only traced (run-closed-loop.sh TIMED=last) has no timed passes: no rows.
     .filter((set, i) => i === 0 || set.results.size > 0);
-  // run-closed-loop.sh with TRACE_PASSES > 1 keeps each trace pass in traces-<i>/: the ideal takes each operator's median over them.
-  const passDirs = fs.readdirSync(oldDir).filter((f) => /^traces-[0-9]+$/.test(f)).sort();
-  const traceDirs = passDirs.length > 0 ? passDirs : ["traces"];
   const predicted = (meta: E2eMeta | undefined, model: string, strategy: string): number | undefined =>
     meta?.cases.find((c) => c.model === model && c.strategy === strategy)?.predictedMs;
   const cell = (r: CaseResult | undefined, pred: number | undefined): string =>

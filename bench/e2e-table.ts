@@ -216,6 +216,8 @@ export function readPasses(dir: string): Map<string, CaseResult> {
   return out;
 }
 
+export const geomean = (xs: readonly number[]): number => Math.exp(xs.reduce((s, v) => s + Math.log(v), 0) / xs.length);
+
 export const fmt = (ms: number | undefined): string => (ms === undefined ? "–" : ms >= 100 ? ms.toFixed(1) : ms.toFixed(2));
 
 export function e2eTable(dir: string, label: string): string {
@@ -267,7 +269,7 @@ export function e2eTable(dir: string, label: string): string {
       `| ${model} | ${cells.join(" | ")} | ${fmt(ideal)} | ${fmt(scaled)}${k === undefined ? "" : ` | ${fmt(contended)}${km === undefined ? "" : ` (CPU ×${km.cpu.toFixed(2)}, GPU ×${km.gpu.toFixed(2)})`}`} | ${fmt(ort.get(model))} | ${ratio(best, codl)}${same} | ${captured} | ${capturedOf(scaled)}${k === undefined ? "" : ` | ${capturedOf(contended)}`} | ${ratio(greedy, codl)} | ${ratio(mulayer, codl)} | ${fmt(predicted)} | ${noise.toFixed(1)}% |`,
     );
   }
-  const gm = (xs: number[]): string => (xs.length === 0 ? "–" : `${Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length).toFixed(2)}×`);
+  const gm = (xs: number[]): string => (xs.length === 0 ? "–" : `${geomean(xs).toFixed(2)}×`);
   const passes = Math.max(0, ...[...results.values()].map((r) => r.passes));
   return [
     `${label} (profile ${meta.profile}, ${meta.size} models; median of ${passes} pass medians, ms)`,

@@ -20,7 +20,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CaseResult, caseName, type E2eMeta, idealOf, readMeta, readPasses, tracedOpTimes } from "./e2e-table.js";
+import { type CaseResult, caseName, type E2eMeta, geomean, idealOf, readMeta, readPasses, tracedOpTimes } from "./e2e-table.js";
+import { closedLoopFolders } from "./closed-loop-table.js";
 import { runScript } from "./files.js";
 
 /** One model on one pair: what the targets need. */
@@ -44,20 +45,15 @@ interface Source {
 }
 
 function sourceOf(dir: string): Source {
-  const oldDir = path.join(dir, "old");
-  if (fs.existsSync(path.join(oldDir, "meta.json"))) {
-    const meta = readMeta(oldDir)!;
-    const passDirs = fs.readdirSync(oldDir).filter((f) => /^traces-[0-9]+$/.test(f)).sort();
-    const timed = fs
-      .readdirSync(dir)
-      .filter((f) => f.startsWith("new-") && fs.existsSync(path.join(dir, f, "meta.json")))
-      // new-<step>, then new-<step>-r2 …: the last round timed is the plans' final word.
-      .sort((a, b) => Number(/-r([0-9]+)$/.exec(a)?.[1] ?? 1) - Number(/-r([0-9]+)$/.exec(b)?.[1] ?? 1) || a.localeCompare(b))
-      .map((f) => ({ meta: readMeta(path.join(dir, f))!, results: readPasses(path.join(dir, f)) }))
-      .filter((s) => s.results.size > 0);
-    const last = timed.at(-1);
+  if (fs.existsSync(path.join(dir, "old", "meta.json"))) {
+    const { oldDir, oldMeta, traceDirs, replanned } = closedLoopFolders(dir);
+    // The last round timed is the plans' final word; a round only traced (TIMED=last) has no passes.
+    const last = replanned
+      .map((f) => ({ meta: f.meta, results: readPasses(f.dir) }))
+      .filter((f) => f.results.size > 0)
+      .at(-1);
     if (last === undefined) throw new Error(`${dir}: no re-planned folder with timed passes`);
-    return { singles: { dir: oldDir, meta, results: readPasses(oldDir), traceDirs: passDirs.length > 0 ? passDirs : ["traces"] }, codl: last };
+    return { singles: { dir: oldDir, meta: oldMeta, results: readPasses(oldDir), traceDirs }, codl: last };
   }
   const meta = readMeta(dir);
   if (meta === undefined) throw new Error(`${dir}/meta.json is missing`);
@@ -117,7 +113,6 @@ export function targetRows(pair: string, spec: string): TargetRow[] {
 
 const ms = (r: CaseResult | undefined): string => (r === undefined ? "–" : r.medianMs >= 100 ? r.medianMs.toFixed(1) : r.medianMs.toFixed(2));
 const x = (v: number | undefined): string => (v === undefined ? "–" : `${v.toFixed(2)}×`);
-const geomean = (xs: readonly number[]): number => Math.exp(xs.reduce((s, v) => s + Math.log(v), 0) / xs.length);
 
 function best(r: TargetRow): { proc: "cpu" | "gpu"; ms: number } | undefined {
   if (r.cpu === undefined || r.gpu === undefined) return undefined;
