@@ -364,7 +364,7 @@ Runtime::Runtime(const ModelDesc& model, const std::string& bundle_dir, const co
 }
 
 Runtime::~Runtime() {
-  for (xnn_operator* op : xops_) if (op) xnn_delete_operator(op);
+  for (const CpuOp& op : xops_) for (xnn_operator* x : op.x) xnn_delete_operator(x);
   if (pool_) pthreadpool_destroy(pool_);
 #ifndef CODL_CPU_ONLY
   for (size_t t = 0; t < cpu_ptr_.size(); t++) {
@@ -653,7 +653,7 @@ void Runtime::setup_cpu() {
     PinnedThread pool_threads(cpu_cores_);  // the pool's workers inherit it
     pool_ = pthreadpool_create(size_t(threads_));
   }
-  xops_.assign(m_.num_ops, nullptr);
+  xops_.assign(m_.num_ops, CpuOp{});
   for (uint32_t o = 0; o < m_.num_ops; o++) {
     if (m_.ops[o].cpu.kind != CpuKind::kNone) xops_[o] = create_cpu_op(m_, m_.ops[o], blob_);
   }

@@ -24,9 +24,15 @@ namespace codl {
 // Throws CODL_ERR_BUNDLE naming the first inconsistency in the tables.
 void validate_model(const ModelDesc& m);
 
-// CPU halves (cpu_ops.cc).
-xnn_operator* create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t* blob);
-void run_cpu_op(const ModelDesc& m, const OpDesc& op, xnn_operator* xop, float* const* tensor_ptrs,
+// CPU halves (cpu_ops.cc). The XNNPACK operators of one CPU half: none for a custom kernel, usually
+// one; a convolution whose weights would not stay in cache runs as several, operator i over output
+// channels [i·chunk_oc, (i+1)·chunk_oc) of its view (chunk_oc 0: one operator over all).
+struct CpuOp {
+  std::vector<xnn_operator*> x;
+  uint32_t chunk_oc = 0;
+};
+CpuOp create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t* blob);
+void run_cpu_op(const ModelDesc& m, const OpDesc& op, const CpuOp& xop, float* const* tensor_ptrs,
                 const uint8_t* blob, pthreadpool* pool);
 
 class Runtime {
@@ -92,7 +98,7 @@ class Runtime {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<float*> cpu_ptr_;  // per tensor: host pointer while mapped (always, in a CPU-only build)
 
-  std::vector<xnn_operator*> xops_;  // per op; null when the CPU half is not XNNPACK
+  std::vector<CpuOp> xops_;          // per op; no operators when the CPU half is not XNNPACK
   std::vector<const OpDesc*> op_;    // per op: its tables as cut now (a variant's, or the compiled ones)
   std::vector<ChainState> chains_;
   bool rebalance_ = false;           // time split chains and move their cut (options.rebalance, with variants)

@@ -2,7 +2,8 @@
  * ≥ 200 seeded random single-operator models (random shapes, attributes,
  * placement, ratio, GPU storage) through the same path as the fixtures:
  * compile, one CMake build, run, compare with onnxruntime-node; then 88
- * CPU-focused cases for the XNNPACK paths (random-ops.ts, CPU_FOCUS_OPS).
+ * CPU-focused cases for the XNNPACK paths (random-ops.ts, CPU_FOCUS_OPS), and 3 convolutions
+ * large enough that the runtime runs them in chunks of output channels (chunkedConvCases).
  * CODL_E2E_RANDOM=N changes the count; CODL_E2E_RANDOM_ONLY=i,j picks cases.
  */
 
@@ -10,14 +11,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../../src/device/load-profile.js";
 import { nativeToolchainMissing } from "../native/bundle.js";
 import { buildCases, type CaseResult, type PreparedCase, prepareCase, runAllCases } from "./harness.js";
-import { CPU_FOCUS_CASES, RANDOM_CASES, type RandomCase, randomCase } from "./random-ops.js";
+import { CPU_FOCUS_CASES, chunkedConvCases, RANDOM_CASES, type RandomCase, randomCase } from "./random-ops.js";
 
 const COUNT = Number(process.env.CODL_E2E_RANDOM ?? RANDOM_CASES + CPU_FOCUS_CASES);
 const only = (process.env.CODL_E2E_RANDOM_ONLY ?? "").split(",").filter((s) => s !== "").map(Number);
 const missing = nativeToolchainMissing();
 const PROJECT = "random-ops";
 const profiles = { image: loadProfile("sd888"), buffer: loadProfile("kirin990"), oneThread: loadProfile("host-pocl") };
-const cases: RandomCase[] = Array.from({ length: COUNT }, (_, i) => i).filter((i) => only.length === 0 || only.includes(i)).map((i) => randomCase(i, profiles));
+const cases: RandomCase[] = [
+  ...Array.from({ length: COUNT }, (_, i) => i).filter((i) => only.length === 0 || only.includes(i)).map((i) => randomCase(i, profiles)),
+  ...(only.length === 0 ? chunkedConvCases(profiles.image) : []),
+];
 const results = new Map<string, CaseResult>();
 
 describe.skipIf(missing !== undefined)("random single operators against ONNX Runtime", () => {

@@ -343,3 +343,33 @@ export function randomCase(index: number, profiles: { image: DeviceProfile; buff
   const name = `r${String(index).padStart(3, "0")}_${kind.toLowerCase()}`;
   return { spec: { name, model, profile, options }, kind: `${kind}${act ? `+${act}` : ""}`, placement: `${placement}${placement === "H" || placement === "OC" ? ` ${ratio}` : ""} ${oneThread ? profile.id : buffer ? "buffer" : "image"}` };
 }
+
+/**
+ * Convolutions with more than 8 MB of weights, which the runtime runs as chunks of output channels
+ * (codegen/runtime/cpu_ops.cc create_conv), each followed by a fused LeakyRelu as in YOLOv2: whole on
+ * the CPU (16 chunks of 64), the CPU part of an OC split (512 channels in chunks of 48, the last one
+ * 32), and the CPU rows of an H split with stride 2 and padding (640 channels in chunks of 48, the last 16).
+ */
+export function chunkedConvCases(profile: DeviceProfile): RandomCase[] {
+  const shapes = [
+    { placement: "cpu", cin: 512, cout: 1024, h: 6, w: 5, s: 1 },
+    { placement: "OC", cin: 512, cout: 1024, h: 5, w: 6, s: 1 },
+    { placement: "H", cin: 1024, cout: 640, h: 9, w: 7, s: 2 },
+  ] as const;
+  return shapes.map((c, i) => {
+    const r = new Rng(0xb16 + i);
+    const model = buildModel({
+      nodes: [
+        { op: "Conv", inputs: ["x", "w", "b"], outputs: ["t"], name: "op", attrs: { kernel_shape: [3, 3], strides: [c.s, c.s], pads: [1, 1, 1, 1] } },
+        { op: "LeakyRelu", inputs: ["t"], outputs: ["y"], name: "act", attrs: { alpha: { float: 0.1 } } },
+      ],
+      inputs: [{ name: "x", shape: [1, c.cin, c.h, c.w] }],
+      outputs: [{ name: "y" }],
+      initializers: [floatTensor("w", [c.cout, c.cin, 3, 3], r.floats(c.cout * c.cin * 9, -0.05, 0.05)), floatTensor("b", [c.cout], r.floats(c.cout))],
+      opset: 14,
+    });
+    const options = c.placement === "cpu" ? { strategy: "cpu" } : { strategy: "codl", force: { dim: c.placement, ratio: 0.5 } };
+    const name = `chunked_conv_${c.placement.toLowerCase()}`;
+    return { spec: { name, model, profile, options }, kind: `Conv ${c.cin}→${c.cout} 3×3/${c.s}+LeakyRelu`, placement: c.placement === "cpu" ? "cpu" : `${c.placement} 0.5` };
+  });
+}
