@@ -54,12 +54,13 @@ void expect_count(const OpDesc& op, uint32_t n) {
 
 // Output channels in a chunk of a convolution, 0 for one operator over all. XNNPACK's indirect GEMM
 // walks tiles of output pixels outside tiles of output channels, so a layer whose packed weights do
-// not stay in cache reads all of them once per pixel tile. Measured on one thread here
-// (bench/native/oc-chunks.cc, outputs identical): YOLOv2's 13×13 layers with 19–47 MB of weights ran
-// 1.8–2.7× faster in chunks of 16–64 channels, VGG-16's 512-channel 3×3 layers (9.4 MB) 1.02–1.11×,
-// a 4.7 MB layer not faster. So a layer with more than 8 MB of weights runs in chunks of at most about
-// 1 MB, but in no more than 16 chunks (each is an XNNPACK setup and a thread-pool dispatch).
-constexpr size_t kChunkAboveBytes = size_t(8) << 20, kChunkBytes = size_t(1) << 20;
+// not stay in cache reads all of them once per pixel tile. Measured here (bench/native/oc-chunks.cc,
+// outputs identical, two runs on one thread, one on two): YOLOv2's 13×13 layers with 19–47 MB of
+// weights ran 1.35–2.7× faster in chunks of 16–64 channels on one thread and 1.3–2.1× on two; VGG-16's
+// 512-channel 3×3 layers (9.4 MB) 0.95–1.11× on one and 0.85–0.98× on two; a 4.7 MB layer 0.93–1.03×.
+// So a layer with more than 16 MB of weights runs in chunks of at most about 1 MB, but in no more than
+// 16 chunks (each is an XNNPACK setup and a thread-pool dispatch).
+constexpr size_t kChunkAboveBytes = size_t(16) << 20, kChunkBytes = size_t(1) << 20;
 constexpr uint32_t kMaxChunks = 16, kChunkStep = 16;
 
 uint32_t conv_chunk_oc(const CpuOpDesc& c) {

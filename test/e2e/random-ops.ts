@@ -345,15 +345,15 @@ export function randomCase(index: number, profiles: { image: DeviceProfile; buff
 }
 
 /**
- * Convolutions with more than 8 MB of weights, which the runtime runs as chunks of output channels
+ * Convolutions with more than 16 MB of weights, which the runtime runs as chunks of output channels
  * (codegen/runtime/cpu_ops.cc create_conv), each followed by a fused LeakyRelu as in YOLOv2: whole on
- * the CPU (16 chunks of 64), the CPU part of an OC split (512 channels in chunks of 48, the last one
- * 32), and the CPU rows of an H split with stride 2 and padding (640 channels in chunks of 48, the last 16).
+ * the CPU (16 chunks of 64), the CPU part of an OC split (500 channels in chunks of 32, the last one
+ * 20), and the CPU rows of an H split with stride 2 and padding (640 channels in chunks of 48, the last 16).
  */
 export function chunkedConvCases(profile: DeviceProfile): RandomCase[] {
   const shapes = [
     { placement: "cpu", cin: 512, cout: 1024, h: 6, w: 5, s: 1 },
-    { placement: "OC", cin: 512, cout: 1024, h: 5, w: 6, s: 1 },
+    { placement: "OC", cin: 1024, cout: 1000, h: 5, w: 6, s: 1 },
     { placement: "H", cin: 1024, cout: 640, h: 9, w: 7, s: 2 },
   ] as const;
   return shapes.map((c, i) => {
