@@ -52,32 +52,15 @@ void expect_count(const OpDesc& op, uint32_t n) {
   if (op.cpu.num_inputs != n) bad(op, "expects " + std::to_string(n) + " input view(s), has " + std::to_string(op.cpu.num_inputs));
 }
 
-// Output channels in a chunk of a convolution, 0 for one operator over all. XNNPACK's indirect GEMM
-// walks tiles of output pixels outside tiles of output channels, so a layer whose packed weights do
-// not stay in cache reads all of them once per pixel tile. Measured here (bench/native/oc-chunks.cc,
-// outputs identical, two runs on one thread, one on two): YOLOv2's 13×13 layers with 19–47 MB of
-// weights ran 1.35–2.7× faster in chunks of 16–64 channels on one thread and 1.3–2.1× on two; VGG-16's
-// 512-channel 3×3 layers (9.4 MB) 0.95–1.11× on one and 0.85–0.98× on two; a 4.7 MB layer 0.93–1.03×.
-// So a layer with more than 16 MB of weights runs in chunks of at most about 1 MB, but in no more than
-// 16 chunks (each is an XNNPACK setup and a thread-pool dispatch).
-constexpr size_t kChunkAboveBytes = size_t(16) << 20, kChunkBytes = size_t(1) << 20;
-constexpr uint32_t kMaxChunks = 16, kChunkStep = 16;
-
-uint32_t conv_chunk_oc(const CpuOpDesc& c) {
-  if (c.kind != CpuKind::kConv2d || c.groups != 1) return 0;
-  const size_t per_oc = size_t(c.kernel_h) * c.kernel_w * c.group_ic * sizeof(float);
-  if (per_oc * c.group_oc <= kChunkAboveBytes) return 0;
-  const uint32_t by_cache = uint32_t(kChunkBytes / per_oc) / kChunkStep * kChunkStep;
-  const uint32_t by_count = (c.group_oc + kMaxChunks - 1) / kMaxChunks;
-  const uint32_t chunk = std::max({kChunkStep, by_cache, (by_count + kChunkStep - 1) / kChunkStep * kChunkStep});
-  return chunk < c.group_oc ? chunk : 0;
-}
-
-// A convolution's operators: one, or one per chunk of output channels, each with its channels' weights
-// (OHWI: consecutive) and bias, writing its channels of the output view.
+// A convolution's operators: one, or one per chunk of chunk_oc output channels, each with its channels'
+// weights (OHWI: consecutive) and bias, writing its channels of the output view. The compiler chunks a
+// convolution whose weights would not stay in cache (profile cpu.convChunks): XNNPACK's indirect GEMM
+// walks tiles of output pixels outside tiles of output channels, so it reads such weights once per pixel
+// tile (bench/native/oc-chunks.cc: YOLOv2's 13×13 layers, 19–47 MB, 1.3–2.7× faster in chunks here).
 CpuOp create_conv(const ModelDesc& m, const OpDesc& op, const ViewGeom& in, const ViewGeom& out, const uint8_t* blob) {
   const CpuOpDesc& c = op.cpu;
-  CpuOp ops{{}, conv_chunk_oc(c)};
+  if (c.chunk_oc != 0 && (c.groups != 1 || c.chunk_oc >= c.group_oc)) bad(op, "chunks of output channels need one group and more than one chunk");
+  CpuOp ops{{}, c.chunk_oc};
   const uint32_t step = ops.chunk_oc ? ops.chunk_oc : c.group_oc;
   const size_t per_oc = size_t(c.kernel_h) * c.kernel_w * c.group_ic;
   for (uint32_t c0 = 0; c0 < c.group_oc; c0 += step) {

@@ -202,6 +202,8 @@ struct CpuOpDesc {
   uint32_t stride_h, stride_w;
   uint32_t dilation_h, dilation_w;
   uint32_t groups, group_ic, group_oc;  // conv/deconv; group_oc is this side's slice for an OC split
+  uint32_t chunk_oc;                    // conv: output channels per XNNPACK operator, in consecutive chunks
+                                        // (profile cpu.convChunks); 0: one operator
   uint32_t adj_h, adj_w;                // deconv output adjustment
   int32_t weights;                      // weights id (kHost), -1 none
   int32_t bias;                         // weights id (kHost), -1 none

@@ -39,6 +39,15 @@ export const cpuSchema = z.object({
   clockGHz: z.number().positive(),
   simd: z.enum(["neon", "neon-fp16", "sse4", "avx2", "avx512", "scalar"]),
   xnnpack: z.object({ mr: positiveInt, nr: positiveInt, cr: positiveInt }),
+  /**
+   * A convolution whose CPU weights exceed aboveBytes runs as consecutive chunks of output channels,
+   * each its own XNNPACK operator with about chunkBytes of weights at most (multiples of 16 channels,
+   * no more than maxChunks chunks): XNNPACK walks output-pixel tiles outside output-channel tiles, so it
+   * reads weights that do not stay in cache once per pixel tile. Absent: one operator, as the CPU records
+   * of every profile were measured. Set it only where measured (bench/native/oc-chunks.cc): where the
+   * cache ends is the machine's.
+   */
+  convChunks: z.object({ aboveBytes: positiveInt, chunkBytes: positiveInt, maxChunks: positiveInt }).optional(),
 });
 
 export const gpuSchema = z.object({

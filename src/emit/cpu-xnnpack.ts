@@ -34,6 +34,7 @@
  * same from ONNX's [ic][oc/groups][kh][kw], fully connected [out][in].
  */
 
+import type { DeviceProfile } from "../device/profile-schema.js";
 import type { Activation } from "../ir/graph.js";
 import type { CpuHalfSpec, CpuViewSpec } from "./cpu.js";
 import { cpuOutputView } from "./cpu.js";
@@ -263,11 +264,34 @@ function conv(ctx: OpContext): CpuHalfSpec | undefined {
       groups,
       group_ic: icg,
       group_oc: groupOc,
+      ...convChunkField(ctx.profile.cpu.convChunks, groups, groupOc, kh * kw * icg),
       weights,
       bias,
       ...clamp,
     },
   };
+}
+
+const CHUNK_STEP = 16;
+
+/**
+ * chunk_oc of a one-group convolution's CPU half under the profile's convChunks: output channels a
+ * chunk, a multiple of 16, at most about chunkBytes of weights but no more than maxChunks chunks; no
+ * field (one XNNPACK operator) when the profile has none, the weights are not above aboveBytes, or
+ * one chunk would hold them all.
+ */
+export function convChunkField(
+  rule: DeviceProfile["cpu"]["convChunks"],
+  groups: number,
+  groupOc: number,
+  perChannel: number,
+): { chunk_oc?: number } {
+  const bytes = perChannel * 4;
+  if (rule === undefined || groups !== 1 || bytes * groupOc <= rule.aboveBytes) return {};
+  const byCache = Math.floor(rule.chunkBytes / bytes / CHUNK_STEP) * CHUNK_STEP;
+  const byCount = Math.ceil(Math.ceil(groupOc / rule.maxChunks) / CHUNK_STEP) * CHUNK_STEP;
+  const chunk = Math.max(CHUNK_STEP, byCache, byCount);
+  return chunk < groupOc ? { chunk_oc: chunk } : {};
 }
 
 function pool(ctx: OpContext): CpuHalfSpec | undefined {

@@ -20,7 +20,8 @@ const PROJECT = "random-ops";
 const profiles = { image: loadProfile("sd888"), buffer: loadProfile("kirin990"), oneThread: loadProfile("host-pocl") };
 const cases: RandomCase[] = [
   ...Array.from({ length: COUNT }, (_, i) => i).filter((i) => only.length === 0 || only.includes(i)).map((i) => randomCase(i, profiles)),
-  ...(only.length === 0 ? chunkedConvCases(profiles.image) : []),
+  // sd888's GPU side with host-pocl's measured convChunks rule
+  ...(only.length === 0 ? chunkedConvCases({ ...profiles.image, cpu: { ...profiles.image.cpu, convChunks: profiles.oneThread.cpu.convChunks } }) : []),
 ];
 const results = new Map<string, CaseResult>();
 

@@ -345,8 +345,8 @@ export function randomCase(index: number, profiles: { image: DeviceProfile; buff
 }
 
 /**
- * Convolutions with more than 16 MB of weights, which the runtime runs as chunks of output channels
- * (codegen/runtime/cpu_ops.cc create_conv), each followed by a fused LeakyRelu as in YOLOv2: whole on
+ * Convolutions with more than 16 MB of weights, which a profile with host-pocl's convChunks rule runs as
+ * chunks of output channels (codegen/runtime/cpu_ops.cc create_conv), each followed by a fused LeakyRelu as in YOLOv2: whole on
  * the CPU (16 chunks of 64), the CPU part of an OC split (500 channels in chunks of 32, the last one
  * 20), and the CPU rows of an H split with stride 2 and padding (640 channels in chunks of 48, the last 16).
  */

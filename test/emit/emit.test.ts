@@ -17,6 +17,7 @@ import { runCompile } from "../../src/cli/compile.js";
 import { loadProfile } from "../../src/device/load-profile.js";
 import type { CompilerError } from "../../src/diag/errors.js";
 import { floatLit } from "../../src/emit/c-text.js";
+import { convChunkField } from "../../src/emit/cpu-xnnpack.js";
 import { buildProgram } from "../../src/emit/program.js";
 import { floatToHalf } from "../../src/emit/weights.js";
 import { halfToFloat } from "../../src/ir/tensor.js";
@@ -110,6 +111,33 @@ describe("emit", () => {
       const inside = new Set(ch.ops.slice(0, -1).map((op) => op.output));
       for (const t of [...ch.in, ...ch.out]) expect(inside.has(t.tensor)).toBe(false);
     }
+  });
+
+  it("chunks a convolution's CPU half by output channels only under a profile's convChunks rule", () => {
+    const rule = loadProfile("host-pocl").cpu.convChunks;
+    expect(rule).toBeDefined();
+    // 16 MB or less, grouped, or no rule: one operator
+    expect(convChunkField(rule, 1, 455, 1024 * 9)).toEqual({});
+    expect(convChunkField(rule, 2, 1024, 1024 * 9)).toEqual({});
+    expect(convChunkField(undefined, 1, 1024, 1024 * 9)).toEqual({});
+    // 512→1024 3×3 (18.9 MB): 1 MB holds 48 channels, 16 chunks need 64
+    expect(convChunkField(rule, 1, 1024, 512 * 9)).toEqual({ chunk_oc: 64 });
+    // an OC part of 500 channels of 1024·9 inputs: 32 (the last chunk 20)
+    expect(convChunkField(rule, 1, 500, 1024 * 9)).toEqual({ chunk_oc: 32 });
+    // 1280·9 inputs, 1024 channels (47 MB): 16 chunks of 64
+    expect(convChunkField(rule, 1, 1024, 1280 * 9)).toEqual({ chunk_oc: 64 });
+    // a 1×1 layer with 8192 inputs and 4096 outputs (128 MB): 1 MB holds 32 channels, 16 chunks need 256
+    expect(convChunkField(rule, 1, 4096, 8192)).toEqual({ chunk_oc: 256 });
+
+    const big = buildModel({
+      nodes: [{ op: "Conv", inputs: ["x", "w"], outputs: ["y"], name: "c", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } }],
+      inputs: [{ name: "x", shape: [1, 512, 4, 4] }],
+      outputs: [{ name: "y" }],
+      initializers: [floatTensor("w", [1024, 512, 3, 3])],
+    });
+    const cc = (profile: typeof sd888) => text(compileModel(big, profile, { toolVersion: "t", strategy: "cpu", runtime: readRuntimeSources() }).bundle.files, "src/model.cc");
+    expect(cc({ ...sd888, cpu: { ...sd888.cpu, convChunks: rule } })).toContain("d.chunk_oc = 64;");
+    expect(cc(sd888)).not.toContain("chunk_oc");
   });
 
   it("writes float32 literals that round-trip", () => {
