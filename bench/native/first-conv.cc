@@ -23,6 +23,8 @@
 #include <random>
 #include <vector>
 
+#include "bench-util.h"
+
 namespace {
 
 struct Shape {
@@ -38,17 +40,6 @@ const Shape kShapes[] = {
 };
 const int kBands[] = {4, 8, 16, 32, 64};
 
-void need(xnn_status st, const char* what) {
-  if (st != xnn_status_success) {
-    std::fprintf(stderr, "%s failed (status %d)\n", what, int(st));
-    std::exit(1);
-  }
-}
-
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 // A LeakyRelu as cpu_ops.cc's post_row wrote it: GCC keeps the select as a branch, which
 // mispredicts on outputs of mixed sign.
 __attribute__((noinline)) void leaky_select(float* v, size_t n, float alpha) {
@@ -58,11 +49,6 @@ __attribute__((noinline)) void leaky_select(float* v, size_t n, float alpha) {
 // The same values without a branch (exact: one of the two terms is zero), which vectorises.
 __attribute__((noinline)) void leaky_minmax(float* v, size_t n, float alpha) {
   for (size_t i = 0; i < n; i++) v[i] = std::max(v[i], 0.f) + alpha * std::min(v[i], 0.f);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 // Output rows [oy0, oy0 + rows) as a [rows·OW, K·K·Cin] matrix, zeros where a tap falls in the padding.

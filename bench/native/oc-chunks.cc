@@ -20,6 +20,8 @@
 #include <random>
 #include <vector>
 
+#include "bench-util.h"
+
 namespace {
 
 struct Shape {
@@ -36,22 +38,6 @@ const Shape kShapes[] = {
     {"vgg16 28x28 3x3 512->512", 28, 512, 512, 3},
 };
 const int kChunks[] = {16, 32, 64, 128, 256};
-
-void need(xnn_status st, const char* what) {
-  if (st != xnn_status_success) {
-    std::fprintf(stderr, "%s failed (status %d)\n", what, int(st));
-    std::exit(1);
-  }
-}
-
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // One convolution over output channels [c0, c1) of an OHWI weight tensor, writing those channels of a
 // [hw, hw, cout] output.
