@@ -63,12 +63,13 @@ CpuOp create_conv(const ModelDesc& m, const OpDesc& op, const ViewGeom& in, cons
   CpuOp ops{{}, c.chunk_oc};
   const uint32_t step = ops.chunk_oc ? ops.chunk_oc : c.group_oc;
   const size_t per_oc = size_t(c.kernel_h) * c.kernel_w * c.group_ic;
+  const float* weights = weights_ptr(m, c.weights, blob);
+  const float* bias = weights_ptr(m, c.bias, blob);
   for (uint32_t c0 = 0; c0 < c.group_oc; c0 += step) {
-    const float* bias = weights_ptr(m, c.bias, blob);
     xnn_operator_t x = nullptr;
     xnn_status st = xnn_create_convolution2d_nhwc_f32(
         c.pad_top, c.pad_right, c.pad_bottom, c.pad_left, c.kernel_h, c.kernel_w, c.stride_h, c.stride_w, c.dilation_h, c.dilation_w,
-        c.groups, c.group_ic, std::min(step, c.group_oc - c0), in.t->c, out.t->c, weights_ptr(m, c.weights, blob) + c0 * per_oc,
+        c.groups, c.group_ic, std::min(step, c.group_oc - c0), in.t->c, out.t->c, weights + c0 * per_oc,
         bias ? bias + c0 : nullptr, c.out_min, c.out_max, c.flags, &x);
     if (st != xnn_status_success) {
       for (xnn_operator* done : ops.x) xnn_delete_operator(done);
