@@ -1,5 +1,5 @@
 // bench-util.h: what the XNNPACK micro-benchmarks in bench/native share: stop on a failed
-// XNNPACK call, a millisecond clock, and the median of a run's timings.
+// XNNPACK call, a millisecond clock, the median of a run's timings, and a count argument.
 #pragma once
 
 #include <xnnpack.h>
@@ -24,4 +24,16 @@ inline double now_ms() {
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
+}
+
+// argv[i] as a count in [1, 1000], default when absent; anything else prints usage and exits 2.
+inline int count_arg(int argc, char** argv, int i, int fallback, const char* usage) {
+  if (argc <= i) return fallback;
+  char* end = nullptr;
+  const long v = std::strtol(argv[i], &end, 10);
+  if (end == argv[i] || *end != '\0' || v < 1 || v > 1000) {
+    std::fprintf(stderr, "%s: '%s' is not a count from 1 to 1000\nusage: %s\n", argv[0], argv[i], usage);
+    std::exit(2);
+  }
+  return int(v);
 }

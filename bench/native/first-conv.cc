@@ -179,7 +179,11 @@ void bench(const Shape& s, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int reps = argc > 1 ? std::atoi(argv[1]) : 9;
+  if (argc > 2) {
+    std::fprintf(stderr, "usage: first-conv [repetitions]\n");
+    return 2;
+  }
+  const int reps = count_arg(argc, argv, 1, 9, "first-conv [repetitions]");
   need(xnn_initialize(nullptr), "initialize");
   for (const Shape& s : kShapes) bench(s, reps);
   return 0;

@@ -109,8 +109,13 @@ void bench(const Shape& s, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int reps = argc > 1 ? std::atoi(argv[1]) : 7;
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  const char* usage = "oc-chunks [repetitions] [threads]";
+  if (argc > 3) {
+    std::fprintf(stderr, "usage: %s\n", usage);
+    return 2;
+  }
+  const int reps = count_arg(argc, argv, 1, 7, usage);
+  const int threads = count_arg(argc, argv, 2, 1, usage);
   need(xnn_initialize(nullptr), "initialize");
   if (threads > 1) pool = pthreadpool_create(size_t(threads));
   std::printf("%d thread(s), %d repetitions\n", threads, reps);

@@ -6,7 +6,7 @@
  * select it replaced. One repetition each: timings are not checked here.
  */
 
-import { spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,8 +14,14 @@ import { nativeToolchainMissing, repoRoot, xnnpackPrefix } from "./bundle.js";
 
 const missing = nativeToolchainMissing();
 
-/** Builds bench/native/<name>.cc against the host's XNNPACK and runs it with args; its stdout. */
+/** Builds bench/native/<name>.cc against the host's XNNPACK and runs it with args (expecting exit 0); its stdout. */
 function buildAndRun(name: string, args: readonly string[]): string {
+  const run = buildAndSpawn(name, args);
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout;
+}
+
+function buildAndSpawn(name: string, args: readonly string[]): SpawnSyncReturns<string> {
   const out = path.join(repoRoot, "build/native/bench", name);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const prefix = xnnpackPrefix();
@@ -27,9 +33,7 @@ function buildAndRun(name: string, args: readonly string[]): string {
   });
   expect(cc.status, cc.stderr).toBe(0);
   const env = libDir === "" ? process.env : { ...process.env, LD_LIBRARY_PATH: `${libDir}:${process.env.LD_LIBRARY_PATH ?? ""}` };
-  const run = spawnSync(out, args, { encoding: "utf8", env, timeout: 120_000 });
-  expect(run.status, run.stderr).toBe(0);
-  return run.stdout;
+  return spawnSync(out, args, { encoding: "utf8", env, timeout: 120_000 });
 }
 
 describe.skipIf(missing !== undefined)("bench/native micro-benchmarks", () => {
@@ -40,6 +44,15 @@ describe.skipIf(missing !== undefined)("bench/native micro-benchmarks", () => {
       expect(diffs).toHaveLength(6);
       expect(new Set(diffs)).toEqual(new Set(["0"]));
       expect(text).toContain(`${threads} thread(s)`);
+    }
+  }, 300_000);
+
+  it("oc-chunks and first-conv refuse a count that is not 1 to 1000 with their usage (exit 2), before any work", () => {
+    for (const [name, args] of [["oc-chunks", ["0"]], ["oc-chunks", ["2", "x"]], ["first-conv", ["-1"]], ["first-conv", ["1", "2"]]] as const) {
+      const r = buildAndSpawn(name, args);
+      expect(r.status, `${name} ${args.join(" ")}`).toBe(2);
+      expect(r.stderr).toContain(`usage: ${name}`);
+      expect(r.stdout).toBe("");
     }
   }, 300_000);
 
