@@ -60,8 +60,8 @@ void expect_count(const OpDesc& op, uint32_t n) {
 CpuOp create_conv(const ModelDesc& m, const OpDesc& op, const ViewGeom& in, const ViewGeom& out, const uint8_t* blob) {
   const CpuOpDesc& c = op.cpu;
   if (c.chunk_oc != 0 && (c.groups != 1 || c.chunk_oc >= c.group_oc)) bad(op, "chunks of output channels need one group and more than one chunk");
-  CpuOp ops{{}, c.chunk_oc};
-  const uint32_t step = ops.chunk_oc ? ops.chunk_oc : c.group_oc;
+  CpuOp ops;
+  const uint32_t step = c.chunk_oc ? c.chunk_oc : c.group_oc;
   const size_t per_oc = size_t(c.kernel_h) * c.kernel_w * c.group_ic;
   const float* weights = weights_ptr(m, c.weights, blob);
   const float* bias = weights_ptr(m, c.bias, blob);
@@ -72,10 +72,10 @@ CpuOp create_conv(const ModelDesc& m, const OpDesc& op, const ViewGeom& in, cons
         c.groups, c.group_ic, std::min(step, c.group_oc - c0), in.t->c, out.t->c, weights + c0 * per_oc,
         bias ? bias + c0 : nullptr, c.out_min, c.out_max, c.flags, &x);
     if (st != xnn_status_success) {
-      for (xnn_operator* done : ops.x) xnn_delete_operator(done);
+      for (xnn_operator* done : ops) xnn_delete_operator(done);
       check(st, op, "create");
     }
-    ops.x.push_back(x);
+    ops.push_back(x);
   }
   return ops;
 }
@@ -226,7 +226,7 @@ CpuOp create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t* blob) {
     }
   }
   check(st, op, "create");
-  return CpuOp{{x}, 0};
+  return CpuOp{x};
 }
 
 namespace {
@@ -295,7 +295,7 @@ void run_cpu_op(const ModelDesc& m, const OpDesc& op, const CpuOp& xop, float* c
 
 void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, const CpuOp& xop, float* const* ptr, const uint8_t* blob, pthreadpool* pool) {
   const CpuOpDesc& c = op.cpu;
-  xnn_operator* x = xop.x.empty() ? nullptr : xop.x[0];
+  xnn_operator* x = xop.empty() ? nullptr : xop[0];
   if (c.kind == CpuKind::kCustom) {
     const float* ins[8] = {};
     if (c.num_inputs > 8) bad(op, "a custom kernel takes at most 8 inputs");
@@ -322,9 +322,9 @@ void run_cpu_op_xnn(const ModelDesc& m, const OpDesc& op, const CpuOp& xop, floa
         float* op_ = out_base + n * out.batch_stride() + out.offset();
         if (c.kind == CpuKind::kConv2d) {
           // One operator, or one per chunk of output channels (create_conv).
-          for (size_t i = 0; i < xop.x.size(); i++) {
-            check(xnn_setup_convolution2d_nhwc_f32(xop.x[i], batch, in.rows, in.t->w, ip, op_ + i * xop.chunk_oc, pool), op, "setup");
-            check(xnn_run_operator(xop.x[i], pool), op, "run");
+          for (size_t i = 0; i < xop.size(); i++) {
+            check(xnn_setup_convolution2d_nhwc_f32(xop[i], batch, in.rows, in.t->w, ip, op_ + i * c.chunk_oc, pool), op, "setup");
+            check(xnn_run_operator(xop[i], pool), op, "run");
           }
           continue;
         }

@@ -364,7 +364,7 @@ Runtime::Runtime(const ModelDesc& model, const std::string& bundle_dir, const co
 }
 
 Runtime::~Runtime() {
-  for (const CpuOp& op : xops_) for (xnn_operator* x : op.x) xnn_delete_operator(x);
+  for (const CpuOp& op : xops_) for (xnn_operator* x : op) xnn_delete_operator(x);
   if (pool_) pthreadpool_destroy(pool_);
 #ifndef CODL_CPU_ONLY
   for (size_t t = 0; t < cpu_ptr_.size(); t++) {

@@ -25,12 +25,9 @@ namespace codl {
 void validate_model(const ModelDesc& m);
 
 // CPU halves (cpu_ops.cc). The XNNPACK operators of one CPU half: none for a custom kernel, usually
-// one; a convolution whose weights would not stay in cache runs as several, operator i over output
-// channels [i·chunk_oc, (i+1)·chunk_oc) of its view (chunk_oc 0: one operator over all).
-struct CpuOp {
-  std::vector<xnn_operator*> x;
-  uint32_t chunk_oc = 0;
-};
+// one; a convolution with CpuOpDesc chunk_oc runs as several, operator i over output channels
+// [i·chunk_oc, (i+1)·chunk_oc) of its view.
+using CpuOp = std::vector<xnn_operator*>;
 CpuOp create_cpu_op(const ModelDesc& m, const OpDesc& op, const uint8_t* blob);
 void run_cpu_op(const ModelDesc& m, const OpDesc& op, const CpuOp& xop, float* const* tensor_ptrs,
                 const uint8_t* blob, pthreadpool* pool);
